@@ -1,0 +1,60 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "Fanyi",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "Tokenization", targets: ["Tokenization"]),
+        .executable(name: "fanyi-vocab", targets: ["fanyi-vocab"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
+    ],
+    targets: [
+        // MARK: - System libraries
+
+        /// ICU word break, normalization and case mapping behind a C interface of plain types
+        /// (Foundation's private ICU clashes with ICU's C types in Swift; see the header).
+        .target(
+            name: "CICU",
+            linkerSettings: [
+                .linkedLibrary("icui18n"), .linkedLibrary("icuuc"), .linkedLibrary("icudata"),
+            ]
+        ),
+        /// OpenBLAS's CBLAS interface (Debian libopenblas-dev, pthread build).
+        .systemLibrary(
+            name: "CBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]
+        ),
+
+        // MARK: - Libraries
+
+        /// Reversible ICU tokenizer, BPE learner and applier, vocabularies, UTF-8 line reading.
+        .target(
+            name: "Tokenization",
+            dependencies: [
+                "CICU",
+                .product(name: "Collections", package: "swift-collections"),
+            ]
+        ),
+
+        // MARK: - Executables
+
+        /// Tokenizes corpora, learns BPE merges and writes vocabularies.
+        .executableTarget(
+            name: "fanyi-vocab",
+            dependencies: [
+                "Tokenization",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        // MARK: - Tests
+
+        .testTarget(name: "TokenizationTests", dependencies: ["Tokenization"]),
+        .testTarget(name: "ExecutableTests", dependencies: ["Tokenization"]),
+    ]
+)
