@@ -1,0 +1,113 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// What to do with bytes that are not valid UTF-8.
+public enum InvalidUTF8Policy: String, CaseIterable, Sendable {
+    /// Stop with an error naming the file and line.
+    case error
+    /// Replace each invalid sequence with U+FFFD and go on.
+    case replace
+}
+
+/// Whole-file reading and atomic writing of UTF-8 text.
+public enum TextFile {
+    /// Reads a whole file as UTF-8; invalid UTF-8 is an error naming the line.
+    public static func read(_ path: String) throws(TokenizationError) -> String {
+        let bytes = try readBytes(path)
+        return try decodeLine(bytes[...], file: path, line: 1, policy: .error, countingLinesFrom: bytes[...])
+    }
+
+    /// Reads a file's lines (without their `\n`); a final line without `\n` counts as a line.
+    public static func readLines(_ path: String, invalidUTF8: InvalidUTF8Policy = .error) throws(TokenizationError) -> [String] {
+        let bytes = try readBytes(path)
+        var lines: [String] = []
+        var start = 0
+        var lineNumber = 0
+        while start < bytes.count {
+            lineNumber += 1
+            let end = bytes[start...].firstIndex(of: 0x0A) ?? bytes.count
+            lines.append(try decodeLine(bytes[start..<end], file: path, line: lineNumber, policy: invalidUTF8))
+            start = end + 1
+        }
+        return lines
+    }
+
+    /// Reads all bytes of a file.
+    public static func readBytes(_ path: String) throws(TokenizationError) -> [UInt8] {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { throw .io(file: path, reason: "cannot open: \(errnoText())") }
+        defer { close(fd) }
+        var stats = stat()
+        guard fstat(fd, &stats) == 0 else { throw .io(file: path, reason: "cannot stat: \(errnoText())") }
+        if (stats.st_mode & S_IFMT) == S_IFDIR { throw .io(file: path, reason: "is a directory, not a file") }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(Int(stats.st_size) + 1)
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw .io(file: path, reason: "read failed: \(errnoText())")
+            }
+            if n == 0 { break }
+            bytes.append(contentsOf: chunk[0..<n])
+        }
+        return bytes
+    }
+
+    /// Writes `text` atomically: to a temporary file beside `path`, then renamed over it.
+    public static func write(_ text: String, to path: String) throws(TokenizationError) {
+        let temporary = path + ".tmp-\(getpid())"
+        guard let file = fopen(temporary, "wb") else {
+            throw .io(file: path, reason: "cannot write: \(errnoText())")
+        }
+        var utf8 = text
+        let written = utf8.withUTF8 { fwrite($0.baseAddress, 1, $0.count, file) }
+        let flushed = fflush(file) == 0
+        fclose(file)
+        guard written == text.utf8.count, flushed, rename(temporary, path) == 0 else {
+            let reason = errnoText()
+            unlink(temporary)
+            throw .io(file: path, reason: "write failed: \(reason)")
+        }
+    }
+
+    /// Decodes one line, applying `policy` to invalid UTF-8.
+    ///
+    /// With `countingLinesFrom`, the reported line number is found by counting newlines before
+    /// the bad byte (used when the "line" is a whole file).
+    static func decodeLine(
+        _ bytes: ArraySlice<UInt8>, file: String, line: Int, policy: InvalidUTF8Policy,
+        countingLinesFrom whole: ArraySlice<UInt8>? = nil
+    ) throws(TokenizationError) -> String {
+        if let text = String(validating: bytes, as: UTF8.self) { return text }
+        if policy == .replace { return String(decoding: bytes, as: UTF8.self) }
+        let offset = firstInvalidOffset(bytes)
+        if let whole {
+            let prefix = whole[whole.startIndex..<(whole.startIndex + offset)]
+            let lineStart = (prefix.lastIndex(of: 0x0A).map { $0 + 1 }) ?? whole.startIndex
+            let newlines = prefix.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
+            throw .invalidUTF8(file: file, line: newlines + 1, byteOffset: whole.startIndex + offset - lineStart)
+        }
+        throw .invalidUTF8(file: file, line: line, byteOffset: offset)
+    }
+
+    /// The offset (from the slice start) of the first byte of the first invalid sequence.
+    static func firstInvalidOffset(_ bytes: ArraySlice<UInt8>) -> Int {
+        var parser = Unicode.UTF8.ForwardParser()
+        var iterator = bytes.makeIterator()
+        var offset = 0
+        while true {
+            switch parser.parseScalar(from: &iterator) {
+            case .valid(let encoded): offset += encoded.count
+            case .error: return offset
+            case .emptyInput: return offset
+            }
+        }
+    }
+
+    static func errnoText() -> String { String(cString: strerror(errno)) }
+}
