@@ -55,6 +55,6 @@ let package = Package(
         // MARK: - Tests
 
         .testTarget(name: "TokenizationTests", dependencies: ["Tokenization"]),
-        .testTarget(name: "ExecutableTests", dependencies: ["Tokenization"]),
+        .testTarget(name: "ExecutableTests", dependencies: ["Tokenization", "fanyi-vocab"]),
     ]
 )

@@ -1,0 +1,143 @@
+import Foundation
+import Testing
+import Tokenization
+
+@Suite struct FanyiVocabTests {
+    @Test func tokenizeAndDetokenizeRoundTrip() throws {
+        let text = "我是中国人我的母语是汉语。Hello, world!\n\n  tabs\there \n"
+        let tokens = try run("fanyi-vocab", ["tokenize", "--lang", "zh"], input: text)
+        #expect(tokens.status == 0)
+        #expect(tokens.stdout == "我是 ￭中国人 ￭我的 ￭母语 ￭是 ￭汉语 ￭。￭ Hello ￭, world ￭!\n\n⟪0020⟫⟪0020⟫￭ tabs ￭⟪0009⟫￭ here ￭⟪0020⟫\n")
+        let back = try run("fanyi-vocab", ["detokenize"], input: tokens.stdout)
+        #expect(back.status == 0)
+        #expect(back.stdout == text)
+    }
+
+    @Test func oneLineOutPerLineInIncludingALastLineWithoutNewline() throws {
+        let result = try run("fanyi-vocab", ["tokenize"], input: "a\n\n\nb,c")
+        #expect(result.stdout == "a\n\n\nb ￭,￭ c\n")
+    }
+
+    @Test func invalidUTF8IsAnErrorNamingTheLine() throws {
+        let input = Data("fine\n".utf8) + Data([0x61, 0xFF, 0x0A]) + Data("after\n".utf8)
+        let strict = try run("fanyi-vocab", ["tokenize"], input: input)
+        #expect(strict.status != 0)
+        #expect(strict.stderr.contains("<stdin>:2: invalid UTF-8"))
+        let replaced = try run("fanyi-vocab", ["tokenize", "--invalid-utf8", "replace"], input: input)
+        #expect(replaced.status == 0)
+        #expect(replaced.stdout == "fine\na ￭\u{FFFD}\nafter\n")
+        #expect(replaced.stderr.contains("replaced invalid UTF-8 in 1 line(s)"))
+    }
+
+    @Test func missingInputFileIsNamed() throws {
+        let result = try run("fanyi-vocab", ["tokenize", "/no/such/file.txt"], input: "")
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("/no/such/file.txt: cannot open"))
+    }
+
+    /// A line is answered before stdin closes, so the tool can sit behind an interactive pipe.
+    @Test func answersEachLineAsItArrives() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: productsFolder + "/fanyi-vocab")
+        process.arguments = ["tokenize"]
+        let stdin = Pipe(), stdout = Pipe()
+        process.standardInput = stdin
+        process.standardOutput = stdout
+        try process.run()
+        defer { process.terminate() }
+        for (line, expected) in [("Hello, world!", "Hello ￭, world ￭!"), ("(a)", "(￭ a ￭)")] {
+            try stdin.fileHandleForWriting.write(contentsOf: Data((line + "\n").utf8))
+            let answer = DispatchSemaphore(value: 0)
+            nonisolated(unsafe) var received = ""
+            DispatchQueue.global().async {
+                var bytes = Data()
+                while bytes.last != 0x0A {
+                    let chunk = stdout.fileHandleForReading.availableData
+                    if chunk.isEmpty { break }
+                    bytes += chunk
+                }
+                received = String(decoding: bytes, as: UTF8.self)
+                answer.signal()
+            }
+            #expect(answer.wait(timeout: .now() + 20) == .success, "no answer to '\(line)' while stdin stays open")
+            #expect(received == expected + "\n")
+        }
+        try stdin.fileHandleForWriting.close()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+    }
+
+    @Test func buildWritesVocabulariesMergesAndManifest() throws {
+        let folder = try temporaryFolder()
+        try "the cell range\nselect the cells\nthe range\n".write(toFile: folder + "/c.en", atomically: true, encoding: .utf8)
+        try "单元格区域\n选择单元格\n区域\n".write(toFile: folder + "/c.zh", atomically: true, encoding: .utf8)
+        let result = try run("fanyi-vocab", ["build", "--train", "c", "--source-lang", "en", "--target-lang", "zh",
+                                             "--merges", "10", "--joint", "--output", "out/v"], input: "", in: folder)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("en: 3 lines"))
+        let (set, manifestFolder) = try VocabularySet.load(folder + "/out/v.json")
+        #expect(set.languages == ["en", "zh"])
+        #expect(set.sides["en"]?.bpe == "v.bpe")
+        let vocabulary = try Vocabulary(contentsOf: VocabularySet.resolve(set.sides["en"]!.vocabulary, in: manifestFolder))
+        #expect(vocabulary.token(4) == "the")
+        let merges = try BPEMerges(contentsOf: folder + "/out/v.bpe")
+        #expect(merges.merges.count == 10)
+
+        // encode with the manifest gives pieces that detokenize to the input
+        let encoded = try run("fanyi-vocab", ["encode", "--vocab", "out/v.json", "--lang", "en"],
+                              input: "select the cell ranges\n", in: folder)
+        #expect(encoded.status == 0, "\(encoded.stderr)")
+        #expect(Tokenizer.detokenizeLine(String(encoded.stdout.dropLast())) == "select the cell ranges")
+
+        // the same command gives byte-identical files
+        let again = try run("fanyi-vocab", ["build", "--train", "c", "--source-lang", "en", "--target-lang", "zh",
+                                            "--merges", "10", "--joint", "--output", "out/w"], input: "", in: folder)
+        #expect(again.status == 0)
+        for suffix in ["en.vocab", "zh.vocab", "bpe"] {
+            #expect(FileManager.default.contents(atPath: folder + "/out/v." + suffix)
+                    == FileManager.default.contents(atPath: folder + "/out/w." + suffix))
+        }
+    }
+
+    @Test func buildFromStdinWithOneLanguage() throws {
+        let folder = try temporaryFolder()
+        let result = try run("fanyi-vocab", ["build", "--input", "-", "--lang", "es", "--merges", "5", "--output", "es"],
+                             input: "hola mundo\nhola amigos\n", in: folder)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(try Vocabulary(contentsOf: folder + "/es.es.vocab").contains("hola"))
+        #expect(FileManager.default.fileExists(atPath: folder + "/es.es.bpe"))
+    }
+
+    @Test func mismatchedLineCountsNameBothFiles() throws {
+        let folder = try temporaryFolder()
+        try "a\nb\n".write(toFile: folder + "/c.en", atomically: true, encoding: .utf8)
+        try "a\n".write(toFile: folder + "/c.zh", atomically: true, encoding: .utf8)
+        let result = try run("fanyi-vocab", ["build", "--train", "c", "--source-lang", "en", "--target-lang", "zh",
+                                             "--output", "v"], input: "", in: folder)
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("c.en has 2 lines but c.zh has 1"))
+    }
+
+    @Test(arguments: [
+        (["build", "--output", "v"], "either --train"),
+        (["build", "--train", "c", "--source-lang", "en", "--output", "v"], "go together"),
+        (["build", "--input", "f", "--lang", "en", "--joint", "--output", "v"], "--joint needs two languages"),
+        (["build", "--input", "f", "--lang", "en", "--merges=-3", "--output", "v"], "--merges must be ≥ 0"),
+        (["build", "--input", "f", "--lang", "en", "--max-size", "2", "--output", "v"], "--max-size must be > 4"),
+        (["build", "--input", "f", "--lang", "en", "--output", "vocab/"], "not a folder"),
+        (["tokenize", "--normalization", "nfx"], "nfx"),
+        (["encode"], "give --vocab"),
+        (["encode", "--vocab", "x.json"], "--vocab needs --lang"),
+    ])
+    func invalidFlagsAreRejected(arguments: [String], message: String) throws {
+        let result = try run("fanyi-vocab", arguments, input: "")
+        #expect(result.status != 0)
+        #expect(result.stderr.contains(message), "\(result.stderr)")
+    }
+
+    @Test func helpHasExamples() throws {
+        let result = try run("fanyi-vocab", ["build", "--help"], input: "")
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("fanyi-vocab build --train corpora/en-zh-lohelp/train"))
+    }
+}

@@ -1,0 +1,58 @@
+import Foundation
+
+/// The folder of the built products (the test binary sits beside the executables).
+let productsFolder: String = {
+    let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    return URL(fileURLWithPath: exe).deletingLastPathComponent().path
+}()
+
+let packageRoot: String = {
+    var url = URL(fileURLWithPath: #filePath)
+    for _ in 0..<3 { url.deleteLastPathComponent() }
+    return url.path
+}()
+
+struct Output {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+}
+
+/// Runs a built executable with `arguments`, feeding `input` on stdin; kills it after `timeout`.
+func run(_ tool: String, _ arguments: [String], input: Data = Data(), in folder: String? = nil,
+         timeout: TimeInterval = 60) throws -> Output {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: productsFolder + "/" + tool)
+    process.arguments = arguments
+    if let folder { process.currentDirectoryURL = URL(fileURLWithPath: folder) }
+    let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
+    process.standardInput = stdin
+    process.standardOutput = stdout
+    process.standardError = stderr
+    try process.run()
+    let group = DispatchGroup()
+    nonisolated(unsafe) var out = Data(), err = Data()
+    DispatchQueue.global().async(group: group) { out = stdout.fileHandleForReading.readDataToEndOfFile() }
+    DispatchQueue.global().async(group: group) { err = stderr.fileHandleForReading.readDataToEndOfFile() }
+    try stdin.fileHandleForWriting.write(contentsOf: input)
+    try stdin.fileHandleForWriting.close()
+    if group.wait(timeout: .now() + timeout) == .timedOut {
+        process.terminate()
+        throw TimedOut(command: ([tool] + arguments).joined(separator: " "))
+    }
+    process.waitUntilExit()
+    return Output(status: process.terminationStatus,
+                  stdout: String(decoding: out, as: UTF8.self), stderr: String(decoding: err, as: UTF8.self))
+}
+
+func run(_ tool: String, _ arguments: [String], input: String, in folder: String? = nil) throws -> Output {
+    try run(tool, arguments, input: Data(input.utf8), in: folder)
+}
+
+struct TimedOut: Error { var command: String }
+
+func temporaryFolder() throws -> String {
+    let path = NSTemporaryDirectory() + "fanyi-exe-tests-" + UUID().uuidString
+    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    return path
+}
