@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .library(name: "Tokenization", targets: ["Tokenization"]),
         .executable(name: "fanyi-vocab", targets: ["fanyi-vocab"]),
+        .executable(name: "fanyi-bench", targets: ["fanyi-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -46,6 +47,15 @@ let package = Package(
         /// Tokenizes corpora, learns BPE merges and writes vocabularies.
         .executableTarget(
             name: "fanyi-vocab",
+            dependencies: [
+                "Tokenization",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        /// Speed measurements (release builds only): tokenizer and BPE throughput.
+        .executableTarget(
+            name: "fanyi-bench",
             dependencies: [
                 "Tokenization",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -1,0 +1,37 @@
+import ArgumentParser
+import Glibc
+
+@main
+struct FanyiBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fanyi-bench",
+        abstract: "Measure Fanyi's speed (build with -c release; numbers are medians of repeats).",
+        discussion: "Example: swift build -c release && .build/release/fanyi-bench tokenize",
+        subcommands: [TokenizeBenchmark.self]
+    )
+}
+
+/// The median of `repeats` timed runs of `body`, in seconds.
+func medianSeconds(_ repeats: Int, _ body: () throws -> Void) rethrows -> Double {
+    var times: [Double] = []
+    for _ in 0..<repeats {
+        let start = monotonicSeconds()
+        try body()
+        times.append(monotonicSeconds() - start)
+    }
+    times.sort()
+    return times[times.count / 2]
+}
+
+func monotonicSeconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+}
+
+/// Peak resident memory of this process in MiB.
+func peakMemoryMiB() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return Double(usage.ru_maxrss) / 1024
+}
