@@ -141,3 +141,36 @@ import Tokenization
         #expect(result.stdout.contains("fanyi-vocab build --train corpora/en-zh-lohelp/train"))
     }
 }
+
+@Suite struct ShippedVocabularyTests {
+    /// The shipped vocabulary set is exactly what its recorded command builds today.
+    @Test func shippedSetIsReproducible() throws {
+        let (set, folder) = try VocabularySet.load(packageRoot + "/vocab/en-zh-lohelp.json")
+        let output = try temporaryFolder() + "/rebuilt"
+        var arguments = Array(set.command.split(separator: " ").dropFirst().map(String.init))
+        let outputIndex = try #require(arguments.firstIndex(of: "--output"))
+        arguments[outputIndex + 1] = output
+        let result = try run("fanyi-vocab", arguments, input: "", in: packageRoot)
+        #expect(result.status == 0, "\(result.stderr)")
+        for side in set.languages.compactMap({ set.sides[$0] }) {
+            for file in [side.vocabulary] + (side.bpe.map { [$0] } ?? []) {
+                let rebuiltName = "rebuilt" + file.dropFirst("en-zh-lohelp".count)
+                let shipped = FileManager.default.contents(atPath: VocabularySet.resolve(file, in: folder))
+                let rebuilt = FileManager.default.contents(atPath: (output as NSString).deletingLastPathComponent + "/" + rebuiltName)
+                #expect(shipped != nil && shipped == rebuilt, "\(file) differs from a rebuild")
+            }
+        }
+    }
+
+    @Test(arguments: ["en-zh-lohelp", "en-zh-bible", "en-es-bible"])
+    func shippedSetsLoad(name: String) throws {
+        let (set, folder) = try VocabularySet.load("\(packageRoot)/vocab/\(name).json")
+        for language in set.languages {
+            let side = try #require(set.sides[language])
+            let vocabulary = try Vocabulary(contentsOf: VocabularySet.resolve(side.vocabulary, in: folder))
+            #expect(vocabulary.count > 5_000)
+            let merges = try BPEMerges(contentsOf: VocabularySet.resolve(try #require(side.bpe), in: folder))
+            #expect(merges.merges.count > 5_000)
+        }
+    }
+}
