@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .library(name: "Tokenization", targets: ["Tokenization"]),
+        .library(name: "Tensor", targets: ["Tensor"]),
         .executable(name: "fanyi-vocab", targets: ["fanyi-vocab"]),
         .executable(name: "fanyi-bench", targets: ["fanyi-bench"]),
     ],
@@ -31,6 +32,11 @@ let package = Package(
             providers: [.apt(["libopenblas-dev"])]
         ),
 
+        /// Transcendental and row kernels (exp, sigmoid, tanh, softmax, cross-entropy) with an
+        /// AVX2+FMA path chosen at run time; Swift cannot enable AVX2 per function without
+        /// unsafe flags, which would bar Fanyi from being a package dependency.
+        .target(name: "CKernels"),
+
         // MARK: - Libraries
 
         /// Reversible ICU tokenizer, BPE learner and applier, vocabularies, UTF-8 line reading.
@@ -41,6 +47,9 @@ let package = Package(
                 .product(name: "Collections", package: "swift-collections"),
             ]
         ),
+
+        /// Dense Float32 matrices, GEMM through OpenBLAS, fused kernels, the seeded RNG.
+        .target(name: "Tensor", dependencies: ["CBLAS", "CKernels"]),
 
         // MARK: - Executables
 
@@ -65,6 +74,7 @@ let package = Package(
         // MARK: - Tests
 
         .testTarget(name: "TokenizationTests", dependencies: ["Tokenization"]),
+        .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
         .testTarget(name: "ExecutableTests", dependencies: ["Tokenization", "fanyi-vocab"]),
     ]
 )

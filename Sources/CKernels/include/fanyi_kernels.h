@@ -1,0 +1,52 @@
+// CKernels: Fanyi's transcendental and row-reduction kernels over Float32 buffers.
+//
+// Why C: Swift compiles for baseline x86-64 (SSE2) and cannot enable AVX2/FMA for a single
+// function; the package-wide flag that would (unsafeFlags) makes a package unusable as a
+// dependency. Here each kernel has an AVX2+FMA version (`__attribute__((target))`) picked at run
+// time when the CPU has it, and a portable scalar version that computes the same polynomial.
+// Everything else (layers, gradients, the order of operations) is Swift.
+//
+// exp uses a Cephes-style range reduction and degree-6 polynomial (relative error ~2 ulp on
+// [-87, 88]; inputs are clamped to that range). sigmoid and tanh are built on it:
+// sigmoid(x) = 1 / (1 + e^-x), tanh(x) = sign(x) (1 - 2 / (e^{2|x|} + 1)); both have
+// absolute error below 1e-6 everywhere.
+#ifndef FANYI_KERNELS_H
+#define FANYI_KERNELS_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// 1 when the AVX2+FMA versions are in use (the CPU supports them), else 0.
+int fanyi_kernels_use_avx2(void);
+/// Forces the portable versions (for tests that compare both paths); 0 restores the default.
+void fanyi_kernels_force_portable(int force);
+
+/// y[i] = e^x[i]   (x == y allowed)
+void fanyi_exp(const float *x, float *y, int64_t n);
+/// y[i] = 1 / (1 + e^-x[i])
+void fanyi_sigmoid(const float *x, float *y, int64_t n);
+/// y[i] = tanh(x[i])
+void fanyi_tanh(const float *x, float *y, int64_t n);
+
+/// Row-wise softmax of a rows × cols row-major matrix (x == y allowed).
+void fanyi_softmax_rows(const float *x, float *y, int64_t rows, int64_t cols);
+/// Row-wise log-softmax (x == y allowed).
+void fanyi_log_softmax_rows(const float *x, float *y, int64_t rows, int64_t cols);
+
+/// Softmax cross-entropy per row with label smoothing, fused with its gradient.
+///
+/// For row r with target t = targets[r]: p = softmax(logits[r]), q = (1 − ε) onehot(t) + ε / cols,
+/// loss[r] = −Σ q log p and grad[r] = scale · (p − q). A row whose target is `ignore` (padding)
+/// gets loss 0 and a zero gradient. grad may alias logits. Returns the summed loss of all rows.
+double fanyi_softmax_cross_entropy(const float *logits, const int32_t *targets, int64_t rows,
+                                   int64_t cols, float smoothing, int32_t ignore, float scale,
+                                   float *grad, float *loss);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,274 @@
+// See include/fanyi_kernels.h for the contract and the choice of approximations.
+#include "fanyi_kernels.h"
+
+#include <math.h>
+#include <string.h>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#define FANYI_X86 1
+#else
+#define FANYI_X86 0
+#endif
+
+// MARK: - Constants shared by both paths
+
+#define EXP_HI 88.0f  // e^88 ≈ 1.65e38: n stays ≤ 127, so 2^n is a normal float
+#define EXP_LO -87.3365447505531f
+#define LOG2E 1.44269504088896341f
+#define LN2_HI 0.693359375f
+#define LN2_LO -2.12194440e-4f
+#define P0 1.9875691500e-4f
+#define P1 1.3981999507e-3f
+#define P2 8.3334519073e-3f
+#define P3 4.1665795894e-2f
+#define P4 1.6666665459e-1f
+#define P5 5.0000001201e-1f
+
+// MARK: - Portable path
+
+static inline float exp_scalar(float x) {
+    x = fminf(fmaxf(x, EXP_LO), EXP_HI);
+    float n = nearbyintf(x * LOG2E);
+    float r = x - n * LN2_HI;
+    r = r - n * LN2_LO;
+    float p = P0;
+    p = p * r + P1;
+    p = p * r + P2;
+    p = p * r + P3;
+    p = p * r + P4;
+    p = p * r + P5;
+    p = p * r * r + r + 1.0f;
+    int32_t bits = ((int32_t)n + 127) << 23;
+    float scale;
+    memcpy(&scale, &bits, sizeof scale);
+    return p * scale;
+}
+
+static inline float sigmoid_scalar(float x) { return 1.0f / (1.0f + exp_scalar(-x)); }
+
+static inline float tanh_scalar(float x) {
+    float a = fabsf(x);
+    float t = 1.0f - 2.0f / (exp_scalar(2.0f * a) + 1.0f);
+    return x < 0 ? -t : t;
+}
+
+static void exp_portable(const float *x, float *y, int64_t n) {
+    for (int64_t i = 0; i < n; i++) y[i] = exp_scalar(x[i]);
+}
+static void sigmoid_portable(const float *x, float *y, int64_t n) {
+    for (int64_t i = 0; i < n; i++) y[i] = sigmoid_scalar(x[i]);
+}
+static void tanh_portable(const float *x, float *y, int64_t n) {
+    for (int64_t i = 0; i < n; i++) y[i] = tanh_scalar(x[i]);
+}
+static float max_portable(const float *x, int64_t n) {
+    float m = -INFINITY;
+    for (int64_t i = 0; i < n; i++) m = x[i] > m ? x[i] : m;
+    return m;
+}
+/// y = e^(x − shift); returns Σ y (accumulated in double).
+static double exp_shift_sum_portable(const float *x, float *y, int64_t n, float shift) {
+    double sum = 0;
+    for (int64_t i = 0; i < n; i++) {
+        y[i] = exp_scalar(x[i] - shift);
+        sum += y[i];
+    }
+    return sum;
+}
+static double sum_portable(const float *x, int64_t n) {
+    double s = 0;
+    for (int64_t i = 0; i < n; i++) s += x[i];
+    return s;
+}
+
+// MARK: - AVX2 + FMA path
+
+#if FANYI_X86
+#define AVX2 __attribute__((target("avx2,fma")))
+
+AVX2 static inline __m256 exp8(__m256 x) {
+    x = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(EXP_LO)), _mm256_set1_ps(EXP_HI));
+    __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(LOG2E)),
+                               _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(LN2_HI), x);
+    r = _mm256_fnmadd_ps(n, _mm256_set1_ps(LN2_LO), r);
+    __m256 p = _mm256_set1_ps(P0);
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(P1));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(P2));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(P3));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(P4));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(P5));
+    p = _mm256_fmadd_ps(_mm256_mul_ps(p, r), r, _mm256_add_ps(r, _mm256_set1_ps(1.0f)));
+    __m256i bits = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
+    return _mm256_mul_ps(p, _mm256_castsi256_ps(bits));
+}
+
+AVX2 static void exp_avx2(const float *x, float *y, int64_t n) {
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, exp8(_mm256_loadu_ps(x + i)));
+    for (; i < n; i++) y[i] = exp_scalar(x[i]);
+}
+
+AVX2 static void sigmoid_avx2(const float *x, float *y, int64_t n) {
+    const __m256 one = _mm256_set1_ps(1.0f);
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256 e = exp8(_mm256_sub_ps(_mm256_setzero_ps(), _mm256_loadu_ps(x + i)));
+        _mm256_storeu_ps(y + i, _mm256_div_ps(one, _mm256_add_ps(one, e)));
+    }
+    for (; i < n; i++) y[i] = sigmoid_scalar(x[i]);
+}
+
+AVX2 static void tanh_avx2(const float *x, float *y, int64_t n) {
+    const __m256 one = _mm256_set1_ps(1.0f), two = _mm256_set1_ps(2.0f);
+    const __m256 sign = _mm256_set1_ps(-0.0f);
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256 v = _mm256_loadu_ps(x + i);
+        __m256 a = _mm256_andnot_ps(sign, v);
+        __m256 e = exp8(_mm256_mul_ps(two, a));
+        __m256 t = _mm256_sub_ps(one, _mm256_div_ps(two, _mm256_add_ps(e, one)));
+        _mm256_storeu_ps(y + i, _mm256_or_ps(t, _mm256_and_ps(sign, v)));
+    }
+    for (; i < n; i++) y[i] = tanh_scalar(x[i]);
+}
+
+AVX2 static float max_avx2(const float *x, int64_t n) {
+    __m256 m = _mm256_set1_ps(-INFINITY);
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) m = _mm256_max_ps(m, _mm256_loadu_ps(x + i));
+    float lanes[8];
+    _mm256_storeu_ps(lanes, m);
+    float r = -INFINITY;
+    for (int k = 0; k < 8; k++) r = lanes[k] > r ? lanes[k] : r;
+    for (; i < n; i++) r = x[i] > r ? x[i] : r;
+    return r;
+}
+
+AVX2 static double hsum_pd(__m256d v) {
+    double lanes[4];
+    _mm256_storeu_pd(lanes, v);
+    return (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]);
+}
+
+AVX2 static double exp_shift_sum_avx2(const float *x, float *y, int64_t n, float shift) {
+    const __m256 s = _mm256_set1_ps(shift);
+    __m256d acc = _mm256_setzero_pd();
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256 e = exp8(_mm256_sub_ps(_mm256_loadu_ps(x + i), s));
+        _mm256_storeu_ps(y + i, e);
+        acc = _mm256_add_pd(acc, _mm256_cvtps_pd(_mm256_castps256_ps128(e)));
+        acc = _mm256_add_pd(acc, _mm256_cvtps_pd(_mm256_extractf128_ps(e, 1)));
+    }
+    double sum = hsum_pd(acc);
+    for (; i < n; i++) {
+        y[i] = exp_scalar(x[i] - shift);
+        sum += y[i];
+    }
+    return sum;
+}
+
+AVX2 static double sum_avx2(const float *x, int64_t n) {
+    __m256d acc = _mm256_setzero_pd();
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256 v = _mm256_loadu_ps(x + i);
+        acc = _mm256_add_pd(acc, _mm256_cvtps_pd(_mm256_castps256_ps128(v)));
+        acc = _mm256_add_pd(acc, _mm256_cvtps_pd(_mm256_extractf128_ps(v, 1)));
+    }
+    double s = hsum_pd(acc);
+    for (; i < n; i++) s += x[i];
+    return s;
+}
+#endif
+
+// MARK: - Dispatch
+
+static int force_portable = 0;
+
+int fanyi_kernels_use_avx2(void) {
+#if FANYI_X86
+    static int supported = -1;
+    if (supported < 0) {
+        __builtin_cpu_init();
+        supported = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    }
+    return supported && !force_portable;
+#else
+    return 0;
+#endif
+}
+
+void fanyi_kernels_force_portable(int force) { force_portable = force; }
+
+#if FANYI_X86
+#define DISPATCH(name, ...) (fanyi_kernels_use_avx2() ? name##_avx2(__VA_ARGS__) : name##_portable(__VA_ARGS__))
+#else
+#define DISPATCH(name, ...) name##_portable(__VA_ARGS__)
+#endif
+
+void fanyi_exp(const float *x, float *y, int64_t n) { DISPATCH(exp, x, y, n); }
+void fanyi_sigmoid(const float *x, float *y, int64_t n) { DISPATCH(sigmoid, x, y, n); }
+void fanyi_tanh(const float *x, float *y, int64_t n) { DISPATCH(tanh, x, y, n); }
+
+static float row_max(const float *x, int64_t n) { return DISPATCH(max, x, n); }
+static double row_exp_shift_sum(const float *x, float *y, int64_t n, float shift) {
+    return DISPATCH(exp_shift_sum, x, y, n, shift);
+}
+static double row_sum(const float *x, int64_t n) { return DISPATCH(sum, x, n); }
+
+// MARK: - Row reductions
+
+void fanyi_softmax_rows(const float *x, float *y, int64_t rows, int64_t cols) {
+    for (int64_t r = 0; r < rows; r++) {
+        const float *xr = x + r * cols;
+        float *yr = y + r * cols;
+        float m = row_max(xr, cols);
+        float inv = (float)(1.0 / row_exp_shift_sum(xr, yr, cols, m));
+        for (int64_t i = 0; i < cols; i++) yr[i] *= inv;
+    }
+}
+
+void fanyi_log_softmax_rows(const float *x, float *y, int64_t rows, int64_t cols) {
+    for (int64_t r = 0; r < rows; r++) {
+        const float *xr = x + r * cols;
+        float *yr = y + r * cols;
+        float m = row_max(xr, cols);
+        // The exponentials go to y first, then y is overwritten with the log-probabilities:
+        // read x[i] before writing y[i], so x == y works.
+        double sum = row_exp_shift_sum(xr, yr, cols, m);
+        float shift = m + (float)log(sum);
+        for (int64_t i = 0; i < cols; i++) yr[i] = xr[i] - shift;
+    }
+}
+
+double fanyi_softmax_cross_entropy(const float *logits, const int32_t *targets, int64_t rows,
+                                   int64_t cols, float smoothing, int32_t ignore, float scale,
+                                   float *grad, float *loss) {
+    double total = 0;
+    const float uniform = smoothing / (float)cols;
+    for (int64_t r = 0; r < rows; r++) {
+        const float *xr = logits + r * cols;
+        float *gr = grad + r * cols;
+        int32_t t = targets[r];
+        if (t == ignore || t < 0 || t >= cols) {
+            memset(gr, 0, sizeof(float) * (size_t)cols);
+            if (loss) loss[r] = 0;
+            continue;
+        }
+        float xt = xr[t];
+        double xsum = smoothing > 0 ? row_sum(xr, cols) : 0;
+        float m = row_max(xr, cols);
+        double sum = row_exp_shift_sum(xr, gr, cols, m);  // gr = e^(x − m)
+        double lse = (double)m + log(sum);
+        double l = lse - (1.0 - smoothing) * (double)xt - (double)uniform * xsum;
+        if (loss) loss[r] = (float)l;
+        total += l;
+        float inv = (float)(1.0 / sum);
+        for (int64_t i = 0; i < cols; i++) gr[i] = scale * (gr[i] * inv - uniform);
+        gr[t] -= scale * (1.0f - smoothing);
+    }
+    return total;
+}

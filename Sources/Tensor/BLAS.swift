@@ -1,0 +1,66 @@
+import CBLAS
+import Synchronization
+
+/// Matrix products through OpenBLAS, with a naive reference for tests.
+public enum BLAS {
+    /// Floating-point operations done by `gemm` since start (2·M·N·K per call), for benchmarks.
+    public static let flopCounter = Atomic<Int>(0)
+
+    /// `c = alpha · op(a) · op(b) + beta · c`, where op transposes when asked.
+    ///
+    /// Shapes: op(a) is M×K, op(b) is K×N, c is M×N. Views may be strided (row or column
+    /// slices of a larger buffer). With beta = 1 the product accumulates into c.
+    public static func gemm(
+        _ a: MatrixPointer, transposeA: Bool = false, _ b: MatrixPointer, transposeB: Bool = false,
+        into c: MatrixPointer, alpha: Float = 1, beta: Float = 0
+    ) {
+        let (m, k) = transposeA ? (a.cols, a.rows) : (a.rows, a.cols)
+        let (kb, n) = transposeB ? (b.cols, b.rows) : (b.rows, b.cols)
+        precondition(k == kb && c.rows == m && c.cols == n,
+                     "gemm shapes: op(a) \(m)×\(k), op(b) \(kb)×\(n), c \(c.rows)×\(c.cols)")
+        if m == 0 || n == 0 { return }
+        if k == 0 {
+            scale(c, by: beta)
+            return
+        }
+        flopCounter.add(2 * m * n * k, ordering: .relaxed)
+        cblas_sgemm(
+            CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+            Int32(m), Int32(n), Int32(k), alpha,
+            a.base, Int32(max(a.stride, 1)), b.base, Int32(max(b.stride, 1)), beta, c.base, Int32(max(c.stride, 1)))
+    }
+
+    /// The same contract as `gemm`, computed with Double accumulation in plain loops.
+    public static func referenceGemm(
+        _ a: MatrixPointer, transposeA: Bool = false, _ b: MatrixPointer, transposeB: Bool = false,
+        into c: MatrixPointer, alpha: Float = 1, beta: Float = 0
+    ) {
+        let (m, k) = transposeA ? (a.cols, a.rows) : (a.rows, a.cols)
+        let n = transposeB ? b.rows : b.cols
+        for i in 0..<m {
+            for j in 0..<n {
+                var sum = 0.0
+                for p in 0..<k {
+                    let x = transposeA ? a[p, i] : a[i, p]
+                    let y = transposeB ? b[j, p] : b[p, j]
+                    sum += Double(x) * Double(y)
+                }
+                c[i, j] = Float(Double(alpha) * sum + (beta == 0 ? 0 : Double(beta) * Double(c[i, j])))
+            }
+        }
+    }
+
+    /// `c *= factor` (factor 0 writes zeros, whatever c held).
+    static func scale(_ c: MatrixPointer, by factor: Float) {
+        for r in 0..<c.rows {
+            let row = c.row(r)
+            for j in row.indices { row[j] = factor == 0 ? 0 : row[j] * factor }
+        }
+    }
+
+    /// Threads OpenBLAS uses for each product.
+    public static var threads: Int {
+        get { Int(openblas_get_num_threads()) }
+        set { openblas_set_num_threads(Int32(max(1, newValue))) }
+    }
+}

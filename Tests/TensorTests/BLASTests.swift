@@ -1,0 +1,109 @@
+import Testing
+@testable import Tensor
+
+@Suite struct BLASTests {
+    func random(_ rows: Int, _ cols: Int, _ seed: UInt64) -> Matrix {
+        var rng = RandomGenerator(seed: seed)
+        return Matrix(rows: rows, cols: cols, uniform: 1, using: &rng)
+    }
+
+    @Test(arguments: [(false, false), (true, false), (false, true), (true, true)])
+    func gemmMatchesTheReference(transposeA: Bool, transposeB: Bool) {
+        let (m, k, n) = (7, 13, 5)
+        let a = transposeA ? random(k, m, 1) : random(m, k, 1)
+        let b = transposeB ? random(n, k, 2) : random(k, n, 2)
+        for (alpha, beta) in [(Float(1), Float(0)), (0.5, 1), (-2, 0.25)] {
+            var fast = random(m, n, 3), slow = random(m, n, 3)
+            a.withPointer { a in
+                b.withPointer { b in
+                    fast.withMutablePointer {
+                        BLAS.gemm(a, transposeA: transposeA, b, transposeB: transposeB, into: $0, alpha: alpha, beta: beta)
+                    }
+                    slow.withMutablePointer {
+                        BLAS.referenceGemm(a, transposeA: transposeA, b, transposeB: transposeB, into: $0, alpha: alpha, beta: beta)
+                    }
+                }
+            }
+            #expect(fast.maxAbsDifference(slow) <= 1e-5)
+        }
+    }
+
+    /// Row and column views of larger buffers go to BLAS with their stride.
+    @Test func stridedViews() {
+        let big = random(10, 12, 4)
+        let b = random(3, 4, 5)
+        var out = Matrix(rows: 4, cols: 8, repeating: 9)
+        var expected = out
+        big.withPointer { big in
+            let a = big.rows(2, 4).columns(5, 3)  // 4×3 block, stride 12
+            b.withPointer { b in
+                out.withMutablePointer { BLAS.gemm(a, b, into: $0.columns(2, 4)) }
+                expected.withMutablePointer { BLAS.referenceGemm(a, b, into: $0.columns(2, 4)) }
+            }
+        }
+        #expect(out.maxAbsDifference(expected) <= 1e-5)
+        #expect(out[0, 0] == 9 && out[3, 7] == 9)  // outside the view: untouched
+    }
+
+    @Test func emptyInnerDimensionScalesC() {
+        let a = Matrix(rows: 2, cols: 0), b = Matrix(rows: 0, cols: 3)
+        var c = Matrix(rows: 2, cols: 3, repeating: 4)
+        a.withPointer { a in b.withPointer { b in c.withMutablePointer { BLAS.gemm(a, b, into: $0, beta: 0.5) } } }
+        #expect(c.storage == Array(repeating: 2, count: 6))
+    }
+
+    @Test func countsFlops() {
+        let a = random(3, 4, 1), b = random(4, 5, 2)
+        var c = Matrix(rows: 3, cols: 5)
+        let before = BLAS.flopCounter.load(ordering: .relaxed)
+        a.withPointer { a in b.withPointer { b in c.withMutablePointer { BLAS.gemm(a, b, into: $0) } } }
+        #expect(BLAS.flopCounter.load(ordering: .relaxed) - before >= 2 * 3 * 4 * 5)
+    }
+}
+
+@Suite struct RandomGeneratorTests {
+    @Test func sameSeedSameStream() {
+        var a = RandomGenerator(seed: 42), b = RandomGenerator(seed: 42), c = RandomGenerator(seed: 43)
+        let xs = (0..<5).map { _ in a.next() }
+        #expect(xs == (0..<5).map { _ in b.next() })
+        #expect(xs != (0..<5).map { _ in c.next() })
+    }
+
+    @Test func splitsAreIndependentAndStable() {
+        let root = RandomGenerator(seed: 1)
+        var s1 = root.split(1), s1again = root.split(1), s2 = root.split(2)
+        let a = (0..<4).map { _ in s1.next() }
+        #expect(a == (0..<4).map { _ in s1again.next() })
+        #expect(a != (0..<4).map { _ in s2.next() })
+        var restored = RandomGenerator(state: s1.state)
+        #expect(restored.next() == s1.next())
+    }
+
+    @Test func distributions() {
+        var rng = RandomGenerator(seed: 9)
+        let u = (0..<50_000).map { _ in rng.nextUnitFloat() }
+        #expect(u.allSatisfy { $0 >= 0 && $0 < 1 })
+        #expect(abs(u.reduce(0, +) / Float(u.count) - 0.5) < 0.01)
+        let g = (0..<50_000).map { _ in rng.nextGaussian() }
+        let mean = g.reduce(0, +) / Float(g.count)
+        let variance = g.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Float(g.count)
+        #expect(abs(mean) < 0.02 && abs(variance - 1) < 0.03)
+    }
+}
+
+@Suite struct MatrixTests {
+    @Test func viewsAndShapes() {
+        var m = Matrix([[1, 2, 3], [4, 5, 6]])
+        #expect(m[1, 2] == 6 && m.shape == [2, 3])
+        m.withMutablePointer { p in
+            p.columns(1, 2).rows(1, 1)[0, 1] = 60
+            #expect(p.row(0).map { $0 } == [1, 2, 3])
+            #expect(p.reshaped(rows: 3, cols: 2)[2, 1] == 60)
+        }
+        #expect(m[1, 2] == 60)
+        m.reshape(rows: 3, cols: 2)
+        #expect(m[2, 1] == 60)
+        m.resize(rows: 3, cols: 2)
+        #expect(m.storage == Array(repeating: 0, count: 6))
+    }
+}

@@ -1,0 +1,167 @@
+import Foundation
+import Testing
+@testable import Tensor
+
+/// Inputs that cover the ranges the layers see, the saturated tails and the clamping edges.
+func kernelInputs() -> [Float] {
+    var rng = RandomGenerator(seed: 11)
+    var xs: [Float] = (0..<20_000).map { _ in rng.nextFloat(in: -12..<12) }
+    xs += (0..<2_000).map { _ in rng.nextFloat(in: -0.01..<0.01) }
+    xs += [0, -0, 1e-30, -1e-30, 0.5, -0.5, 9, -9, 20, -20, 60, -60, 87, -87, 88, 89, -89, 100, -100, 1e6, -1e6]
+    return xs
+}
+
+@Suite(.serialized) struct KernelTests {
+    /// Runs `body` on the AVX2 path (where the CPU has it) and on the portable path.
+    func bothPaths(_ body: (String) throws -> Void) rethrows {
+        try body(Kernels.usesAVX2 ? "avx2" : "portable")
+        Kernels.forcePortable(true)
+        defer { Kernels.forcePortable(false) }
+        try body("portable")
+    }
+
+    func apply(_ kernel: (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void, _ xs: [Float]) -> [Float] {
+        var ys = [Float](repeating: .nan, count: xs.count)
+        xs.withUnsafeBufferPointer { x in ys.withUnsafeMutableBufferPointer { y in kernel(x.baseAddress!, y.baseAddress!, xs.count) } }
+        return ys
+    }
+
+    @Test func tanhAndSigmoidWithin1e6OfDouble() {
+        let xs = kernelInputs()
+        bothPaths { path in
+            let t = apply(Kernels.tanh, xs), s = apply(Kernels.sigmoid, xs)
+            var worstT = 0.0, worstS = 0.0
+            for (i, x) in xs.enumerated() {
+                worstT = max(worstT, abs(Double(t[i]) - Foundation.tanh(Double(x))))
+                worstS = max(worstS, abs(Double(s[i]) - 1 / (1 + Foundation.exp(-Double(x)))))
+            }
+            #expect(worstT <= 1e-6, "tanh (\(path)) max abs error \(worstT)")
+            #expect(worstS <= 1e-6, "sigmoid (\(path)) max abs error \(worstS)")
+        }
+    }
+
+    @Test func expRelativeError() {
+        let xs = kernelInputs().filter { $0 > -87 && $0 < 88 }
+        bothPaths { path in
+            let e = apply(Kernels.exp, xs)
+            var worst = 0.0
+            for (i, x) in xs.enumerated() {
+                let reference = Foundation.exp(Double(x))
+                worst = max(worst, abs(Double(e[i]) - reference) / reference)
+            }
+            #expect(worst <= 3e-7, "exp (\(path)) max relative error \(worst)")
+        }
+        // Clamped tails stay finite and ordered.
+        let tails = apply(Kernels.exp, [-1e6, -100, 100, 1e6, .greatestFiniteMagnitude])
+        #expect(tails[0] >= 0 && tails[0] < 1e-37 && tails[1] < 1e-37)
+        #expect(tails[2].isFinite && tails[2] > 1e38 && tails[4].isFinite)
+    }
+
+    @Test func pathsAgree() {
+        guard Kernels.usesAVX2 else { return }
+        let xs = kernelInputs()
+        let fast = [apply(Kernels.exp, xs), apply(Kernels.tanh, xs), apply(Kernels.sigmoid, xs)]
+        Kernels.forcePortable(true)
+        defer { Kernels.forcePortable(false) }
+        let portable = [apply(Kernels.exp, xs), apply(Kernels.tanh, xs), apply(Kernels.sigmoid, xs)]
+        for (a, b) in zip(fast, portable) {
+            for (x, y) in zip(a, b) { #expect(abs(x - y) <= 2e-7 * max(1, abs(x))) }
+        }
+    }
+
+    func randomMatrix(_ rows: Int, _ cols: Int, scale: Float, seed: UInt64) -> Matrix {
+        var rng = RandomGenerator(seed: seed)
+        return Matrix(rows: rows, cols: cols, uniform: scale, using: &rng)
+    }
+
+    @Test(arguments: [1, 7, 8, 9, 33, 1000])
+    func softmaxAndLogSoftmaxMatchDouble(cols: Int) {
+        let x = randomMatrix(5, cols, scale: 30, seed: UInt64(cols))
+        var p = Matrix(rows: 5, cols: cols), logp = Matrix(rows: 5, cols: cols)
+        x.withPointer { x in
+            p.withMutablePointer { Kernels.softmaxRows(x, into: $0) }
+            logp.withMutablePointer { Kernels.logSoftmaxRows(x, into: $0) }
+        }
+        for r in 0..<5 {
+            let row = (0..<cols).map { Double(x[r, $0]) }
+            let m = row.max()!
+            let lse = m + Foundation.log(row.reduce(0) { $0 + Foundation.exp($1 - m) })
+            for c in 0..<cols {
+                #expect(abs(Double(logp[r, c]) - (row[c] - lse)) <= 2e-5)
+                #expect(abs(Double(p[r, c]) - Foundation.exp(row[c] - lse)) <= 1e-6)
+            }
+        }
+        // In place gives the same.
+        var inPlace = x
+        inPlace.withMutablePointer { Kernels.softmaxRows($0, into: $0) }
+        #expect(inPlace == p)
+    }
+
+    func crossEntropy(_ logits: Matrix, _ targets: [Int32], smoothing: Float, scale: Float = 1) -> (Double, Matrix, [Float]) {
+        var grad = Matrix(rows: logits.rows, cols: logits.cols)
+        var rowLoss = [Float](repeating: .nan, count: logits.rows)
+        let total = logits.withPointer { l in
+            grad.withMutablePointer { g in
+                targets.withUnsafeBufferPointer { t in
+                    rowLoss.withUnsafeMutableBufferPointer {
+                        Kernels.softmaxCrossEntropy(logits: l, targets: t, smoothing: smoothing, ignoreIndex: 0,
+                                                    scale: scale, grad: g, rowLoss: $0.baseAddress)
+                    }
+                }
+            }
+        }
+        return (total, grad, rowLoss)
+    }
+
+    @Test(arguments: [Float(0), 0.1])
+    func crossEntropyMatchesDoubleAndFiniteDifferences(smoothing: Float) {
+        let logits = randomMatrix(4, 11, scale: 3, seed: 5)
+        let targets: [Int32] = [3, 0, 10, 1]  // row 1 is padding
+        let (total, grad, rowLoss) = crossEntropy(logits, targets, smoothing: smoothing)
+
+        func referenceLoss(_ m: Matrix) -> Double {
+            var sum = 0.0
+            for r in 0..<m.rows where targets[r] != 0 {
+                let row = (0..<m.cols).map { Double(m[r, $0]) }
+                let mx = row.max()!
+                let lse = mx + Foundation.log(row.reduce(0) { $0 + Foundation.exp($1 - mx) })
+                for c in 0..<m.cols {
+                    let q = (c == Int(targets[r]) ? 1 - Double(smoothing) : 0) + Double(smoothing) / Double(m.cols)
+                    sum -= q * (row[c] - lse)
+                }
+            }
+            return sum
+        }
+        #expect(abs(total - referenceLoss(logits)) <= 1e-5)
+        #expect(rowLoss[1] == 0)
+        #expect(abs(Double(rowLoss.reduce(0, +)) - total) <= 1e-4)
+        // d loss / d logits by central differences in Double.
+        for r in 0..<logits.rows {
+            for c in 0..<logits.cols {
+                var plus = logits, minus = logits
+                plus[r, c] += 1e-2
+                minus[r, c] -= 1e-2
+                let numeric = (referenceLoss(plus) - referenceLoss(minus)) / 2e-2
+                #expect(abs(Double(grad[r, c]) - numeric) <= 1e-4, "d/d logits[\(r), \(c)]")
+            }
+        }
+        for c in 0..<logits.cols { #expect(grad[1, c] == 0) }
+        // scale multiplies the gradient only
+        let (scaledTotal, scaled, _) = crossEntropy(logits, targets, smoothing: smoothing, scale: 0.5)
+        #expect(scaledTotal == total)
+        #expect(scaled.maxAbsDifference(Matrix(rows: 4, cols: 11, storage: grad.storage.map { $0 * 0.5 })) <= 1e-7)
+    }
+
+    @Test func dropoutMaskKeepsTheExpectation() {
+        var rng = RandomGenerator(seed: 3)
+        var mask = [Float](repeating: -1, count: 100_000)
+        mask.withUnsafeMutableBufferPointer { Kernels.dropoutMask($0, rate: 0.2, using: &rng) }
+        #expect(Set(mask) == [0, 1.25])
+        let dropped = Double(mask.filter { $0 == 0 }.count) / Double(mask.count)
+        #expect(abs(dropped - 0.2) < 0.01)
+        var again = RandomGenerator(seed: 3)
+        var mask2 = [Float](repeating: -1, count: 100_000)
+        mask2.withUnsafeMutableBufferPointer { Kernels.dropoutMask($0, rate: 0.2, using: &again) }
+        #expect(mask == mask2)
+    }
+}
