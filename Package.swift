@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .library(name: "Tokenization", targets: ["Tokenization"]),
         .library(name: "Tensor", targets: ["Tensor"]),
+        .library(name: "Seq2Seq", targets: ["Seq2Seq"]),
         .executable(name: "fanyi-vocab", targets: ["fanyi-vocab"]),
         .executable(name: "fanyi-bench", targets: ["fanyi-bench"]),
     ],
@@ -51,6 +52,9 @@ let package = Package(
         /// Dense Float32 matrices, GEMM through OpenBLAS, fused kernels, the seeded RNG.
         .target(name: "Tensor", dependencies: ["CBLAS", "CKernels"]),
 
+        /// Layers with explicit forward and backward, the encoder–decoder model, search, model file.
+        .target(name: "Seq2Seq", dependencies: ["Tensor"]),
+
         // MARK: - Executables
 
         /// Tokenizes corpora, learns BPE merges and writes vocabularies.
@@ -75,6 +79,7 @@ let package = Package(
 
         .testTarget(name: "TokenizationTests", dependencies: ["Tokenization"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
+        .testTarget(name: "Seq2SeqTests", dependencies: ["Seq2Seq", "Tensor"]),
         .testTarget(name: "ExecutableTests", dependencies: ["Tokenization", "fanyi-vocab"]),
     ]
 )

@@ -1,105 +1,126 @@
-/// A dense, row-major Float32 matrix with value semantics.
+/// A dense, row-major Float32 matrix that owns its memory (reference semantics, like a tensor).
 ///
-/// Layers keep their parameters, gradients and activation buffers as `Matrix` values sized once;
-/// hot loops work on `MatrixPointer` views of them (no copies, no per-step allocation).
-public struct Matrix: Equatable, Sendable {
+/// Its buffer has a stable address, so hot loops take `MatrixPointer` views (`view`, `rows`,
+/// `columns`) without closures or copies. Layers size their activation matrices once with
+/// `prepare`, which reallocates only when the needed size exceeds the capacity. Use `copy()` for
+/// an independent matrix.
+public final class Matrix: Equatable, CustomStringConvertible, @unchecked Sendable {
     public private(set) var rows: Int
     public private(set) var cols: Int
-    /// rows × cols elements, row by row.
-    public var storage: [Float]
+    public private(set) var pointer: UnsafeMutablePointer<Float>
+    private var capacity: Int
 
     public var count: Int { rows * cols }
     public var shape: [Int] { [rows, cols] }
 
     /// A zero matrix.
     public init(rows: Int, cols: Int) {
-        self.init(rows: rows, cols: cols, repeating: 0)
-    }
-
-    public init(rows: Int, cols: Int, repeating value: Float) {
         precondition(rows >= 0 && cols >= 0, "negative matrix shape \(rows)×\(cols)")
         self.rows = rows
         self.cols = cols
-        storage = Array(repeating: value, count: rows * cols)
+        capacity = max(rows * cols, 1)
+        pointer = .allocate(capacity: capacity)
+        pointer.initialize(repeating: 0, count: capacity)
     }
 
-    public init(rows: Int, cols: Int, storage: [Float]) {
+    public convenience init(rows: Int, cols: Int, repeating value: Float) {
+        self.init(rows: rows, cols: cols)
+        pointer.update(repeating: value, count: rows * cols)
+    }
+
+    public convenience init(rows: Int, cols: Int, storage: [Float]) {
         precondition(storage.count == rows * cols, "\(storage.count) values for a \(rows)×\(cols) matrix")
-        self.rows = rows
-        self.cols = cols
-        self.storage = storage
+        self.init(rows: rows, cols: cols)
+        storage.withUnsafeBufferPointer { if let base = $0.baseAddress { pointer.update(from: base, count: $0.count) } }
     }
 
     /// A matrix from nested rows (for tests and small constants).
-    public init(_ nested: [[Float]]) {
+    public convenience init(_ nested: [[Float]]) {
         let cols = nested.first?.count ?? 0
         precondition(nested.allSatisfy { $0.count == cols }, "ragged rows")
         self.init(rows: nested.count, cols: cols, storage: nested.flatMap { $0 })
     }
 
-    /// Uniform values in [-scale, scale).
-    public init(rows: Int, cols: Int, uniform scale: Float, using rng: inout RandomGenerator) {
+    /// Values uniform in [-scale, scale).
+    public convenience init(rows: Int, cols: Int, uniform scale: Float, using rng: inout RandomGenerator) {
         self.init(rows: rows, cols: cols)
-        for i in storage.indices { storage[i] = rng.nextFloat(in: -scale..<scale) }
+        for i in 0..<count { pointer[i] = rng.nextFloat(in: -scale..<scale) }
     }
+
+    deinit { pointer.deallocate() }
+
+    /// An independent copy.
+    public func copy() -> Matrix {
+        let m = Matrix(rows: rows, cols: cols)
+        m.pointer.update(from: pointer, count: count)
+        return m
+    }
+
+    /// The elements, row by row.
+    public var storage: [Float] { Array(UnsafeBufferPointer(start: pointer, count: count)) }
 
     public subscript(row: Int, col: Int) -> Float {
-        get { storage[row * cols + col] }
-        set { storage[row * cols + col] = newValue }
+        get { pointer[row * cols + col] }
+        set { pointer[row * cols + col] = newValue }
     }
 
+    /// The whole matrix as a view.
+    public var view: MatrixPointer { MatrixPointer(pointer, rows: rows, cols: cols) }
+
+    /// Rows `start ..< start + count` as a view.
+    public func rows(_ start: Int, _ count: Int) -> MatrixPointer { view.rows(start, count) }
+
+    /// Columns `start ..< start + count` as a view.
+    public func columns(_ start: Int, _ count: Int) -> MatrixPointer { view.columns(start, count) }
+
     /// Changes the shape, keeping the elements (their count must not change).
-    public mutating func reshape(rows: Int, cols: Int) {
+    public func reshape(rows: Int, cols: Int) {
         precondition(rows * cols == count, "cannot reshape \(self.rows)×\(self.cols) to \(rows)×\(cols)")
         self.rows = rows
         self.cols = cols
     }
 
-    /// Resizes to rows × cols, reusing the allocation when it is large enough; contents are zero.
-    public mutating func resize(rows: Int, cols: Int) {
+    /// Makes this a zero rows × cols matrix, reallocating only when it needs more room.
+    public func prepare(rows: Int, cols: Int) {
+        precondition(rows >= 0 && cols >= 0, "negative matrix shape \(rows)×\(cols)")
+        if rows * cols > capacity {
+            pointer.deallocate()
+            capacity = rows * cols
+            pointer = .allocate(capacity: capacity)
+        }
         self.rows = rows
         self.cols = cols
-        if storage.count != rows * cols {
-            storage = Array(repeating: 0, count: rows * cols)
-        } else {
-            zero()
-        }
+        zero()
     }
 
-    public mutating func zero() {
-        storage.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
-    }
+    public func zero() { pointer.update(repeating: 0, count: count) }
 
-    /// Runs `body` with a read-only view of the whole matrix.
-    public func withPointer<R>(_ body: (MatrixPointer) throws -> R) rethrows -> R {
-        try storage.withUnsafeBufferPointer { buffer in
-            try body(MatrixPointer(buffer.baseAddress.map { UnsafeMutablePointer(mutating: $0) } ?? Self.empty, rows: rows, cols: cols))
-        }
+    /// Copies the elements of `other` (same element count).
+    public func assign(_ other: Matrix) {
+        precondition(other.count == count, "assigning \(other.shape) to \(shape)")
+        pointer.update(from: other.pointer, count: count)
     }
-
-    /// Runs `body` with a writable view of the whole matrix.
-    public mutating func withMutablePointer<R>(_ body: (MatrixPointer) throws -> R) rethrows -> R {
-        let (rows, cols) = (self.rows, self.cols)
-        return try storage.withUnsafeMutableBufferPointer { buffer in
-            try body(MatrixPointer(buffer.baseAddress ?? Self.empty, rows: rows, cols: cols))
-        }
-    }
-
-    /// A stand-in address for empty matrices (never read or written).
-    nonisolated(unsafe) private static let empty = UnsafeMutablePointer<Float>.allocate(capacity: 1)
 
     /// The largest absolute difference to `other` (same shape).
     public func maxAbsDifference(_ other: Matrix) -> Float {
         precondition(shape == other.shape, "shapes \(shape) and \(other.shape) differ")
-        return zip(storage, other.storage).reduce(0) { max($0, abs($1.0 - $1.1)) }
+        var worst: Float = 0
+        for i in 0..<count { worst = max(worst, abs(pointer[i] - other.pointer[i])) }
+        return worst
     }
+
+    public static func == (a: Matrix, b: Matrix) -> Bool {
+        a.shape == b.shape && (0..<a.count).allSatisfy { a.pointer[$0] == b.pointer[$0] }
+    }
+
+    public var description: String { "Matrix(\(rows)×\(cols))" }
 }
 
 /// A non-owning view of a row-major block: `rows` × `cols` elements, rows `stride` apart.
 ///
-/// Valid only inside the `withPointer`/`withMutablePointer` call that made it. Views of row
-/// ranges and column ranges share the storage, which is how a time step's slice of a batch
-/// buffer is handed to BLAS without copying.
+/// Valid while the matrix it came from is alive and not re-prepared. Views of row ranges and
+/// column ranges share the storage, which is how a time step's slice of a batch buffer goes to
+/// BLAS without copying.
 public struct MatrixPointer {
     public let base: UnsafeMutablePointer<Float>
     public let rows: Int
@@ -143,5 +164,11 @@ public struct MatrixPointer {
     /// Row `row` as a buffer.
     public func row(_ row: Int) -> UnsafeMutableBufferPointer<Float> {
         UnsafeMutableBufferPointer(start: base + row * stride, count: cols)
+    }
+
+    /// Copies `source` (same shape) into this view.
+    public func assign(_ source: MatrixPointer) {
+        precondition(source.rows == rows && source.cols == cols, "copying \(source.rows)×\(source.cols) into \(rows)×\(cols)")
+        for r in 0..<rows { (base + r * stride).update(from: source.base + r * source.stride, count: cols) }
     }
 }

@@ -13,17 +13,9 @@ import Testing
         let a = transposeA ? random(k, m, 1) : random(m, k, 1)
         let b = transposeB ? random(n, k, 2) : random(k, n, 2)
         for (alpha, beta) in [(Float(1), Float(0)), (0.5, 1), (-2, 0.25)] {
-            var fast = random(m, n, 3), slow = random(m, n, 3)
-            a.withPointer { a in
-                b.withPointer { b in
-                    fast.withMutablePointer {
-                        BLAS.gemm(a, transposeA: transposeA, b, transposeB: transposeB, into: $0, alpha: alpha, beta: beta)
-                    }
-                    slow.withMutablePointer {
-                        BLAS.referenceGemm(a, transposeA: transposeA, b, transposeB: transposeB, into: $0, alpha: alpha, beta: beta)
-                    }
-                }
-            }
+            let fast = random(m, n, 3), slow = random(m, n, 3)
+            BLAS.gemm(a.view, transposeA: transposeA, b.view, transposeB: transposeB, into: fast.view, alpha: alpha, beta: beta)
+            BLAS.referenceGemm(a.view, transposeA: transposeA, b.view, transposeB: transposeB, into: slow.view, alpha: alpha, beta: beta)
             #expect(fast.maxAbsDifference(slow) <= 1e-5)
         }
     }
@@ -32,31 +24,27 @@ import Testing
     @Test func stridedViews() {
         let big = random(10, 12, 4)
         let b = random(3, 4, 5)
-        var out = Matrix(rows: 4, cols: 8, repeating: 9)
-        var expected = out
-        big.withPointer { big in
-            let a = big.rows(2, 4).columns(5, 3)  // 4×3 block, stride 12
-            b.withPointer { b in
-                out.withMutablePointer { BLAS.gemm(a, b, into: $0.columns(2, 4)) }
-                expected.withMutablePointer { BLAS.referenceGemm(a, b, into: $0.columns(2, 4)) }
-            }
-        }
+        let out = Matrix(rows: 4, cols: 8, repeating: 9)
+        let expected = out.copy()
+        let a = big.rows(2, 4).columns(5, 3)  // 4×3 block, stride 12
+        BLAS.gemm(a, b.view, into: out.columns(2, 4))
+        BLAS.referenceGemm(a, b.view, into: expected.columns(2, 4))
         #expect(out.maxAbsDifference(expected) <= 1e-5)
         #expect(out[0, 0] == 9 && out[3, 7] == 9)  // outside the view: untouched
     }
 
     @Test func emptyInnerDimensionScalesC() {
         let a = Matrix(rows: 2, cols: 0), b = Matrix(rows: 0, cols: 3)
-        var c = Matrix(rows: 2, cols: 3, repeating: 4)
-        a.withPointer { a in b.withPointer { b in c.withMutablePointer { BLAS.gemm(a, b, into: $0, beta: 0.5) } } }
+        let c = Matrix(rows: 2, cols: 3, repeating: 4)
+        BLAS.gemm(a.view, b.view, into: c.view, beta: 0.5)
         #expect(c.storage == Array(repeating: 2, count: 6))
     }
 
     @Test func countsFlops() {
         let a = random(3, 4, 1), b = random(4, 5, 2)
-        var c = Matrix(rows: 3, cols: 5)
+        let c = Matrix(rows: 3, cols: 5)
         let before = BLAS.flopCounter.load(ordering: .relaxed)
-        a.withPointer { a in b.withPointer { b in c.withMutablePointer { BLAS.gemm(a, b, into: $0) } } }
+        BLAS.gemm(a.view, b.view, into: c.view)
         #expect(BLAS.flopCounter.load(ordering: .relaxed) - before >= 2 * 3 * 4 * 5)
     }
 }
@@ -93,17 +81,19 @@ import Testing
 
 @Suite struct MatrixTests {
     @Test func viewsAndShapes() {
-        var m = Matrix([[1, 2, 3], [4, 5, 6]])
+        let m = Matrix([[1, 2, 3], [4, 5, 6]])
         #expect(m[1, 2] == 6 && m.shape == [2, 3])
-        m.withMutablePointer { p in
-            p.columns(1, 2).rows(1, 1)[0, 1] = 60
-            #expect(p.row(0).map { $0 } == [1, 2, 3])
-            #expect(p.reshaped(rows: 3, cols: 2)[2, 1] == 60)
-        }
+        m.columns(1, 2).rows(1, 1)[0, 1] = 60
+        #expect(m.view.row(0).map { $0 } == [1, 2, 3])
+        #expect(m.view.reshaped(rows: 3, cols: 2)[2, 1] == 60)
         #expect(m[1, 2] == 60)
+        let copy = m.copy()
         m.reshape(rows: 3, cols: 2)
         #expect(m[2, 1] == 60)
-        m.resize(rows: 3, cols: 2)
-        #expect(m.storage == Array(repeating: 0, count: 6))
+        m.prepare(rows: 2, cols: 2)
+        #expect(m.storage == Array(repeating: 0, count: 4))
+        m.prepare(rows: 5, cols: 5)
+        #expect(m.count == 25 && m.storage.allSatisfy { $0 == 0 })
+        #expect(copy[1, 2] == 60)
     }
 }

@@ -77,11 +77,9 @@ func kernelInputs() -> [Float] {
     @Test(arguments: [1, 7, 8, 9, 33, 1000])
     func softmaxAndLogSoftmaxMatchDouble(cols: Int) {
         let x = randomMatrix(5, cols, scale: 30, seed: UInt64(cols))
-        var p = Matrix(rows: 5, cols: cols), logp = Matrix(rows: 5, cols: cols)
-        x.withPointer { x in
-            p.withMutablePointer { Kernels.softmaxRows(x, into: $0) }
-            logp.withMutablePointer { Kernels.logSoftmaxRows(x, into: $0) }
-        }
+        let p = Matrix(rows: 5, cols: cols), logp = Matrix(rows: 5, cols: cols)
+        Kernels.softmaxRows(x.view, into: p.view)
+        Kernels.logSoftmaxRows(x.view, into: logp.view)
         for r in 0..<5 {
             let row = (0..<cols).map { Double(x[r, $0]) }
             let m = row.max()!
@@ -92,22 +90,18 @@ func kernelInputs() -> [Float] {
             }
         }
         // In place gives the same.
-        var inPlace = x
-        inPlace.withMutablePointer { Kernels.softmaxRows($0, into: $0) }
+        let inPlace = x.copy()
+        Kernels.softmaxRows(inPlace.view, into: inPlace.view)
         #expect(inPlace == p)
     }
 
     func crossEntropy(_ logits: Matrix, _ targets: [Int32], smoothing: Float, scale: Float = 1) -> (Double, Matrix, [Float]) {
-        var grad = Matrix(rows: logits.rows, cols: logits.cols)
+        let grad = Matrix(rows: logits.rows, cols: logits.cols)
         var rowLoss = [Float](repeating: .nan, count: logits.rows)
-        let total = logits.withPointer { l in
-            grad.withMutablePointer { g in
-                targets.withUnsafeBufferPointer { t in
-                    rowLoss.withUnsafeMutableBufferPointer {
-                        Kernels.softmaxCrossEntropy(logits: l, targets: t, smoothing: smoothing, ignoreIndex: 0,
-                                                    scale: scale, grad: g, rowLoss: $0.baseAddress)
-                    }
-                }
+        let total = targets.withUnsafeBufferPointer { t in
+            rowLoss.withUnsafeMutableBufferPointer {
+                Kernels.softmaxCrossEntropy(logits: logits.view, targets: t, smoothing: smoothing, ignoreIndex: 0,
+                                            scale: scale, grad: grad.view, rowLoss: $0.baseAddress)
             }
         }
         return (total, grad, rowLoss)
@@ -138,7 +132,7 @@ func kernelInputs() -> [Float] {
         // d loss / d logits by central differences in Double.
         for r in 0..<logits.rows {
             for c in 0..<logits.cols {
-                var plus = logits, minus = logits
+                let plus = logits.copy(), minus = logits.copy()
                 plus[r, c] += 1e-2
                 minus[r, c] -= 1e-2
                 let numeric = (referenceLoss(plus) - referenceLoss(minus)) / 2e-2

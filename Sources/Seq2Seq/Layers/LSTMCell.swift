@@ -1,0 +1,90 @@
+import Tensor
+
+// Shapes: B batch, I input size, H hidden size.
+// Gate order inside each 4H-wide row of pre-activations z: input i | forget f | output o | candidate g
+// (the three sigmoid gates first, so one kernel call covers them).
+//
+//   z  = x·wx + h₋·wh + b          (B × 4H)
+//   i, f, o = σ(z_i), σ(z_f), σ(z_o);  g = tanh(z_g)
+//   c  = f ⊙ c₋ + i ⊙ g
+//   h  = o ⊙ tanh(c)
+//
+// A row whose mask is 0 (padding) keeps its state: c = c₋, h = h₋, so a sentence's final state
+// is the state after its last real token, and its gradient passes straight through.
+
+/// The weights of one LSTM and its single-step forward and backward over a batch.
+public final class LSTMCell: ParameterOwner {
+    public let wx: Parameter  // I × 4H
+    public let wh: Parameter  // H × 4H
+    public let b: Parameter   // 1 × 4H
+    public let inputSize: Int
+    public let hiddenSize: Int
+
+    public var parameters: [Parameter] { [wx, wh, b] }
+
+    public init(name: String, inputSize: Int, hiddenSize: Int, using rng: inout RandomGenerator) {
+        self.inputSize = inputSize
+        self.hiddenSize = hiddenSize
+        wx = Parameter(name + ".wx", rows: inputSize, cols: 4 * hiddenSize, uniform: 0.1, using: &rng)
+        wh = Parameter(name + ".wh", rows: hiddenSize, cols: 4 * hiddenSize, uniform: 0.1, using: &rng)
+        b = Parameter(name + ".b", rows: 1, cols: 4 * hiddenSize, uniform: 0.1, using: &rng)
+    }
+
+    /// Turns pre-activations `z` (B × 4H, in place) into gate activations and computes the new
+    /// state. `tanhC` keeps tanh(c) for the backward pass.
+    static func stepForward(
+        z: MatrixPointer, cPrev: MatrixPointer, hPrev: MatrixPointer,
+        c: MatrixPointer, tanhC: MatrixPointer, h: MatrixPointer, mask: UnsafePointer<Float>
+    ) {
+        let hs = c.cols
+        for r in 0..<z.rows {
+            let gates = z.row(r).baseAddress!
+            let (cp, hp) = (cPrev.row(r).baseAddress!, hPrev.row(r).baseAddress!)
+            let (cn, tc, hn) = (c.row(r).baseAddress!, tanhC.row(r).baseAddress!, h.row(r).baseAddress!)
+            if mask[r] == 0 {
+                cn.update(from: cp, count: hs)
+                hn.update(from: hp, count: hs)
+                tc.update(repeating: 0, count: hs)
+                continue
+            }
+            Kernels.sigmoid(gates, gates, count: 3 * hs)
+            Kernels.tanh(gates + 3 * hs, gates + 3 * hs, count: hs)
+            let (i, f, o, g) = (gates, gates + hs, gates + 2 * hs, gates + 3 * hs)
+            for j in 0..<hs { cn[j] = f[j] * cp[j] + i[j] * g[j] }
+            Kernels.tanh(cn, tc, count: hs)
+            for j in 0..<hs { hn[j] = o[j] * tc[j] }
+        }
+    }
+
+    /// One step back. In: the gate activations, tanh(c), c₋ and the gradients `dh`, `dc` of this
+    /// step's h and c. Out: `dz` (B × 4H, pre-activation gradient), `dc` replaced by the gradient
+    /// of c₋, `dh` replaced by the part of h₋'s gradient that bypasses the weights (masked rows);
+    /// the caller adds dz·whᵀ to it.
+    static func stepBackward(
+        gates: MatrixPointer, tanhC: MatrixPointer, cPrev: MatrixPointer,
+        dh: MatrixPointer, dc: MatrixPointer, dz: MatrixPointer, mask: UnsafePointer<Float>
+    ) {
+        let hs = dh.cols
+        for r in 0..<gates.rows {
+            let dzr = dz.row(r).baseAddress!
+            let (dhr, dcr) = (dh.row(r).baseAddress!, dc.row(r).baseAddress!)
+            if mask[r] == 0 {
+                dzr.update(repeating: 0, count: 4 * hs)  // dh, dc pass through unchanged
+                continue
+            }
+            let a = gates.row(r).baseAddress!
+            let (i, f, o, g) = (a, a + hs, a + 2 * hs, a + 3 * hs)
+            let (tc, cp) = (tanhC.row(r).baseAddress!, cPrev.row(r).baseAddress!)
+            let (dzi, dzf, dzo, dzg) = (dzr, dzr + hs, dzr + 2 * hs, dzr + 3 * hs)
+            for j in 0..<hs {
+                let dcj = dcr[j] + dhr[j] * o[j] * (1 - tc[j] * tc[j])  // total dc of this step
+                dzo[j] = dhr[j] * tc[j] * o[j] * (1 - o[j])
+                dzi[j] = dcj * g[j] * i[j] * (1 - i[j])
+                dzf[j] = dcj * cp[j] * f[j] * (1 - f[j])
+                dzg[j] = dcj * i[j] * (1 - g[j] * g[j])
+                dcr[j] = dcj * f[j]   // → dc₋
+                dhr[j] = 0            // h₋ gets dz·whᵀ only
+            }
+        }
+    }
+}
