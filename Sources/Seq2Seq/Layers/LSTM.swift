@@ -6,16 +6,16 @@ import Tensor
 /// An LSTM run over a padded, time-major batch, forwards or backwards in time.
 ///
 /// The input projections of all steps are one GEMM (T·B × I by I × 4H); each step adds its
-/// recurrent product (B × H by H × 4H) and runs the fused gate kernel. `mask[t·B + b]` is 1 for
-/// real tokens and 0 for padding; padded steps carry the state, so running backwards in time
-/// over a padded sentence starts at its last real token.
-public final class LSTM: ParameterOwner {
+/// recurrent product (B × H by H × 4H) and runs the fused gate kernel (`LSTMCell`). Padded steps
+/// carry the state, so running backwards over a padded sentence starts at its last real token.
+public final class LSTM: RecurrentLayer {
     public let cell: LSTMCell
-    /// Runs from the last step to the first.
     public let reverse: Bool
 
     public var parameters: [Parameter] { cell.parameters }
+    public var inputSize: Int { cell.inputSize }
     public var hiddenSize: Int { cell.hiddenSize }
+    public var kind: CellKind { .lstm }
 
     public init(name: String, inputSize: Int, hiddenSize: Int, reverse: Bool = false, using rng: inout RandomGenerator) {
         cell = LSTMCell(name: name, inputSize: inputSize, hiddenSize: hiddenSize, using: &rng)
@@ -24,59 +24,47 @@ public final class LSTM: ParameterOwner {
 
     /// What the backward pass needs, sized once and reused across batches.
     public final class Cache {
-        public let input = Matrix(rows: 0, cols: 0)   // T·B × I
-        public let gates = Matrix(rows: 0, cols: 0)   // T·B × 4H  activations [i f o g]
-        public let c = Matrix(rows: 0, cols: 0)       // T·B × H
-        public let tanhC = Matrix(rows: 0, cols: 0)   // T·B × H
-        /// The hidden states of all steps, the layer's output (T·B × H).
-        public let h = Matrix(rows: 0, cols: 0)
-        public let h0 = Matrix(rows: 0, cols: 0)      // B × H
-        public let c0 = Matrix(rows: 0, cols: 0)      // B × H
-        public var mask: [Float] = []                 // T·B
-        public var steps = 0
-        public var batch = 0
-        // backward scratch
-        let dz = Matrix(rows: 0, cols: 0)             // T·B × 4H
-        let dh = Matrix(rows: 0, cols: 0)             // B × H
-        let dc = Matrix(rows: 0, cols: 0)             // B × H
+        let input = Matrix(rows: 0, cols: 0)   // T·B × I
+        let gates = Matrix(rows: 0, cols: 0)   // T·B × 4H, activations [i f o g]
+        let c = Matrix(rows: 0, cols: 0)       // T·B × H
+        let tanhC = Matrix(rows: 0, cols: 0)   // T·B × H
+        let h = Matrix(rows: 0, cols: 0)       // T·B × H, the output
+        let h0 = Matrix(rows: 0, cols: 0)      // B × H
+        let c0 = Matrix(rows: 0, cols: 0)      // B × H
+        var mask: [Float] = []                 // T·B
+        var steps = 0
+        var batch = 0
+        let dz = Matrix(rows: 0, cols: 0)      // T·B × 4H
+        let dh = Matrix(rows: 0, cols: 0)      // B × H
+        let dc = Matrix(rows: 0, cols: 0)      // B × H
         public init() {}
     }
 
-    /// Steps in processing order, and the step whose state each one starts from (nil: h0/c0).
-    private func order(_ steps: Int) -> [(t: Int, previous: Int?)] {
-        reverse ? (0..<steps).reversed().map { ($0, $0 + 1 < steps ? $0 + 1 : nil) }
-                : (0..<steps).map { ($0, $0 > 0 ? $0 - 1 : nil) }
-    }
+    public func makeCache() -> AnyObject { Cache() }
 
-    /// Runs over `x` (T·B × I); returns the hidden states (T·B × H, owned by the cache).
-    /// `h0`/`c0` (B × H) default to zeros.
     @discardableResult
-    public func forward(_ x: MatrixPointer, batch: Int, mask: [Float], h0: MatrixPointer? = nil, c0: MatrixPointer? = nil,
-                        cache: Cache) -> Matrix {
+    public func forward(_ x: MatrixPointer, batch: Int, mask: [Float], initial: RecurrentState? = nil, cache: AnyObject) -> Matrix {
+        let cache = cache as! Cache
         let hs = hiddenSize
-        precondition(x.cols == cell.inputSize && x.rows % batch == 0 && mask.count == x.rows)
+        precondition(x.cols == inputSize && x.rows % batch == 0 && mask.count == x.rows, "LSTM input shape")
         let steps = x.rows / batch
-        cache.steps = steps
-        cache.batch = batch
-        cache.mask = mask
+        (cache.steps, cache.batch, cache.mask) = (steps, batch, mask)
         cache.input.prepare(rows: x.rows, cols: x.cols)
         cache.input.view.assign(x)
         for m in [cache.c, cache.tanhC, cache.h] { m.prepare(rows: x.rows, cols: hs) }
         cache.h0.prepare(rows: batch, cols: hs)
         cache.c0.prepare(rows: batch, cols: hs)
-        if let h0 { cache.h0.view.assign(h0) }
-        if let c0 { cache.c0.view.assign(c0) }
+        if let initial {
+            cache.h0.view.assign(initial.h)
+            if let c = initial.c { cache.c0.view.assign(c) }
+        }
 
         // z = x·wx + b for every step at once.
         cache.gates.prepare(rows: x.rows, cols: 4 * hs)
         BLAS.gemm(x, cell.wx.value.view, into: cache.gates.view)
-        let bias = cell.b.value.pointer
-        for r in 0..<x.rows {
-            let z = cache.gates.pointer + r * 4 * hs
-            for j in 0..<4 * hs { z[j] += bias[j] }
-        }
+        addBias(cache.gates.view, cell.b.value)
         mask.withUnsafeBufferPointer { mask in
-            for (t, previous) in order(steps) {
+            for (t, previous) in stepOrder(steps, reverse: reverse) {
                 let hPrev = previous.map { cache.h.rows($0 * batch, batch) } ?? cache.h0.view
                 let cPrev = previous.map { cache.c.rows($0 * batch, batch) } ?? cache.c0.view
                 let z = cache.gates.rows(t * batch, batch)
@@ -90,69 +78,60 @@ public final class LSTM: ParameterOwner {
         return cache.h
     }
 
-    /// The state after the last processed step (B × H each): step T−1 forwards, step 0 backwards.
-    public func finalState(_ cache: Cache) -> (h: MatrixPointer, c: MatrixPointer) {
+    public func finalState(_ cache: AnyObject) -> RecurrentState {
+        let cache = cache as! Cache
         let t = reverse ? 0 : cache.steps - 1
-        return (cache.h.rows(t * cache.batch, cache.batch), cache.c.rows(t * cache.batch, cache.batch))
+        return RecurrentState(h: cache.h.rows(t * cache.batch, cache.batch), c: cache.c.rows(t * cache.batch, cache.batch))
     }
 
-    /// Backpropagates through all steps.
-    ///
-    /// - Parameters:
-    ///   - dOutput: gradient of the hidden states (T·B × H), or nil.
-    ///   - dFinalH, dFinalC: gradients of the final state (B × H), or nil.
-    ///   - dx: receives the input gradient (T·B × I), overwritten.
-    /// - Returns: the gradients of h0 and c0 (B × H, owned by the cache).
     @discardableResult
-    public func backward(dOutput: MatrixPointer?, dFinalH: MatrixPointer? = nil, dFinalC: MatrixPointer? = nil,
-                         dx: MatrixPointer, cache: Cache) -> (dh0: Matrix, dc0: Matrix) {
+    public func backward(dOutput: MatrixPointer?, dFinal: RecurrentState? = nil, dx: MatrixPointer, cache: AnyObject) -> RecurrentState {
+        let cache = cache as! Cache
         let (hs, batch, steps) = (hiddenSize, cache.batch, cache.steps)
         let rows = steps * batch
         cache.dz.prepare(rows: rows, cols: 4 * hs)
         cache.dh.prepare(rows: batch, cols: hs)
         cache.dc.prepare(rows: batch, cols: hs)
-        if let dFinalH { cache.dh.view.assign(dFinalH) }
-        if let dFinalC { cache.dc.view.assign(dFinalC) }
-        let (dh, dc) = (cache.dh, cache.dc)
+        if let dFinal {
+            cache.dh.view.assign(dFinal.h)
+            if let c = dFinal.c { cache.dc.view.assign(c) }
+        }
+        let (dh, dc) = (cache.dh.view, cache.dc.view)
 
         cache.mask.withUnsafeBufferPointer { mask in
-            for (t, previous) in order(steps).reversed() {
-                if let dOutput {
-                    let d = dOutput.rows(t * batch, batch)
-                    for r in 0..<batch {
-                        let (dst, src) = (dh.pointer + r * hs, d.row(r))
-                        for j in 0..<hs { dst[j] += src[j] }
-                    }
-                }
+            for (t, previous) in stepOrder(steps, reverse: reverse).reversed() {
+                if let dOutput { addInPlace(dh, dOutput.rows(t * batch, batch)) }
                 let cPrev = previous.map { cache.c.rows($0 * batch, batch) } ?? cache.c0.view
                 let dz = cache.dz.rows(t * batch, batch)
                 LSTMCell.stepBackward(
                     gates: cache.gates.rows(t * batch, batch), tanhC: cache.tanhC.rows(t * batch, batch),
-                    cPrev: cPrev, dh: dh.view, dc: dc.view, dz: dz, mask: mask.baseAddress! + t * batch)
-                BLAS.gemm(dz, cell.wh.value.view, transposeB: true, into: dh.view, beta: 1)  // dh₋ += dz·whᵀ
+                    cPrev: cPrev, dh: dh, dc: dc, dz: dz, mask: mask.baseAddress! + t * batch)
+                BLAS.gemm(dz, cell.wh.value.view, transposeB: true, into: dh, beta: 1)  // dh₋ += dz·whᵀ
             }
         }
 
-        // Weight gradients over all steps at once.
+        // Weight gradients of all steps at once.
         BLAS.gemm(cache.input.view, transposeA: true, cache.dz.view, into: cell.wx.grad.view, beta: 1)  // dwx += xᵀ·dz
-        // dwh += h₋ᵀ·dz, where h₋ of step t is h of its previous step (h0 for the first).
-        if steps > 1 {
-            let (early, late) = (cache.h.rows(0, rows - batch), cache.dz.rows(batch, rows - batch))
-            let (hEarly, dzEarly) = (cache.h.rows(batch, rows - batch), cache.dz.rows(0, rows - batch))
-            if reverse {
-                BLAS.gemm(hEarly, transposeA: true, dzEarly, into: cell.wh.grad.view, beta: 1)
-            } else {
-                BLAS.gemm(early, transposeA: true, late, into: cell.wh.grad.view, beta: 1)
-            }
-        }
-        let firstStep = reverse ? steps - 1 : 0
-        BLAS.gemm(cache.h0.view, transposeA: true, cache.dz.rows(firstStep * batch, batch), into: cell.wh.grad.view, beta: 1)
-        let db = cell.b.grad.pointer
-        for r in 0..<rows {
-            let dz = cache.dz.pointer + r * 4 * hs
-            for j in 0..<4 * hs { db[j] += dz[j] }
-        }
+        accumulateRecurrentWeightGradient(h: cache.h, h0: cache.h0, dz: cache.dz, batch: batch, steps: steps,
+                                          reverse: reverse, into: cell.wh.grad)
+        addColumnSums(cache.dz.view, into: cell.b.grad)
         BLAS.gemm(cache.dz.view, cell.wx.value.view, transposeB: true, into: dx)  // dx = dz·wxᵀ
-        return (dh, dc)
+        return RecurrentState(h: dh, c: dc)
     }
+}
+
+/// `dwh += Σ_t h₋(t)ᵀ · dz(t)`, where h₋(t) is the state the step started from, in at most
+/// two GEMMs: the steps that start from another step, and the one that starts from h0.
+func accumulateRecurrentWeightGradient(h: Matrix, h0: Matrix, dz: Matrix, batch: Int, steps: Int, reverse: Bool,
+                                       into dwh: Matrix) {
+    let rows = steps * batch
+    if steps > 1 {
+        if reverse {  // step t starts from t + 1
+            BLAS.gemm(h.rows(batch, rows - batch), transposeA: true, dz.rows(0, rows - batch), into: dwh.view, beta: 1)
+        } else {      // step t starts from t − 1
+            BLAS.gemm(h.rows(0, rows - batch), transposeA: true, dz.rows(batch, rows - batch), into: dwh.view, beta: 1)
+        }
+    }
+    let first = reverse ? steps - 1 : 0
+    BLAS.gemm(h0.view, transposeA: true, dz.rows(first * batch, batch), into: dwh.view, beta: 1)
 }

@@ -1,0 +1,78 @@
+import Testing
+import Tensor
+@testable import Seq2Seq
+
+/// LSTM and GRU layers, forwards and backwards in time, over a padded batch.
+@Suite struct RecurrentLayerTests {
+    let steps = 4, batch = 3, input = 5, hidden = 4
+    let lengths = [4, 1, 3]
+
+    static let cases: [(CellKind, Bool)] = [(.lstm, false), (.lstm, true), (.gru, false), (.gru, true)]
+
+    @Test(arguments: cases)
+    func gradientsMatchFiniteDifferences(kind: CellKind, reverse: Bool) {
+        var rng = RandomGenerator(seed: 1)
+        let layer = makeRecurrentLayer(kind, name: "l", inputSize: input, hiddenSize: hidden, reverse: reverse, using: &rng)
+        let x = randomMatrix(steps * batch, input, &rng)
+        let h0 = randomMatrix(batch, hidden, &rng, scale: 0.5), c0 = randomMatrix(batch, hidden, &rng, scale: 0.5)
+        let rOut = randomMatrix(steps * batch, hidden, &rng)
+        let rH = randomMatrix(batch, hidden, &rng), rC = randomMatrix(batch, hidden, &rng)
+        let m = mask(lengths: lengths, steps: steps)
+        let cache = layer.makeCache()
+        let hasC = kind == .lstm
+
+        func loss() -> Double {
+            let out = layer.forward(x.view, batch: batch, mask: m, initial: RecurrentState(h: h0.view, c: hasC ? c0.view : nil), cache: cache)
+            let final = layer.finalState(cache)
+            return dot(out.view, rOut.view) + dot(final.h, rH.view) + (hasC ? dot(final.c!, rC.view) : 0)
+        }
+        _ = loss()
+        let dx = Matrix(rows: steps * batch, cols: input)
+        let d0 = layer.backward(dOutput: rOut.view, dFinal: RecurrentState(h: rH.view, c: hasC ? rC.view : nil), dx: dx.view, cache: cache)
+        let dh0 = Matrix(rows: batch, cols: hidden), dc0 = Matrix(rows: batch, cols: hidden)
+        dh0.view.assign(d0.h)
+        if hasC { dc0.view.assign(d0.c!) }
+        var checked = layer.parameters.map(Checked.init) + [Checked("x", x, dx), Checked("h0", h0, dh0)]
+        if hasC { checked.append(Checked("c0", c0, dc0)) }
+        let failures = gradientFailures(checked, loss: loss)
+        #expect(failures.isEmpty, "\(failures.prefix(5))")
+    }
+
+    /// A padded batch gives each sentence the outputs, final state and gradients it gets alone.
+    @Test(arguments: cases)
+    func paddedBatchEqualsSentencesAlone(kind: CellKind, reverse: Bool) {
+        var rng = RandomGenerator(seed: 2)
+        let layer = makeRecurrentLayer(kind, name: "l", inputSize: input, hiddenSize: hidden, reverse: reverse, using: &rng)
+        let x = randomMatrix(steps * batch, input, &rng)
+        let rOut = randomMatrix(steps * batch, hidden, &rng)
+        let m = mask(lengths: lengths, steps: steps)
+        // Only real positions carry output gradient, as in the model.
+        for t in 0..<steps { for b in 0..<batch where m[t * batch + b] == 0 { for j in 0..<hidden { rOut[t * batch + b, j] = 0 } } }
+        let cache = layer.makeCache()
+        let out = layer.forward(x.view, batch: batch, mask: m, initial: nil, cache: cache).copy()
+        let finalH = Matrix(rows: batch, cols: hidden)
+        finalH.view.assign(layer.finalState(cache).h)
+        let dx = Matrix(rows: steps * batch, cols: input)
+        layer.backward(dOutput: rOut.view, dFinal: nil, dx: dx.view, cache: cache)
+        let batchGrads = layer.parameters.map { $0.grad.copy() }
+
+        for p in layer.parameters { p.zeroGrad() }
+        for (b, length) in lengths.enumerated() {
+            let xb = Matrix(rows: length, cols: input), rb = Matrix(rows: length, cols: hidden)
+            for t in 0..<length {
+                xb.rows(t, 1).assign(x.rows(t * batch + b, 1))
+                rb.rows(t, 1).assign(rOut.rows(t * batch + b, 1))
+            }
+            let single = layer.makeCache()
+            let outB = layer.forward(xb.view, batch: 1, mask: Array(repeating: 1, count: length), initial: nil, cache: single)
+            for t in 0..<length {
+                for j in 0..<hidden { #expect(abs(outB[t, j] - out[t * batch + b, j]) < 1e-6) }
+            }
+            for j in 0..<hidden { #expect(abs(layer.finalState(single).h[0, j] - finalH[b, j]) < 1e-6) }
+            let dxb = Matrix(rows: length, cols: input)
+            layer.backward(dOutput: rb.view, dFinal: nil, dx: dxb.view, cache: single)
+            for t in 0..<length { for j in 0..<input { #expect(abs(dxb[t, j] - dx[t * batch + b, j]) < 1e-6) } }
+        }
+        for (p, g) in zip(layer.parameters, batchGrads) { #expect(p.grad.maxAbsDifference(g) < 1e-5, "\(p.name)") }
+    }
+}
