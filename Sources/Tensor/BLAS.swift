@@ -30,6 +30,29 @@ public enum BLAS {
             a.base, Int32(max(a.stride, 1)), b.base, Int32(max(b.stride, 1)), beta, c.base, Int32(max(c.stride, 1)))
     }
 
+    /// `y = alpha · op(a) · x + beta · y` for vectors `x`, `y` (contiguous) and a view `a`.
+    public static func gemv(
+        _ a: MatrixPointer, transpose: Bool = false, _ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>,
+        alpha: Float = 1, beta: Float = 0
+    ) {
+        let (m, n) = (a.rows, a.cols)
+        if m == 0 || n == 0 {
+            let count = transpose ? n : m
+            for i in 0..<count { y[i] = beta == 0 ? 0 : beta * y[i] }
+            return
+        }
+        flopCounter.add(2 * m * n, ordering: .relaxed)
+        cblas_sgemv(CblasRowMajor, transpose ? CblasTrans : CblasNoTrans, Int32(m), Int32(n), alpha,
+                    a.base, Int32(max(a.stride, 1)), x, 1, beta, y, 1)
+    }
+
+    /// `a += alpha · x · yᵀ` (a rank-1 update; x has a.rows elements, y has a.cols).
+    public static func ger(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, into a: MatrixPointer, alpha: Float = 1) {
+        if a.rows == 0 || a.cols == 0 { return }
+        flopCounter.add(2 * a.rows * a.cols, ordering: .relaxed)
+        cblas_sger(CblasRowMajor, Int32(a.rows), Int32(a.cols), alpha, x, 1, y, 1, a.base, Int32(max(a.stride, 1)))
+    }
+
     /// The same contract as `gemm`, computed with Double accumulation in plain loops.
     public static func referenceGemm(
         _ a: MatrixPointer, transposeA: Bool = false, _ b: MatrixPointer, transposeB: Bool = false,

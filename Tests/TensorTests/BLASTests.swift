@@ -97,3 +97,19 @@ import Testing
         #expect(copy[1, 2] == 60)
     }
 }
+
+@Suite struct VectorBLASTests {
+    @Test func gemvAndGerMatchLoops() {
+        var rng = RandomGenerator(seed: 8)
+        let a = Matrix(rows: 3, cols: 4, uniform: 1, using: &rng)
+        let x4: [Float] = [1, -2, 0.5, 3], x3: [Float] = [2, 0, -1]
+        var y = [Float](repeating: 1, count: 3), yt = [Float](repeating: 1, count: 4)
+        BLAS.gemv(a.view, x4, into: &y, beta: 0.5)
+        BLAS.gemv(a.view, transpose: true, x3, into: &yt)
+        for i in 0..<3 { #expect(abs(y[i] - (0.5 + (0..<4).reduce(0) { $0 + a[i, $1] * x4[$1] })) < 1e-5) }
+        for j in 0..<4 { #expect(abs(yt[j] - (0..<3).reduce(0) { $0 + a[$1, j] * x3[$1] }) < 1e-5) }
+        let before = a.copy()
+        BLAS.ger(x3, x4, into: a.view, alpha: 2)
+        for i in 0..<3 { for j in 0..<4 { #expect(abs(a[i, j] - (before[i, j] + 2 * x3[i] * x4[j])) < 1e-5) } }
+    }
+}

@@ -1,0 +1,183 @@
+import Tensor
+
+// Shapes: B batch, S source steps, M memory size (2Hd), H query (decoder) size, A mlp size.
+// The memory arrives time-major (S·B × M); attention works batch-major (row b·S + s), so each
+// sentence's keys and values are one contiguous S × _ block for BLAS.
+//
+//   dot:      score_s = h · m_s                      (M == H)
+//   general:  score_s = h · (m_s·wa)                 wa: M × H
+//   mlp:      score_s = v · tanh(m_s·wm + h·wq)      wm: M × A, wq: H × A, v: 1 × A (Bahdanau)
+//   a = softmax over the sentence's real positions;  context = Σ_s a_s m_s
+//
+// The memory-side projection (m·wa or m·wm) is computed once per batch, not per step.
+
+/// How decoder states score encoder states.
+public enum AttentionKind: String, Codable, Sendable, CaseIterable {
+    case dot, general, mlp
+}
+
+/// Global attention (Luong et al. 2015; `mlp` is Bahdanau's), masked to each source length.
+public final class Attention: ParameterOwner {
+    public let kind: AttentionKind
+    public let memorySize: Int
+    public let querySize: Int
+    public let wa: Parameter?  // general: M × H; mlp: wm, M × A
+    public let wq: Parameter?  // mlp: H × A
+    public let v: Parameter?   // mlp: 1 × A
+
+    public var parameters: [Parameter] { [wa, wq, v].compactMap { $0 } }
+    var keySize: Int { kind == .mlp ? wa!.value.cols : (kind == .general ? querySize : memorySize) }
+
+    public init(kind: AttentionKind, name: String, memorySize: Int, querySize: Int, mlpSize: Int? = nil,
+                using rng: inout RandomGenerator) {
+        self.kind = kind
+        self.memorySize = memorySize
+        self.querySize = querySize
+        switch kind {
+        case .dot:
+            precondition(memorySize == querySize, "dot attention needs memory size \(memorySize) == query size \(querySize)")
+            (wa, wq, v) = (nil, nil, nil)
+        case .general:
+            wa = Parameter(name + ".wa", rows: memorySize, cols: querySize, uniform: 0.1, using: &rng)
+            (wq, v) = (nil, nil)
+        case .mlp:
+            let a = mlpSize ?? querySize
+            wa = Parameter(name + ".wm", rows: memorySize, cols: a, uniform: 0.1, using: &rng)
+            wq = Parameter(name + ".wq", rows: querySize, cols: a, uniform: 0.1, using: &rng)
+            v = Parameter(name + ".v", rows: 1, cols: a, uniform: 0.1, using: &rng)
+        }
+    }
+
+    /// The memory of one batch, batch-major, with its projected keys and their gradients.
+    public final class Memory {
+        public internal(set) var batch = 0
+        public internal(set) var steps = 0
+        public internal(set) var lengths: [Int] = []
+        let values = Matrix(rows: 0, cols: 0)   // B·S × M
+        let keys = Matrix(rows: 0, cols: 0)     // B·S × (H or A)
+        let dValues = Matrix(rows: 0, cols: 0)  // B·S × M
+        let dKeys = Matrix(rows: 0, cols: 0)    // B·S × (H or A)
+        public init() {}
+    }
+
+    /// One step's activations.
+    public final class StepCache {
+        let query = Matrix(rows: 0, cols: 0)    // B × H
+        /// Attention weights (B × S), zero beyond each source length.
+        public let weights = Matrix(rows: 0, cols: 0)
+        let q = Matrix(rows: 0, cols: 0)        // mlp: B × A
+        let u = Matrix(rows: 0, cols: 0)        // mlp: B·S × A, tanh(keys + q)
+        let scratch = Matrix(rows: 0, cols: 0)  // backward: B × max(S, A)
+        let dq = Matrix(rows: 0, cols: 0)       // mlp backward: B × A
+        public init() {}
+    }
+
+    /// Loads a batch's memory (S·B × M, time-major) and computes the keys.
+    public func prepare(memory: MatrixPointer, batch: Int, lengths: [Int], into m: Memory) {
+        let steps = memory.rows / batch
+        (m.batch, m.steps, m.lengths) = (batch, steps, lengths)
+        m.values.prepare(rows: batch * steps, cols: memorySize)
+        for s in 0..<steps {
+            for b in 0..<batch { m.values.rows(b * steps + s, 1).assign(memory.rows(s * batch + b, 1)) }
+        }
+        m.keys.prepare(rows: batch * steps, cols: keySize)
+        if let wa {
+            BLAS.gemm(m.values.view, wa.value.view, into: m.keys.view)
+        } else {
+            m.keys.assign(m.values)
+        }
+        m.dValues.prepare(rows: batch * steps, cols: memorySize)
+        m.dKeys.prepare(rows: batch * steps, cols: keySize)
+    }
+
+    /// Attends with `query` (B × H); writes the context (B × M) and keeps the weights in `cache`.
+    public func forward(query: MatrixPointer, memory m: Memory, context: MatrixPointer, cache: StepCache) {
+        let (batch, steps) = (m.batch, m.steps)
+        cache.query.prepare(rows: batch, cols: querySize)
+        cache.query.view.assign(query)
+        cache.weights.prepare(rows: batch, cols: steps)
+        if kind == .mlp {
+            let a = keySize
+            cache.q.prepare(rows: batch, cols: a)
+            BLAS.gemm(query, wq!.value.view, into: cache.q.view)
+            cache.u.prepare(rows: batch * steps, cols: a)
+        }
+        for b in 0..<batch {
+            let length = m.lengths[b]
+            let scores = cache.weights.pointer + b * steps
+            let keys = m.keys.rows(b * steps, length)
+            switch kind {
+            case .dot, .general:
+                BLAS.gemv(keys, query.row(b).baseAddress!, into: scores)
+            case .mlp:
+                let u = cache.u.rows(b * steps, length)
+                let q = cache.q.pointer + b * keySize
+                for s in 0..<length {
+                    let (ur, kr) = (u.row(s).baseAddress!, keys.row(s).baseAddress!)
+                    for j in 0..<keySize { ur[j] = kr[j] + q[j] }
+                    Kernels.tanh(ur, ur, count: keySize)
+                }
+                BLAS.gemv(u, v!.value.pointer, into: scores)
+            }
+            let row = MatrixPointer(scores, rows: 1, cols: length)
+            Kernels.softmaxRows(row, into: row)  // positions beyond the length stay 0
+            BLAS.gemv(m.values.rows(b * steps, length), transpose: true, scores, into: context.row(b).baseAddress!)
+        }
+    }
+
+    /// Backpropagates `dContext` (B × M): adds the query gradient into `dQuery` (B × H) and the
+    /// memory and key gradients into `m` (finished by `finishBackward`).
+    public func backward(dContext: MatrixPointer, memory m: Memory, cache: StepCache, dQuery: MatrixPointer) {
+        let (batch, steps) = (m.batch, m.steps)
+        cache.scratch.prepare(rows: batch, cols: max(steps, keySize))
+        if kind == .mlp { cache.dq.prepare(rows: batch, cols: keySize) }
+        for b in 0..<batch {
+            let length = m.lengths[b]
+            let a = cache.weights.pointer + b * steps
+            let ds = cache.scratch.pointer + b * cache.scratch.cols
+            let dc = dContext.row(b).baseAddress!
+            let values = m.values.rows(b * steps, length)
+            BLAS.gemv(values, dc, into: ds)                                 // da_s = m_s · dc
+            BLAS.ger(a, dc, into: m.dValues.rows(b * steps, length))        // dm_s += a_s dc
+            var weighted: Float = 0
+            for s in 0..<length { weighted += a[s] * ds[s] }
+            for s in 0..<length { ds[s] = a[s] * (ds[s] - weighted) }      // through the softmax
+            let dKeys = m.dKeys.rows(b * steps, length)
+            switch kind {
+            case .dot, .general:
+                BLAS.gemv(m.keys.rows(b * steps, length), transpose: true, ds, into: dQuery.row(b).baseAddress!, beta: 1)
+                BLAS.ger(ds, cache.query.pointer + b * querySize, into: dKeys)   // dk_s += ds_s h
+            case .mlp:
+                let u = cache.u.rows(b * steps, length)
+                BLAS.gemv(u, transpose: true, ds, into: v!.grad.pointer, beta: 1)  // dv += Σ ds_s u_s
+                let dq = cache.dq.pointer + b * keySize
+                for s in 0..<length {
+                    let (ur, dk) = (u.row(s).baseAddress!, dKeys.row(s).baseAddress!)
+                    for j in 0..<keySize {
+                        let dpre = ds[s] * v!.value.pointer[j] * (1 - ur[j] * ur[j])
+                        dk[j] += dpre
+                        dq[j] += dpre
+                    }
+                }
+            }
+        }
+        if kind == .mlp {
+            BLAS.gemm(cache.dq.view, wq!.value.view, transposeB: true, into: dQuery, beta: 1)   // dh += dq·wqᵀ
+            BLAS.gemm(cache.query.view, transposeA: true, cache.dq.view, into: wq!.grad.view, beta: 1)
+        }
+    }
+
+    /// Turns the accumulated key gradients into memory and weight gradients, and adds the
+    /// memory gradient into `dMemory` (S·B × M, time-major). Call once per batch, after all steps.
+    public func finishBackward(memory m: Memory, dMemory: MatrixPointer) {
+        if let wa {
+            BLAS.gemm(m.values.view, transposeA: true, m.dKeys.view, into: wa.grad.view, beta: 1)
+            BLAS.gemm(m.dKeys.view, wa.value.view, transposeB: true, into: m.dValues.view, beta: 1)
+        } else {
+            addInPlace(m.dValues.view, m.dKeys.view)
+        }
+        for s in 0..<m.steps {
+            for b in 0..<m.batch { addInPlace(dMemory.rows(s * m.batch + b, 1), m.dValues.rows(b * m.steps + s, 1)) }
+        }
+    }
+}
