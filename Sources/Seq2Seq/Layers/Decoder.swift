@@ -1,0 +1,218 @@
+import Tensor
+
+// Shapes: T target steps, B batch, E embedding size, H hidden size, M memory size (2Hd);
+// time-major rows t·B + b.
+//
+// One step (Luong et al. 2015, with input feeding):
+//   x_t  = [emb(y_{t−1}) ; h̃_{t−1}]                        B × (E + H)
+//   h_t  = N-layer recurrent stack, one step, from state_{t−1}
+//   c_t  = attention(h_t, memory)                           B × M
+//   h̃_t  = dropout(tanh([c_t ; h_t]·wc))                    B × H  (to the generator and step t+1)
+//
+// `step` serves both teacher-forced training (every step cached for backward) and search.
+
+/// The attentional recurrent decoder.
+public final class Decoder: ParameterOwner {
+    public let embedding: Embedding
+    public let layers: [any RecurrentLayer]
+    public let attention: Attention
+    /// wc: [context ; h] → h̃, tanh, no bias.
+    public let output: Linear
+    public let dropout: Dropout
+
+    public var hiddenSize: Int { layers[0].hiddenSize }
+    public var memorySize: Int { attention.memorySize }
+    public var parameters: [Parameter] {
+        embedding.parameters + layers.flatMap(\.parameters) + attention.parameters + output.parameters
+    }
+
+    public init(embedding: Embedding, cell: CellKind, layers count: Int, hiddenSize: Int, memorySize: Int,
+                attention kind: AttentionKind, dropout: Float, using rng: inout RandomGenerator) {
+        self.embedding = embedding
+        layers = (0..<count).map { l in
+            makeRecurrentLayer(cell, name: "decoder.layers.\(l)",
+                               inputSize: l == 0 ? embedding.dimension + hiddenSize : hiddenSize,
+                               hiddenSize: hiddenSize, using: &rng)
+        }
+        attention = Attention(kind: kind, name: "decoder.attention", memorySize: memorySize, querySize: hiddenSize, using: &rng)
+        output = Linear(name: "decoder.output", inputSize: memorySize + hiddenSize, outputSize: hiddenSize,
+                        bias: false, tanh: true, using: &rng)
+        self.dropout = Dropout(rate: dropout)
+    }
+
+    /// The decoder state between steps, as views (into a step cache or a search buffer).
+    public struct State {
+        public var layers: [RecurrentState]
+        /// h̃ of the previous step (B × H).
+        public var attentional: MatrixPointer
+        public init(layers: [RecurrentState], attentional: MatrixPointer) {
+            self.layers = layers
+            self.attentional = attentional
+        }
+    }
+
+    /// The gradient of a `State`.
+    public struct StateGradient {
+        public var layers: [RecurrentState]
+        public var attentional: MatrixPointer
+    }
+
+    /// One step's activations and backward scratch.
+    public final class StepCache {
+        let input = Matrix(rows: 0, cols: 0)            // B × (E + H)
+        var layerInputs: [Matrix] = []                  // l ≥ 1: B × H after dropout
+        var layerMasks: [Matrix] = []
+        var recurrent: [AnyObject] = []
+        public let attention = Attention.StepCache()
+        let concat = Matrix(rows: 0, cols: 0)           // B × (M + H): [context ; h_top]
+        let attentionalRaw = Matrix(rows: 0, cols: 0)   // B × H, tanh output
+        let attentional = Matrix(rows: 0, cols: 0)      // B × H, after dropout
+        let attentionalMask = Matrix(rows: 0, cols: 0)
+        var batch = 0
+        let dAttentional = Matrix(rows: 0, cols: 0)
+        let dConcat = Matrix(rows: 0, cols: 0)
+        let dTop = Matrix(rows: 0, cols: 0)
+        var dx: [Matrix] = []                           // per layer: B × input size
+        init() {}
+    }
+
+    public func makeStepCache() -> StepCache {
+        let cache = StepCache()
+        cache.layerInputs = layers.map { _ in Matrix(rows: 0, cols: 0) }
+        cache.layerMasks = layers.map { _ in Matrix(rows: 0, cols: 0) }
+        cache.recurrent = layers.map { $0.makeCache() }
+        cache.dx = layers.map { _ in Matrix(rows: 0, cols: 0) }
+        return cache
+    }
+
+    /// One decoder step from `previous` given the embedded previous tokens (B × E, dropout
+    /// already applied). `mask[b]` is 0 where sentence b has ended (its recurrent state is carried).
+    /// Returns the new state as views into `cache`; h̃ is `cache`'s attentional output.
+    public func step(embedded: MatrixPointer, previous: State, mask: [Float], memory: Attention.Memory,
+                     training: Bool, using rng: inout RandomGenerator, cache: StepCache) -> State {
+        let batch = embedded.rows
+        let (e, h, m) = (embedding.dimension, hiddenSize, memorySize)
+        cache.batch = batch
+        cache.input.prepare(rows: batch, cols: e + h)
+        cache.input.columns(0, e).assign(embedded)
+        cache.input.columns(e, h).assign(previous.attentional)
+        var x = cache.input.view
+        var top: Matrix!
+        for (l, layer) in layers.enumerated() {
+            if l > 0 {
+                cache.layerInputs[l].prepare(rows: batch, cols: h)
+                cache.layerInputs[l].assign(top)
+                dropout.forward(cache.layerInputs[l], mask: cache.layerMasks[l], training: training, using: &rng)
+                x = cache.layerInputs[l].view
+            }
+            top = layer.forward(x, batch: batch, mask: mask, initial: previous.layers[l], cache: cache.recurrent[l])
+        }
+        cache.concat.prepare(rows: batch, cols: m + h)
+        attention.forward(query: top.view, memory: memory, context: cache.concat.columns(0, m), cache: cache.attention)
+        cache.concat.columns(m, h).assign(top.view)
+        cache.attentionalRaw.prepare(rows: batch, cols: h)
+        output.forward(cache.concat.view, into: cache.attentionalRaw.view)
+        cache.attentional.prepare(rows: batch, cols: h)
+        cache.attentional.assign(cache.attentionalRaw)
+        dropout.forward(cache.attentional, mask: cache.attentionalMask, training: training, using: &rng)
+        return State(layers: zip(layers, cache.recurrent).map { $0.finalState($1) }, attentional: cache.attentional.view)
+    }
+
+    /// Backpropagates one step. `dAttentional` is the gradient of this step's h̃ (from the
+    /// generator and the next step's input), `dState` that of its recurrent state (from the next
+    /// step, nil for the last). Key and memory gradients accumulate in `memory`.
+    /// Returns the gradients of the embedded input (B × E) and of the previous state.
+    public func stepBackward(dAttentional: MatrixPointer, dState: [RecurrentState]?, memory: Attention.Memory,
+                             cache: StepCache) -> (dEmbedded: MatrixPointer, dPrevious: StateGradient) {
+        let batch = cache.batch
+        let (e, h, m) = (embedding.dimension, hiddenSize, memorySize)
+        cache.dAttentional.prepare(rows: batch, cols: h)
+        cache.dAttentional.view.assign(dAttentional)
+        dropout.backward(cache.dAttentional, mask: cache.attentionalMask)
+        cache.dConcat.prepare(rows: batch, cols: m + h)
+        output.backward(x: cache.concat.view, y: cache.attentionalRaw.view, dy: cache.dAttentional.view, dx: cache.dConcat.view)
+        cache.dTop.prepare(rows: batch, cols: h)
+        cache.dTop.view.assign(cache.dConcat.columns(m, h))
+        attention.backward(dContext: cache.dConcat.columns(0, m), memory: memory, cache: cache.attention, dQuery: cache.dTop.view)
+
+        var dPreviousLayers = [RecurrentState](repeating: RecurrentState(h: cache.dTop.view), count: layers.count)
+        var dOut = cache.dTop
+        for l in layers.indices.reversed() {
+            let dx = cache.dx[l]
+            dx.prepare(rows: batch, cols: layers[l].inputSize)
+            dPreviousLayers[l] = layers[l].backward(dOutput: dOut.view, dFinal: dState?[l], dx: dx.view, cache: cache.recurrent[l])
+            if l > 0 {
+                dropout.backward(dx, mask: cache.layerMasks[l])
+                dOut = dx
+            }
+        }
+        let dInput = cache.dx[0]
+        return (dInput.columns(0, e), StateGradient(layers: dPreviousLayers, attentional: dInput.columns(e, h)))
+    }
+
+    // MARK: - Teacher forcing over a whole batch
+
+    /// Activations of a teacher-forced pass over a batch.
+    public final class Cache {
+        var ids: [Int32] = []
+        var batch = 0
+        var masks: [[Float]] = []
+        let embedded = Matrix(rows: 0, cols: 0)         // T·B × E
+        let embeddingMask = Matrix(rows: 0, cols: 0)
+        var steps: [StepCache] = []
+        /// h̃ of every step (T·B × H): the generator's input.
+        public let attentional = Matrix(rows: 0, cols: 0)
+        let dEmbedded = Matrix(rows: 0, cols: 0)
+        let zeroAttentional = Matrix(rows: 0, cols: 0)
+        init() {}
+    }
+
+    public func makeCache() -> Cache { Cache() }
+
+    /// Runs all steps with the reference inputs `ids` (T·B, time-major: <s> y₁ … padded with 0);
+    /// `masks[t]` has B entries. Returns h̃ of every step (T·B × H, owned by the cache).
+    public func forward(ids: [Int32], batch: Int, masks: [[Float]], initial: [RecurrentState], memory: Attention.Memory,
+                        training: Bool, using rng: inout RandomGenerator, cache: Cache) -> Matrix {
+        let steps = masks.count
+        let h = hiddenSize
+        (cache.ids, cache.batch, cache.masks) = (ids, batch, masks)
+        while cache.steps.count < steps { cache.steps.append(makeStepCache()) }
+        embedding.forward(ids, into: cache.embedded)
+        var dropRng = rng.split(1000)
+        dropout.forward(cache.embedded, mask: cache.embeddingMask, training: training, using: &dropRng)
+        cache.zeroAttentional.prepare(rows: batch, cols: h)
+        cache.attentional.prepare(rows: steps * batch, cols: h)
+        var state = State(layers: initial, attentional: cache.zeroAttentional.view)
+        for t in 0..<steps {
+            var stepRng = rng.split(UInt64(2000 + t))
+            state = step(embedded: cache.embedded.rows(t * batch, batch), previous: state, mask: masks[t], memory: memory,
+                         training: training, using: &stepRng, cache: cache.steps[t])
+            cache.attentional.rows(t * batch, batch).assign(state.attentional)
+        }
+        _ = rng.next()
+        return cache.attentional
+    }
+
+    /// Backpropagates the gradient of every step's h̃ (T·B × H). Returns the gradient of the
+    /// initial recurrent state (per layer). Embedding gradients are accumulated here.
+    public func backward(dAttentional: Matrix, memory: Attention.Memory, cache: Cache) -> [RecurrentState] {
+        let (batch, steps) = (cache.batch, cache.masks.count)
+        let h = hiddenSize
+        cache.dEmbedded.prepare(rows: steps * batch, cols: embedding.dimension)
+        let carried = Matrix(rows: batch, cols: h)   // gradient of h̃_t from step t + 1's input
+        let total = Matrix(rows: batch, cols: h)
+        var dState: [RecurrentState]?
+        for t in (0..<steps).reversed() {
+            total.view.assign(dAttentional.rows(t * batch, batch))
+            addInPlace(total.view, carried.view)
+            let (dEmbedded, dPrevious) = stepBackward(dAttentional: total.view, dState: dState, memory: memory,
+                                                      cache: cache.steps[t])
+            cache.dEmbedded.rows(t * batch, batch).assign(dEmbedded)
+            carried.view.assign(dPrevious.attentional)
+            dState = dPrevious.layers
+        }
+        dropout.backward(cache.dEmbedded, mask: cache.embeddingMask)
+        embedding.backward(cache.ids, cache.dEmbedded)
+        return dState ?? []
+    }
+}

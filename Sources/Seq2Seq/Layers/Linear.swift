@@ -1,0 +1,45 @@
+import Tensor
+
+// Shapes: N rows, I input size, O output size.
+
+/// An affine layer `y = x·w + b` (w: I × O, b: 1 × O), optionally followed by tanh.
+public final class Linear: ParameterOwner {
+    public let w: Parameter
+    public let b: Parameter?
+    public let usesTanh: Bool
+
+    public var parameters: [Parameter] { [w] + (b.map { [$0] } ?? []) }
+    public var inputSize: Int { w.value.rows }
+    public var outputSize: Int { w.value.cols }
+
+    public init(name: String, inputSize: Int, outputSize: Int, bias: Bool = true, tanh: Bool = false,
+                using rng: inout RandomGenerator) {
+        w = Parameter(name + ".w", rows: inputSize, cols: outputSize, uniform: 0.1, using: &rng)
+        b = bias ? Parameter(name + ".b", rows: 1, cols: outputSize, uniform: 0.1, using: &rng) : nil
+        usesTanh = tanh
+    }
+
+    /// y = x·w + b (then tanh); y is N × O and may be a view.
+    public func forward(_ x: MatrixPointer, into y: MatrixPointer) {
+        BLAS.gemm(x, w.value.view, into: y)
+        if let b { addBias(y, b.value) }
+        if usesTanh {
+            for r in 0..<y.rows { let row = y.base + r * y.stride; Kernels.tanh(row, row, count: y.cols) }
+        }
+    }
+
+    /// Given the output `y` and its gradient `dy` (turned in place into the pre-activation
+    /// gradient when tanh is used), accumulates dw, db and writes (or adds, with `accumulate`)
+    /// the input gradient into `dx`.
+    public func backward(x: MatrixPointer, y: MatrixPointer, dy: MatrixPointer, dx: MatrixPointer?, accumulate: Bool = false) {
+        if usesTanh {
+            for r in 0..<dy.rows {
+                let (d, o) = (dy.base + r * dy.stride, y.base + r * y.stride)
+                for j in 0..<dy.cols { d[j] *= 1 - o[j] * o[j] }
+            }
+        }
+        BLAS.gemm(x, transposeA: true, dy, into: w.grad.view, beta: 1)
+        if let b { addColumnSums(dy, into: b.grad) }
+        if let dx { BLAS.gemm(dy, w.value.view, transposeB: true, into: dx, beta: accumulate ? 1 : 0) }
+    }
+}

@@ -1,0 +1,185 @@
+import Tensor
+
+// Shapes: B batch, S source steps, T target steps, H decoder hidden, V target vocabulary.
+
+/// The encoder–decoder model: bidirectional encoder, bridge, attentional decoder, generator.
+///
+/// Not thread-safe: it owns the activation buffers of the batch in flight.
+public final class Seq2SeqModel: ParameterOwner {
+    public let config: ModelConfig
+    public let encoder: Encoder
+    public let decoder: Decoder
+    public let generator: Generator
+    /// Dense bridge: per decoder layer, a tanh layer for h (and one for c with LSTMs).
+    public let bridges: [(h: Linear, c: Linear?)]
+
+    public var parameters: [Parameter] {
+        encoder.parameters + bridges.flatMap { [$0.h] + ($0.c.map { [$0] } ?? []) }.flatMap(\.parameters)
+            + decoder.parameters + generator.parameters
+    }
+
+    /// A model with fresh parameters drawn from `seed`.
+    public init(config: ModelConfig, seed: UInt64) {
+        precondition(config.problems().isEmpty, config.problems().joined(separator: "; "))
+        self.config = config
+        let root = RandomGenerator(seed: seed)
+        var rng = root.split(1)
+        let sourceEmbedding = Embedding(name: "encoder.embedding", vocabularySize: config.sourceVocabularySize,
+                                        dimension: config.embeddingSize, using: &rng)
+        encoder = Encoder(embedding: sourceEmbedding, cell: config.cell, layers: config.encoderLayers,
+                          hiddenPerDirection: config.encoderHiddenSize, dropout: config.dropout,
+                          residual: config.residual, using: &rng)
+        var bridgeRng = root.split(2)
+        bridges = config.bridge == .dense ? (0..<config.decoderLayers).map { l in
+            (Linear(name: "bridge.\(l).h", inputSize: 2 * config.encoderHiddenSize, outputSize: config.decoderHiddenSize,
+                    tanh: true, using: &bridgeRng),
+             config.cell == .lstm ? Linear(name: "bridge.\(l).c", inputSize: 2 * config.encoderHiddenSize,
+                                           outputSize: config.decoderHiddenSize, tanh: true, using: &bridgeRng) : nil)
+        } : []
+        var decoderRng = root.split(3)
+        let targetEmbedding = Embedding(name: "decoder.embedding", vocabularySize: config.targetVocabularySize,
+                                        dimension: config.embeddingSize, using: &decoderRng)
+        decoder = Decoder(embedding: targetEmbedding, cell: config.cell, layers: config.decoderLayers,
+                          hiddenSize: config.decoderHiddenSize, memorySize: 2 * config.encoderHiddenSize,
+                          attention: config.attention, dropout: config.dropout, using: &decoderRng)
+        generator = Generator(hiddenSize: config.decoderHiddenSize, vocabularySize: config.targetVocabularySize,
+                              tiedTo: config.tiedTargetEmbeddings ? targetEmbedding : nil, using: &decoderRng)
+        let names = parameters.map(\.name)
+        precondition(Set(names).count == names.count, "duplicate parameter names")
+    }
+
+    // MARK: - Encoding (shared by training and search)
+
+    /// Buffers of one batch in flight.
+    public final class Workspace {
+        let encoder: Encoder.Cache
+        public let memory = Attention.Memory()
+        let decoder: Decoder.Cache
+        var initial: [(h: Matrix, c: Matrix?)] = []
+        var encoderFinal: [(h: Matrix, c: Matrix?)] = []
+        let logits = Matrix(rows: 0, cols: 0)
+        let dAttentional = Matrix(rows: 0, cols: 0)
+        let dMemory = Matrix(rows: 0, cols: 0)
+        init(model: Seq2SeqModel) {
+            encoder = model.encoder.makeCache()
+            decoder = model.decoder.makeCache()
+        }
+    }
+
+    public func makeWorkspace() -> Workspace { Workspace(model: self) }
+
+    /// Encodes the batch's sources and prepares the attention memory and the decoder's initial
+    /// state (`workspace.initial`, B × H per layer).
+    public func encode(source: [Int32], lengths: [Int], batch: Int, training: Bool, using rng: inout RandomGenerator,
+                       workspace: Workspace) {
+        let mask = (0..<(source.count / batch)).flatMap { s in lengths.map { s < $0 ? Float(1) : 0 } }
+        let memory = encoder.forward(ids: source, batch: batch, mask: mask, training: training, using: &rng,
+                                     cache: workspace.encoder)
+        decoder.attention.prepare(memory: memory.view, batch: batch, lengths: lengths, into: workspace.memory)
+        workspace.encoderFinal = encoder.finalStates(workspace.encoder)
+        let h = config.decoderHiddenSize
+        let isLSTM = config.cell == .lstm
+        workspace.initial = (0..<config.decoderLayers).map { l in
+            switch config.bridge {
+            case .copy:
+                return workspace.encoderFinal[l]
+            case .zeros:
+                return (Matrix(rows: batch, cols: h), isLSTM ? Matrix(rows: batch, cols: h) : nil)
+            case .dense:
+                let final = workspace.encoderFinal[l]
+                let hm = Matrix(rows: batch, cols: h)
+                bridges[l].h.forward(final.h.view, into: hm.view)
+                var cm: Matrix?
+                if let bc = bridges[l].c, let fc = final.c {
+                    cm = Matrix(rows: batch, cols: h)
+                    bc.forward(fc.view, into: cm!.view)
+                }
+                return (hm, cm)
+            }
+        }
+    }
+
+    /// The decoder's initial state for `decoder.step`, as views of `workspace.initial`.
+    public func initialState(_ workspace: Workspace, attentional: MatrixPointer) -> Decoder.State {
+        Decoder.State(layers: workspace.initial.map { RecurrentState(h: $0.h.view, c: $0.c?.view) }, attentional: attentional)
+    }
+
+    // MARK: - Training
+
+    /// Forward and backward over one batch: accumulates parameter gradients of the loss
+    /// (token-level cross-entropy over real target positions, label smoothing optional), scaled by
+    /// `gradientScale` (e.g. 1 / tokens for the mean). Returns the summed loss over the batch's
+    /// target tokens.
+    @discardableResult
+    public func lossAndGradients(_ batch: Batch, labelSmoothing: Float = 0, gradientScale: Float = 1, training: Bool = true,
+                                 using rng: inout RandomGenerator, workspace: Workspace) -> Double {
+        let b = batch.size
+        let v = config.targetVocabularySize
+        let rows = batch.targetSteps * b
+        var encoderRng = rng.split(10), decoderRng = rng.split(11)
+        _ = rng.next()
+        encode(source: batch.source, lengths: batch.sourceLengths, batch: b, training: training, using: &encoderRng,
+               workspace: workspace)
+        let attentional = decoder.forward(
+            ids: batch.targetInput, batch: b, masks: batch.targetMasks,
+            initial: workspace.initial.map { RecurrentState(h: $0.h.view, c: $0.c?.view) },
+            memory: workspace.memory, training: training, using: &decoderRng, cache: workspace.decoder)
+
+        // Generator and loss for every target position at once; the gradient overwrites the logits.
+        workspace.logits.prepare(rows: rows, cols: v)
+        generator.forward(attentional.view, into: workspace.logits.view)
+        let loss = batch.targetOutput.withUnsafeBufferPointer { targets in
+            Kernels.softmaxCrossEntropy(logits: workspace.logits.view, targets: targets, smoothing: labelSmoothing,
+                                        ignoreIndex: Batch.paddingID, scale: gradientScale, grad: workspace.logits.view)
+        }
+        workspace.dAttentional.prepare(rows: rows, cols: config.decoderHiddenSize)
+        generator.backward(x: attentional.view, dLogits: workspace.logits.view, dx: workspace.dAttentional.view)
+
+        let dInitial = decoder.backward(dAttentional: workspace.dAttentional, memory: workspace.memory,
+                                        cache: workspace.decoder)
+        workspace.dMemory.prepare(rows: batch.sourceSteps * b, cols: 2 * config.encoderHiddenSize)
+        decoder.attention.finishBackward(memory: workspace.memory, dMemory: workspace.dMemory.view)
+        encoder.backward(dMemory: workspace.dMemory, dFinal: bridgeBackward(dInitial, workspace: workspace),
+                         cache: workspace.encoder)
+        return loss
+    }
+
+    /// Gradients of the encoder's final states from those of the decoder's initial state.
+    private func bridgeBackward(_ dInitial: [RecurrentState], workspace: Workspace) -> [(h: Matrix, c: Matrix?)?] {
+        switch config.bridge {
+        case .zeros:
+            return []
+        case .copy:
+            return dInitial.map { d in
+                let h = Matrix(rows: d.h.rows, cols: d.h.cols)
+                h.view.assign(d.h)
+                let c = d.c.map { dc -> Matrix in
+                    let m = Matrix(rows: dc.rows, cols: dc.cols)
+                    m.view.assign(dc)
+                    return m
+                }
+                return (h, c)
+            }
+        case .dense:
+            return dInitial.enumerated().map { l, d in
+                let final = workspace.encoderFinal[l], out = workspace.initial[l]
+                let dh = Matrix(rows: final.h.rows, cols: final.h.cols)
+                let dyh = Matrix(rows: d.h.rows, cols: d.h.cols)
+                dyh.view.assign(d.h)
+                bridges[l].h.backward(x: final.h.view, y: out.h.view, dy: dyh.view, dx: dh.view)
+                var dc: Matrix?
+                if let bc = bridges[l].c, let fc = final.c, let oc = out.c, let ddc = d.c {
+                    dc = Matrix(rows: fc.rows, cols: fc.cols)
+                    let dyc = Matrix(rows: ddc.rows, cols: ddc.cols)
+                    dyc.view.assign(ddc)
+                    bc.backward(x: fc.view, y: oc.view, dy: dyc.view, dx: dc!.view)
+                }
+                return (dh, dc)
+            }
+        }
+    }
+
+    public func zeroGradients() {
+        for p in parameters { p.zeroGrad() }
+    }
+}

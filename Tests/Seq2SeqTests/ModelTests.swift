@@ -1,0 +1,110 @@
+import Foundation
+import Testing
+import Tensor
+@testable import Seq2Seq
+
+@Suite struct ModelTests {
+    static let pairs: [([Int32], [Int32])] = [([4, 5, 6, 7], [5, 6]), ([8, 4], [7, 4, 6]), ([5], [4])]
+
+    func tinyConfig(cell: CellKind, attention: AttentionKind, bridge: BridgeKind, tied: Bool, residual: Bool) -> ModelConfig {
+        var config = ModelConfig(sourceVocabularySize: 9, targetVocabularySize: 8)
+        config.embeddingSize = tied ? 4 : 3
+        config.encoderHiddenSize = 2
+        config.decoderHiddenSize = 4
+        config.cell = cell
+        config.attention = attention
+        config.bridge = bridge
+        config.tiedTargetEmbeddings = tied
+        config.residual = residual
+        config.dropout = 0.25
+        return config
+    }
+
+    static let variants: [(CellKind, AttentionKind, BridgeKind, Bool, Bool)] = [
+        (.lstm, .general, .copy, false, true),
+        (.gru, .mlp, .dense, false, false),
+        (.lstm, .dot, .zeros, true, false),
+        (.lstm, .mlp, .dense, false, true),
+    ]
+
+    /// d loss / d every parameter of the whole model, with dropout and label smoothing on.
+    @Test(arguments: variants)
+    func wholeModelGradients(cell: CellKind, attention: AttentionKind, bridge: BridgeKind, tied: Bool, residual: Bool) {
+        let model = Seq2SeqModel(config: tinyConfig(cell: cell, attention: attention, bridge: bridge, tied: tied, residual: residual), seed: 3)
+        // Weights of ±0.5 instead of ±0.1: every path then carries gradients well above the
+        // Float32 noise floor of the difference quotients, so a missing term shows.
+        for p in model.parameters { for i in 0..<p.value.count { p.value.pointer[i] *= 5 } }
+        let batch = Batch(sources: Self.pairs.map(\.0), targets: Self.pairs.map(\.1))
+        let workspace = model.makeWorkspace()
+        let seed = RandomGenerator(seed: 77)
+        func loss() -> Double {
+            var rng = seed
+            return model.lossAndGradients(batch, labelSmoothing: 0.1, using: &rng, workspace: workspace)
+        }
+        model.zeroGradients()
+        _ = loss()
+        let analytic = model.parameters.map { Checked($0.name, $0.value, $0.grad.copy()) }
+        let failures = gradientFailures(analytic, loss: loss)
+        #expect(failures.isEmpty, "\(failures.count) failures: \(failures.prefix(5))")
+        #expect(workspace.encoder.dropoutMasks[0].storage.contains(0))
+    }
+
+    /// A padded batch has the loss and gradients of its sentences one by one (no dropout).
+    @Test(arguments: [CellKind.lstm, .gru])
+    func paddedBatchEqualsSentencesAlone(cell: CellKind) {
+        var config = tinyConfig(cell: cell, attention: .general, bridge: .copy, tied: false, residual: false)
+        config.dropout = 0
+        let model = Seq2SeqModel(config: config, seed: 4)
+        let workspace = model.makeWorkspace()
+        var rng = RandomGenerator(seed: 1)
+        model.zeroGradients()
+        let batchLoss = model.lossAndGradients(Batch(sources: Self.pairs.map(\.0), targets: Self.pairs.map(\.1)),
+                                               labelSmoothing: 0.1, training: false, using: &rng, workspace: workspace)
+        let batchGrads = model.parameters.map { $0.grad.copy() }
+        model.zeroGradients()
+        var singleLoss = 0.0
+        for pair in Self.pairs {
+            singleLoss += model.lossAndGradients(Batch(sources: [pair.0], targets: [pair.1]), labelSmoothing: 0.1,
+                                                 training: false, using: &rng, workspace: workspace)
+        }
+        #expect(abs(batchLoss - singleLoss) < 1e-4)
+        for (p, g) in zip(model.parameters, batchGrads) {
+            #expect(p.grad.maxAbsDifference(g) < 1e-5, "\(p.name)")
+        }
+    }
+
+    /// A small model learns a handful of pairs by heart.
+    @Test func overfitsAHandfulOfPairs() {
+        var config = ModelConfig(sourceVocabularySize: 20, targetVocabularySize: 20)
+        (config.embeddingSize, config.encoderHiddenSize, config.decoderHiddenSize, config.dropout) = (16, 16, 32, 0)
+        let model = Seq2SeqModel(config: config, seed: 5)
+        let pairs: [([Int32], [Int32])] = [
+            ([4, 5, 6], [7, 8, 9]), ([10, 11], [12, 13, 14, 15]), ([16, 17, 18, 19], [4, 5]), ([6, 4], [19, 18, 17]),
+        ]
+        let batch = Batch(sources: pairs.map(\.0), targets: pairs.map(\.1))
+        let workspace = model.makeWorkspace()
+        var rng = RandomGenerator(seed: 2)
+        // Adam, written out here: the optimizers belong to training.
+        let params = model.parameters
+        let m = params.map { Matrix(rows: $0.value.rows, cols: $0.value.cols) }
+        let v = params.map { Matrix(rows: $0.value.rows, cols: $0.value.cols) }
+        var loss = Double.infinity
+        for step in 1...300 {
+            model.zeroGradients()
+            loss = model.lossAndGradients(batch, gradientScale: 1 / Float(batch.targetTokens), using: &rng, workspace: workspace)
+                / Double(batch.targetTokens)
+            let (lr, b1, b2): (Float, Float, Float) = (0.01, 0.9, 0.999)
+            let c1 = 1 - Float(pow(Double(b1), Double(step))), c2 = 1 - Float(pow(Double(b2), Double(step)))
+            for (i, p) in params.enumerated() {
+                for k in 0..<p.value.count {
+                    let g = p.grad.pointer[k]
+                    m[i].pointer[k] = b1 * m[i].pointer[k] + (1 - b1) * g
+                    v[i].pointer[k] = b2 * v[i].pointer[k] + (1 - b2) * g * g
+                    p.value.pointer[k] -= lr * (m[i].pointer[k] / c1) / ((v[i].pointer[k] / c2).squareRoot() + 1e-8)
+                }
+            }
+            if loss < 0.01 { break }
+        }
+        #expect(loss < 0.01, "loss per token after training: \(loss)")
+    }
+}
