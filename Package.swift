@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "Tokenization", targets: ["Tokenization"]),
         .library(name: "Tensor", targets: ["Tensor"]),
         .library(name: "Seq2Seq", targets: ["Seq2Seq"]),
+        .library(name: "Training", targets: ["Training"]),
         .executable(name: "fanyi-vocab", targets: ["fanyi-vocab"]),
         .executable(name: "fanyi-bench", targets: ["fanyi-bench"]),
     ],
@@ -55,6 +56,9 @@ let package = Package(
         /// Layers with explicit forward and backward, the encoder–decoder model, search, model file.
         .target(name: "Seq2Seq", dependencies: ["Tensor"]),
 
+        /// Optimizers, and (to come) corpus reading, batching, checkpoints, the training loop.
+        .target(name: "Training", dependencies: ["Seq2Seq", "Tensor"]),
+
         // MARK: - Executables
 
         /// Tokenizes corpora, learns BPE merges and writes vocabularies.
@@ -66,11 +70,11 @@ let package = Package(
             ]
         ),
 
-        /// Speed measurements (release builds only): tokenizer and BPE throughput.
+        /// Speed measurements (release builds only): tokenizer, BPE and training throughput.
         .executableTarget(
             name: "fanyi-bench",
             dependencies: [
-                "Tokenization",
+                "Tokenization", "Seq2Seq", "Training", "Tensor",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -80,6 +84,7 @@ let package = Package(
         .testTarget(name: "TokenizationTests", dependencies: ["Tokenization"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
         .testTarget(name: "Seq2SeqTests", dependencies: ["Seq2Seq", "Tensor"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Seq2Seq", "Tensor"]),
         .testTarget(name: "ExecutableTests", dependencies: ["Tokenization", "fanyi-vocab"]),
     ]
 )

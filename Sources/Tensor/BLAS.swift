@@ -1,10 +1,27 @@
 import CBLAS
 import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Matrix products through OpenBLAS, with a naive reference for tests.
 public enum BLAS {
     /// Floating-point operations done by `gemm` since start (2·M·N·K per call), for benchmarks.
     public static let flopCounter = Atomic<Int>(0)
+    /// Nanoseconds spent inside BLAS calls since start, counted while `profiling` is on.
+    public static let nanosecondCounter = Atomic<Int>(0)
+    /// Time BLAS calls (for the benchmark's profile); off by default.
+    nonisolated(unsafe) public static var profiling = false
+
+    @inline(__always)
+    static func timed(_ body: () -> Void) {
+        guard profiling else { return body() }
+        var start = timespec(), end = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &start)
+        body()
+        clock_gettime(CLOCK_MONOTONIC, &end)
+        nanosecondCounter.add((end.tv_sec - start.tv_sec) * 1_000_000_000 + (end.tv_nsec - start.tv_nsec), ordering: .relaxed)
+    }
 
     /// `c = alpha · op(a) · op(b) + beta · c`, where op transposes when asked.
     ///
@@ -24,10 +41,12 @@ public enum BLAS {
             return
         }
         flopCounter.add(2 * m * n * k, ordering: .relaxed)
-        cblas_sgemm(
-            CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-            Int32(m), Int32(n), Int32(k), alpha,
-            a.base, Int32(max(a.stride, 1)), b.base, Int32(max(b.stride, 1)), beta, c.base, Int32(max(c.stride, 1)))
+        timed {
+            cblas_sgemm(
+                CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+                Int32(m), Int32(n), Int32(k), alpha,
+                a.base, Int32(max(a.stride, 1)), b.base, Int32(max(b.stride, 1)), beta, c.base, Int32(max(c.stride, 1)))
+        }
     }
 
     /// `y = alpha · op(a) · x + beta · y` for vectors `x`, `y` (contiguous) and a view `a`.
@@ -42,15 +61,19 @@ public enum BLAS {
             return
         }
         flopCounter.add(2 * m * n, ordering: .relaxed)
-        cblas_sgemv(CblasRowMajor, transpose ? CblasTrans : CblasNoTrans, Int32(m), Int32(n), alpha,
-                    a.base, Int32(max(a.stride, 1)), x, 1, beta, y, 1)
+        timed {
+            cblas_sgemv(CblasRowMajor, transpose ? CblasTrans : CblasNoTrans, Int32(m), Int32(n), alpha,
+                        a.base, Int32(max(a.stride, 1)), x, 1, beta, y, 1)
+        }
     }
 
     /// `a += alpha · x · yᵀ` (a rank-1 update; x has a.rows elements, y has a.cols).
     public static func ger(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, into a: MatrixPointer, alpha: Float = 1) {
         if a.rows == 0 || a.cols == 0 { return }
         flopCounter.add(2 * a.rows * a.cols, ordering: .relaxed)
-        cblas_sger(CblasRowMajor, Int32(a.rows), Int32(a.cols), alpha, x, 1, y, 1, a.base, Int32(max(a.stride, 1)))
+        timed {
+            cblas_sger(CblasRowMajor, Int32(a.rows), Int32(a.cols), alpha, x, 1, y, 1, a.base, Int32(max(a.stride, 1)))
+        }
     }
 
     /// The same contract as `gemm`, computed with Double accumulation in plain loops.

@@ -1,0 +1,39 @@
+import ArgumentParser
+import Tensor
+
+/// OpenBLAS GEMM speed at the shapes the model uses: the ceiling the training numbers compare with.
+struct GemmBenchmark: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gemm",
+        abstract: "GFLOP/s of OpenBLAS sgemm at the model's shapes (the ceiling for training).",
+        discussion: "Example: fanyi-bench gemm --threads 2")
+
+    @Option(help: "OpenBLAS threads.")
+    var threads = 2
+
+    @Option(help: "Timed repeats per shape (median reported).")
+    var repeats = 20
+
+    func validate() throws {
+        if threads < 1 || repeats < 1 { throw ValidationError("--threads and --repeats must be ≥ 1") }
+    }
+
+    func run() throws {
+        BLAS.threads = threads
+        var rng = RandomGenerator(seed: 1)
+        let shapes: [(String, Int, Int, Int)] = [
+            ("LSTM input projection, 1600×256·256×1024", 1600, 256, 1024),
+            ("LSTM recurrent step, 64×256·256×1024", 64, 256, 1024),
+            ("generator, 1600×256·256×8000", 1600, 256, 8000),
+            ("square, 1024³", 1024, 1024, 1024),
+        ]
+        for (name, m, k, n) in shapes {
+            let a = Matrix(rows: m, cols: k, uniform: 1, using: &rng)
+            let b = Matrix(rows: k, cols: n, uniform: 1, using: &rng)
+            let c = Matrix(rows: m, cols: n)
+            BLAS.gemm(a.view, b.view, into: c.view)
+            let seconds = medianSeconds(repeats) { BLAS.gemm(a.view, b.view, into: c.view) }
+            print(String(format: "gemm %@: %.1f GFLOP/s (%d threads)", name, 2 * Double(m * n * k) / seconds / 1e9, threads))
+        }
+    }
+}

@@ -1,0 +1,36 @@
+import Foundation
+import Testing
+import Tensor
+@testable import Seq2Seq
+@testable import Training
+
+@Suite struct OptimizerTests {
+    /// Adam's folded bias correction equals the textbook update.
+    @Test func adamMatchesTheTextbook() {
+        let p = Parameter("p", Matrix([[0.5, -1, 2]]))
+        let adam = Adam()
+        var m: [Double] = [0, 0, 0], v: [Double] = [0, 0, 0], theta: [Double] = [0.5, -1, 2]
+        for step in 1...5 {
+            for i in 0..<3 { p.grad.pointer[i] = Float(theta[i] * Double(step) * 0.3 - 0.1) }
+            let g = (0..<3).map { Double(p.grad.pointer[$0]) }
+            adam.step([p], learningRate: 0.01)
+            for i in 0..<3 {
+                m[i] = 0.9 * m[i] + 0.1 * g[i]
+                v[i] = 0.999 * v[i] + 0.001 * g[i] * g[i]
+                let mHat = m[i] / (1 - pow(0.9, Double(step))), vHat = v[i] / (1 - pow(0.999, Double(step)))
+                theta[i] -= 0.01 * mHat / (vHat.squareRoot() + 1e-8)
+            }
+        }
+        for i in 0..<3 { #expect(abs(Double(p.value.pointer[i]) - theta[i]) < 1e-5) }
+    }
+
+    @Test func sgdAndClipping() {
+        let p = Parameter("p", Matrix([[1, 1]]))
+        p.grad.pointer[0] = 3
+        p.grad.pointer[1] = 4
+        #expect(clipGradientNorm([p], maxNorm: 1) == 5)
+        #expect(abs(p.grad.pointer[0] - 0.6) < 1e-6 && abs(p.grad.pointer[1] - 0.8) < 1e-6)
+        SGD().step([p], learningRate: 0.5)
+        #expect(abs(p.value.pointer[0] - 0.7) < 1e-6 && abs(p.value.pointer[1] - 0.6) < 1e-6)
+    }
+}
