@@ -1,0 +1,73 @@
+import Foundation
+import Tensor
+
+/// A Fanyi model file: the model's parameters under their dotted names, in the safetensors
+/// layout, with `__metadata__` holding the format, the model configuration and whatever the
+/// caller adds (vocabularies, BPE merges, tokenizer options), so one file is all a translator needs.
+public enum ModelFile {
+    public static let formatName = "fanyi-model"
+    public static let formatVersion = "1"
+
+    /// The file bytes of `model` with extra metadata entries.
+    public static func encode(_ model: Seq2SeqModel, metadata extra: [String: String] = [:], storage: StorageType = .f32) -> [UInt8] {
+        var metadata = extra
+        metadata["format"] = formatName
+        metadata["format_version"] = formatVersion
+        metadata["config"] = configJSON(model.config)
+        let tensors = model.parameters.map {
+            SafeTensors.Tensor(name: $0.name, shape: $0.value.shape, values: $0.value.storage)
+        }
+        return SafeTensors.encode(tensors, metadata: metadata, storage: storage)
+    }
+
+    public static func save(_ model: Seq2SeqModel, metadata: [String: String] = [:], storage: StorageType = .f32,
+                            to path: String) throws(ModelFileError) {
+        try SafeTensors.write(encode(model, metadata: metadata, storage: storage), to: path)
+    }
+
+    /// Rebuilds a model from file bytes; checks the format, the configuration and that every
+    /// parameter is present with its shape (and nothing else is).
+    public static func decode(_ bytes: [UInt8], file: String) throws(ModelFileError) -> (model: Seq2SeqModel, metadata: [String: String]) {
+        let (tensors, metadata) = try SafeTensors.decode(bytes, file: file)
+        guard metadata["format"] == formatName else {
+            throw .incompatible(file: file, reason: "a safetensors file, but not a Fanyi model (metadata format is \(metadata["format"].map { "'\($0)'" } ?? "missing"))")
+        }
+        guard metadata["format_version"] == formatVersion else {
+            throw .incompatible(file: file, reason: "Fanyi model format version \(metadata["format_version"] ?? "?"); this build reads version \(formatVersion)")
+        }
+        let config: ModelConfig
+        do {
+            config = try JSONDecoder().decode(ModelConfig.self, from: Data((metadata["config"] ?? "").utf8))
+        } catch {
+            throw .malformed(file: file, reason: "the model configuration in the metadata cannot be read (\(error))")
+        }
+        let problems = config.problems()
+        guard problems.isEmpty else { throw .malformed(file: file, reason: "invalid model configuration: \(problems.joined(separator: "; "))") }
+        let model = Seq2SeqModel(config: config, seed: 0)
+        var byName: [String: SafeTensors.Tensor] = [:]
+        for tensor in tensors { byName[tensor.name] = tensor }
+        for p in model.parameters {
+            guard let tensor = byName.removeValue(forKey: p.name) else {
+                throw .malformed(file: file, reason: "tensor '\(p.name)' is missing")
+            }
+            guard tensor.shape == p.value.shape else {
+                throw .malformed(file: file, reason: "tensor '\(p.name)' has shape \(tensor.shape); the configuration needs \(p.value.shape)")
+            }
+            tensor.values.withUnsafeBufferPointer { p.value.pointer.update(from: $0.baseAddress!, count: $0.count) }
+        }
+        if let extra = byName.keys.sorted().first {
+            throw .malformed(file: file, reason: "unexpected tensor '\(extra)' (\(byName.count) not in the configuration)")
+        }
+        return (model, metadata)
+    }
+
+    public static func load(_ path: String) throws(ModelFileError) -> (model: Seq2SeqModel, metadata: [String: String]) {
+        try decode(try SafeTensors.read(path), file: path)
+    }
+
+    static func configJSON(_ config: ModelConfig) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: try! encoder.encode(config), as: UTF8.self)
+    }
+}

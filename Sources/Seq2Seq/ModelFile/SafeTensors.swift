@@ -1,0 +1,216 @@
+import Foundation
+import Tensor
+
+/// Element types a Fanyi file may store. Values are always Float32 in memory.
+public enum StorageType: String, Codable, Sendable, CaseIterable {
+    /// IEEE single precision, 4 bytes ("F32").
+    case f32 = "F32"
+    /// IEEE half precision, 2 bytes ("F16"): half the size, converted back to Float32 on load.
+    case f16 = "F16"
+
+    var byteSize: Int { self == .f32 ? 4 : 2 }
+}
+
+/// What went wrong reading or writing a tensor file; each case names the file.
+public enum ModelFileError: Error, Equatable, CustomStringConvertible {
+    case io(file: String, reason: String)
+    case malformed(file: String, reason: String)
+    case incompatible(file: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case let .io(file, reason): return "\(file): \(reason)"
+        case let .malformed(file, reason): return "\(file): not a valid model file: \(reason)"
+        case let .incompatible(file, reason): return "\(file): \(reason)"
+        }
+    }
+}
+
+/// The safetensors layout: an 8-byte little-endian header length N, N bytes of JSON header
+/// (`{"name": {"dtype", "shape", "data_offsets": [begin, end]}, "__metadata__": {string: string}}`,
+/// padded with spaces to a multiple of 8), then the tensors' bytes back to back, little-endian,
+/// row-major. Any safetensors reader opens these files (Python: `safetensors.safe_open`).
+public enum SafeTensors {
+    /// A tensor as stored: name, shape and Float32 values (row-major).
+    public struct Tensor: Equatable {
+        public var name: String
+        public var shape: [Int]
+        public var values: [Float]
+        public init(name: String, shape: [Int], values: [Float]) {
+            self.name = name
+            self.shape = shape
+            self.values = values
+        }
+    }
+
+    /// Largest header accepted: a header is names and numbers, far below this.
+    public static let maximumHeaderSize = 64 << 20
+
+    /// The file bytes for `tensors` (stored in name order) and `metadata`.
+    public static func encode(_ tensors: [Tensor], metadata: [String: String], storage: StorageType) -> [UInt8] {
+        let sorted = tensors.sorted { $0.name < $1.name }
+        var header = "{\"__metadata__\":" + jsonObject(metadata)
+        var offset = 0
+        for tensor in sorted {
+            let size = tensor.values.count * storage.byteSize
+            header += "," + jsonString(tensor.name) + ":{\"dtype\":\"\(storage.rawValue)\",\"shape\":["
+                + tensor.shape.map(String.init).joined(separator: ",") + "],\"data_offsets\":[\(offset),\(offset + size)]}"
+            offset += size
+        }
+        header += "}"
+        var headerBytes = Array(header.utf8)
+        while headerBytes.count % 8 != 0 { headerBytes.append(0x20) }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(8 + headerBytes.count + offset)
+        withUnsafeBytes(of: UInt64(headerBytes.count).littleEndian) { bytes.append(contentsOf: $0) }
+        bytes.append(contentsOf: headerBytes)
+        for tensor in sorted {
+            switch storage {
+            case .f32:
+                for v in tensor.values { withUnsafeBytes(of: v.bitPattern.littleEndian) { bytes.append(contentsOf: $0) } }
+            case .f16:
+                for v in tensor.values { withUnsafeBytes(of: Float16(v).bitPattern.littleEndian) { bytes.append(contentsOf: $0) } }
+            }
+        }
+        return bytes
+    }
+
+    /// Parses and checks file bytes; `file` names the source in errors. Never reads out of bounds:
+    /// every length and offset is checked against the buffer before use.
+    public static func decode(_ bytes: [UInt8], file: String) throws(ModelFileError) -> (tensors: [Tensor], metadata: [String: String]) {
+        guard bytes.count >= 8 else { throw .malformed(file: file, reason: "\(bytes.count) bytes, shorter than the 8-byte header length") }
+        let headerLength = bytes[0..<8].enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
+        guard headerLength <= UInt64(maximumHeaderSize) else {
+            throw .malformed(file: file, reason: "header length \(headerLength) exceeds the limit of \(maximumHeaderSize) bytes")
+        }
+        guard headerLength <= UInt64(bytes.count - 8) else {
+            throw .malformed(file: file, reason: "header length \(headerLength) runs past the end of the file (\(bytes.count) bytes): truncated?")
+        }
+        let dataStart = 8 + Int(headerLength)
+        let dataSize = bytes.count - dataStart
+        let object: Any
+        do {
+            object = try JSONSerialization.jsonObject(with: Data(bytes[8..<dataStart]))
+        } catch {
+            throw .malformed(file: file, reason: "the header is not JSON")
+        }
+        guard let header = object as? [String: Any] else { throw .malformed(file: file, reason: "the header is not a JSON object") }
+
+        var metadata: [String: String] = [:]
+        if let raw = header["__metadata__"] {
+            guard let map = raw as? [String: Any], map.values.allSatisfy({ $0 is String }) else {
+                throw .malformed(file: file, reason: "__metadata__ must map strings to strings")
+            }
+            metadata = map.mapValues { $0 as! String }
+        }
+        var entries: [(name: String, dtype: StorageType, shape: [Int], begin: Int, end: Int)] = []
+        for (name, raw) in header where name != "__metadata__" {
+            guard let entry = raw as? [String: Any], let dtypeName = entry["dtype"] as? String,
+                  let shapeRaw = entry["shape"] as? [Any], let offsetsRaw = entry["data_offsets"] as? [Any] else {
+                throw .malformed(file: file, reason: "tensor '\(name)' lacks dtype, shape or data_offsets")
+            }
+            guard let dtype = StorageType(rawValue: dtypeName) else {
+                throw .malformed(file: file, reason: "tensor '\(name)' has dtype \(dtypeName); Fanyi reads F32 and F16")
+            }
+            let shape = shapeRaw.compactMap { ($0 as? NSNumber).flatMap { Int(exactly: $0.doubleValue) } }
+            let offsets = offsetsRaw.compactMap { ($0 as? NSNumber).flatMap { Int(exactly: $0.doubleValue) } }
+            guard shape.count == shapeRaw.count, shape.allSatisfy({ $0 >= 0 && $0 <= 1 << 31 }) else {
+                throw .malformed(file: file, reason: "tensor '\(name)' has an invalid shape")
+            }
+            guard offsets.count == 2, offsetsRaw.count == 2, offsets[0] >= 0, offsets[0] <= offsets[1] else {
+                throw .malformed(file: file, reason: "tensor '\(name)' has invalid data_offsets")
+            }
+            guard offsets[1] <= dataSize else {
+                throw .malformed(file: file, reason: "tensor '\(name)' ends at byte \(offsets[1]) of a \(dataSize)-byte data section (out of range or truncated)")
+            }
+            let count = shape.reduce(1, *)
+            guard offsets[1] - offsets[0] == count * dtype.byteSize else {
+                throw .malformed(file: file, reason: "tensor '\(name)' has \(offsets[1] - offsets[0]) bytes for shape \(shape) of \(dtypeName)")
+            }
+            entries.append((name, dtype, shape, offsets[0], offsets[1]))
+        }
+        // The tensors must tile the data section: no overlap, no gap, nothing left over.
+        entries.sort { ($0.begin, $0.end, $0.name) < ($1.begin, $1.end, $1.name) }
+        var position = 0
+        for entry in entries {
+            guard entry.begin == position else {
+                throw .malformed(file: file, reason: entry.begin < position
+                    ? "tensor '\(entry.name)' overlaps the tensor before it" : "a gap of unused bytes precedes tensor '\(entry.name)'")
+            }
+            position = entry.end
+        }
+        guard position == dataSize else {
+            throw .malformed(file: file, reason: "\(dataSize - position) bytes after the last tensor")
+        }
+        let tensors = entries.map { entry -> Tensor in
+            let count = (entry.end - entry.begin) / entry.dtype.byteSize
+            var values = [Float](repeating: 0, count: count)
+            let base = dataStart + entry.begin
+            for i in 0..<count {
+                let p = base + i * entry.dtype.byteSize
+                switch entry.dtype {
+                case .f32:
+                    let bits = UInt32(bytes[p]) | UInt32(bytes[p + 1]) << 8 | UInt32(bytes[p + 2]) << 16 | UInt32(bytes[p + 3]) << 24
+                    values[i] = Float(bitPattern: bits)
+                case .f16:
+                    values[i] = Float(Float16(bitPattern: UInt16(bytes[p]) | UInt16(bytes[p + 1]) << 8))
+                }
+            }
+            return Tensor(name: entry.name, shape: entry.shape, values: values)
+        }
+        return (tensors.sorted { $0.name < $1.name }, metadata)
+    }
+
+    // MARK: - Files
+
+    /// Writes atomically: a temporary file beside `path`, then renamed over it.
+    public static func write(_ bytes: [UInt8], to path: String) throws(ModelFileError) {
+        let temporary = path + ".tmp-\(ProcessInfo.processInfo.processIdentifier)"
+        do {
+            try Data(bytes).write(to: URL(fileURLWithPath: temporary))
+        } catch {
+            throw .io(file: path, reason: "cannot write: \(error.localizedDescription)")
+        }
+        guard rename(temporary, path) == 0 else {  // atomic, replacing an existing file
+            let reason = String(cString: strerror(errno))
+            unlink(temporary)
+            throw .io(file: path, reason: "cannot rename the temporary file over it: \(reason)")
+        }
+    }
+
+    public static func read(_ path: String) throws(ModelFileError) -> [UInt8] {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw .io(file: path, reason: "no such file")
+        }
+        guard !isDirectory.boolValue else { throw .io(file: path, reason: "is a directory, not a model file") }
+        guard let data = FileManager.default.contents(atPath: path) else { throw .io(file: path, reason: "cannot read") }
+        return [UInt8](data)
+    }
+
+    // MARK: - JSON text
+
+    static func jsonString(_ s: String) -> String {
+        var out = "\""
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if scalar.value < 0x20 {
+                    out += String(format: "\\u%04x", scalar.value)
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return out + "\""
+    }
+
+    static func jsonObject(_ map: [String: String]) -> String {
+        "{" + map.keys.sorted().map { jsonString($0) + ":" + jsonString(map[$0]!) }.joined(separator: ",") + "}"
+    }
+}
