@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "Tensor", targets: ["Tensor"]),
         .library(name: "Seq2Seq", targets: ["Seq2Seq"]),
         .library(name: "Training", targets: ["Training"]),
+        .library(name: "Evaluation", targets: ["Evaluation"]),
         .executable(name: "fanyi-vocab", targets: ["fanyi-vocab"]),
         .executable(name: "fanyi-bench", targets: ["fanyi-bench"]),
     ],
@@ -59,6 +60,9 @@ let package = Package(
         /// Optimizers, and (to come) corpus reading, batching, checkpoints, the training loop.
         .target(name: "Training", dependencies: ["Seq2Seq", "Tensor"]),
 
+        /// BLEU and chrF with sacreBLEU's tokenizers, giving sacreBLEU's numbers.
+        .target(name: "Evaluation"),
+
         // MARK: - Executables
 
         /// Tokenizes corpora, learns BPE merges and writes vocabularies.
@@ -85,6 +89,7 @@ let package = Package(
         .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
         .testTarget(name: "Seq2SeqTests", dependencies: ["Seq2Seq", "Tensor"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Seq2Seq", "Tensor"]),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"]),
         .testTarget(name: "ExecutableTests", dependencies: ["Tokenization", "fanyi-vocab"]),
     ]
 )
