@@ -82,29 +82,60 @@ import Tensor
             ([4, 5, 6], [7, 8, 9]), ([10, 11], [12, 13, 14, 15]), ([16, 17, 18, 19], [4, 5]), ([6, 4], [19, 18, 17]),
         ]
         let batch = Batch(sources: pairs.map(\.0), targets: pairs.map(\.1))
-        let workspace = model.makeWorkspace()
-        var rng = RandomGenerator(seed: 2)
-        // Adam, written out here: the optimizers belong to training.
-        let params = model.parameters
-        let m = params.map { Matrix(rows: $0.value.rows, cols: $0.value.cols) }
-        let v = params.map { Matrix(rows: $0.value.rows, cols: $0.value.cols) }
-        var loss = Double.infinity
-        for step in 1...300 {
-            model.zeroGradients()
-            loss = model.lossAndGradients(batch, gradientScale: 1 / Float(batch.targetTokens), using: &rng, workspace: workspace)
-                / Double(batch.targetTokens)
-            let (lr, b1, b2): (Float, Float, Float) = (0.01, 0.9, 0.999)
-            let c1 = 1 - Float(pow(Double(b1), Double(step))), c2 = 1 - Float(pow(Double(b2), Double(step)))
-            for (i, p) in params.enumerated() {
-                for k in 0..<p.value.count {
-                    let g = p.grad.pointer[k]
-                    m[i].pointer[k] = b1 * m[i].pointer[k] + (1 - b1) * g
-                    v[i].pointer[k] = b2 * v[i].pointer[k] + (1 - b2) * g * g
-                    p.value.pointer[k] -= lr * (m[i].pointer[k] / c1) / ((v[i].pointer[k] / c2).squareRoot() + 1e-8)
-                }
-            }
-            if loss < 0.01 { break }
-        }
+        let loss = trainByHeart(model, batch)
         #expect(loss < 0.01, "loss per token after training: \(loss)")
     }
+}
+
+@Suite struct GreedySearchTests {
+    /// After learning a few pairs by heart, greedy search reproduces them, in a batch or alone.
+    @Test func reproducesLearnedPairs() {
+        var config = ModelConfig(sourceVocabularySize: 20, targetVocabularySize: 20)
+        (config.embeddingSize, config.encoderHiddenSize, config.decoderHiddenSize, config.dropout) = (16, 16, 32, 0)
+        let model = Seq2SeqModel(config: config, seed: 5)
+        let pairs: [([Int32], [Int32])] = [([4, 5, 6], [7, 8, 9]), ([10, 11], [12, 13, 14, 15]), ([16, 17, 18, 19], [4, 5])]
+        let batch = Batch(sources: pairs.map(\.0), targets: pairs.map(\.1))
+        #expect(trainByHeart(model, batch) < 0.01)
+        let search = GreedySearch(model: model)
+        #expect(search.translate(pairs.map(\.0)) == pairs.map(\.1))
+        #expect(search.translate([pairs[1].0]) == [pairs[1].1])
+        #expect(search.translate([]) == [])
+    }
+
+    @Test func stopsAtTheLengthLimit() {
+        var config = ModelConfig(sourceVocabularySize: 9, targetVocabularySize: 8)
+        (config.embeddingSize, config.encoderHiddenSize, config.decoderHiddenSize) = (3, 2, 4)
+        let model = Seq2SeqModel(config: config, seed: 1)
+        model.generator.bias.value[0, Int(Batch.eosID)] = -100  // never ends on its own
+        let out = GreedySearch(model: model).translate([[4, 5]], maxLengthFactor: 1.5)
+        #expect(out[0].count == 8)
+    }
+}
+
+/// Trains `model` on one batch with Adam (written out here: optimizers belong to training) until
+/// the loss per token is below 0.01 or 300 steps; returns the last loss per token.
+func trainByHeart(_ model: Seq2SeqModel, _ batch: Batch) -> Double {
+    let workspace = model.makeWorkspace()
+    var rng = RandomGenerator(seed: 2)
+    let params = model.parameters
+    let m = params.map { Matrix(rows: $0.value.rows, cols: $0.value.cols) }
+    let v = params.map { Matrix(rows: $0.value.rows, cols: $0.value.cols) }
+    var loss = Double.infinity
+    for step in 1...300 {
+        model.zeroGradients()
+        loss = model.lossAndGradients(batch, gradientScale: 1 / Float(batch.targetTokens), using: &rng, workspace: workspace)
+            / Double(batch.targetTokens)
+        let (lr, b1, b2): (Float, Float, Float) = (0.01, 0.9, 0.999)
+        let c1 = 1 - Float(pow(Double(b1), Double(step))), c2 = 1 - Float(pow(Double(b2), Double(step)))
+        for (i, p) in params.enumerated() {
+            for k in 0..<p.value.count {
+                let g = p.grad.pointer[k]
+                m[i].pointer[k] = b1 * m[i].pointer[k] + (1 - b1) * g
+                v[i].pointer[k] = b2 * v[i].pointer[k] + (1 - b2) * g * g
+                p.value.pointer[k] -= lr * (m[i].pointer[k] / c1) / ((v[i].pointer[k] / c2).squareRoot() + 1e-8)
+            }
+        }
+        if loss < 0.01 { break }
+    }
+    return loss
 }
