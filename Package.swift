@@ -11,11 +11,13 @@ let package = Package(
         .library(name: "Training", targets: ["Training"]),
         .library(name: "Evaluation", targets: ["Evaluation"]),
         .executable(name: "fanyi-vocab", targets: ["fanyi-vocab"]),
+        .executable(name: "fanyi-train", targets: ["fanyi-train"]),
         .executable(name: "fanyi-bench", targets: ["fanyi-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.0"),
     ],
     targets: [
         // MARK: - System libraries
@@ -57,8 +59,8 @@ let package = Package(
         /// Layers with explicit forward and backward, the encoder–decoder model, search, model file.
         .target(name: "Seq2Seq", dependencies: ["Tensor"]),
 
-        /// Optimizers, and (to come) corpus reading, batching, checkpoints, the training loop.
-        .target(name: "Training", dependencies: ["Seq2Seq", "Tensor"]),
+        /// Corpus reading, batching, optimizers, schedules, checkpoints, validation, the training loop.
+        .target(name: "Training", dependencies: ["Seq2Seq", "Tensor", "Tokenization", "Evaluation"]),
 
         /// BLEU and chrF with sacreBLEU's tokenizers, giving sacreBLEU's numbers.
         .target(name: "Evaluation"),
@@ -71,6 +73,16 @@ let package = Package(
             dependencies: [
                 "Tokenization",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        /// Trains a model on parallel corpora: flags or a YAML file in, checkpoints, log and model out.
+        .executableTarget(
+            name: "fanyi-train",
+            dependencies: [
+                "Training", "Seq2Seq",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Yams", package: "Yams"),
             ]
         ),
 
@@ -90,6 +102,6 @@ let package = Package(
         .testTarget(name: "Seq2SeqTests", dependencies: ["Seq2Seq", "Tensor"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Seq2Seq", "Tensor"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"]),
-        .testTarget(name: "ExecutableTests", dependencies: ["Tokenization", "fanyi-vocab"]),
+        .testTarget(name: "ExecutableTests", dependencies: ["Tokenization", "Seq2Seq", "fanyi-vocab", "fanyi-train"]),
     ]
 )

@@ -25,6 +25,12 @@ public final class Adam: Optimizer {
         self.epsilon = epsilon
     }
 
+    /// Restores the state saved in a checkpoint.
+    public func restore(steps: Int, moments: [String: (m: Matrix, v: Matrix)]) {
+        self.steps = steps
+        self.moments = moments
+    }
+
     public func step(_ parameters: [Parameter], learningRate: Float) {
         steps += 1
         let (b1, b2, eps) = (beta1, beta2, epsilon)

@@ -7,6 +7,8 @@ import Tensor
 public enum ModelFile {
     public static let formatName = "fanyi-model"
     public static let formatVersion = "1"
+    /// Tensors under this prefix (a checkpoint's optimizer state) are not model parameters.
+    public static let optimizerPrefix = "optimizer."
 
     /// The file bytes of `model` with extra metadata entries.
     public static func encode(_ model: Seq2SeqModel, metadata extra: [String: String] = [:], storage: StorageType = .f32) -> [UInt8] {
@@ -45,7 +47,8 @@ public enum ModelFile {
         guard problems.isEmpty else { throw .malformed(file: file, reason: "invalid model configuration: \(problems.joined(separator: "; "))") }
         let model = Seq2SeqModel(config: config, seed: 0)
         var byName: [String: SafeTensors.Tensor] = [:]
-        for tensor in tensors { byName[tensor.name] = tensor }
+        // A training checkpoint is a model file plus optimizer tensors, which a model ignores.
+        for tensor in tensors where !tensor.name.hasPrefix(optimizerPrefix) { byName[tensor.name] = tensor }
         for p in model.parameters {
             guard let tensor = byName.removeValue(forKey: p.name) else {
                 throw .malformed(file: file, reason: "tensor '\(p.name)' is missing")
@@ -65,7 +68,8 @@ public enum ModelFile {
         try decode(try SafeTensors.read(path), file: path)
     }
 
-    static func configJSON(_ config: ModelConfig) -> String {
+    /// The configuration as the JSON stored in the metadata.
+    public static func configJSON(_ config: ModelConfig) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         return String(decoding: try! encoder.encode(config), as: UTF8.self)

@@ -1,0 +1,123 @@
+import Foundation
+import Seq2Seq
+import Tensor
+import Tokenization
+
+/// Where a run stands: everything besides the parameters and optimizer moments that an exact
+/// resume needs.
+public struct TrainingState: Codable, Equatable, Sendable {
+    public var step = 0
+    public var epoch = 0
+    /// Batches of the current epoch already done.
+    public var batchInEpoch = 0
+    /// The training random generator (dropout), as hex words (JSON numbers lose 64-bit precision).
+    public var rng: [String] = []
+    public var schedule: LearningRateSchedule
+    public var optimizerSteps = 0
+    public var bestScore: Double?
+    public var bestStep = 0
+    public var validationsWithoutImprovement = 0
+    public var history: [ValidationRecord] = []
+    public var trainingSeconds = 0.0
+    public var targetTokens = 0
+
+    public init(schedule: LearningRateSchedule, rng: RandomGenerator) {
+        self.schedule = schedule
+        setRNG(rng)
+    }
+
+    public mutating func setRNG(_ rng: RandomGenerator) {
+        let s = rng.state
+        self.rng = [s.0, s.1, s.2, s.3].map { String($0, radix: 16) }
+    }
+
+    public var randomGenerator: RandomGenerator {
+        let words = rng.compactMap { UInt64($0, radix: 16) }
+        return words.count == 4 ? RandomGenerator(state: (words[0], words[1], words[2], words[3])) : RandomGenerator(seed: 0)
+    }
+}
+
+/// One validation: dev perplexity, BLEU and chrF of greedy translations.
+public struct ValidationRecord: Codable, Equatable, Sendable {
+    public var step: Int
+    public var seconds: Double
+    public var perplexity: Double
+    public var bleu: Double
+    public var chrf: Double
+}
+
+/// Training checkpoints: a model file (safetensors) plus optimizer moments (`optimizer.m.*`,
+/// `optimizer.v.*`) and the options and state in the metadata. Written atomically; the last K kept.
+public enum Checkpoint {
+    static let stateKey = "training.state"
+    static let optionsKey = "training.options"
+
+    public static func fileName(step: Int) -> String { String(format: "checkpoint-%08d.safetensors", step) }
+
+    /// Checkpoint files in `folder`, oldest first.
+    public static func list(in folder: String) -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        return names.filter { $0.hasPrefix("checkpoint-") && $0.hasSuffix(".safetensors") }.sorted().map { folder + "/" + $0 }
+    }
+
+    public static func save(model: Seq2SeqModel, optimizer: Optimizer, pipeline: TextPipeline, options: TrainingOptions,
+                            state: TrainingState, folder: String) throws {
+        var tensors = model.parameters.map { SafeTensors.Tensor(name: $0.name, shape: $0.value.shape, values: $0.value.storage) }
+        if let adam = optimizer as? Adam {
+            for (name, moments) in adam.moments {
+                tensors.append(.init(name: ModelFile.optimizerPrefix + "m." + name, shape: moments.m.shape, values: moments.m.storage))
+                tensors.append(.init(name: ModelFile.optimizerPrefix + "v." + name, shape: moments.v.shape, values: moments.v.storage))
+            }
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        var metadata = pipeline.metadata
+        metadata["format"] = ModelFile.formatName
+        metadata["format_version"] = ModelFile.formatVersion
+        metadata["config"] = ModelFile.configJSON(model.config)
+        metadata[stateKey] = String(decoding: try encoder.encode(state), as: UTF8.self)
+        metadata[optionsKey] = String(decoding: try encoder.encode(options), as: UTF8.self)
+        let path = folder + "/" + fileName(step: state.step)
+        try SafeTensors.write(SafeTensors.encode(tensors, metadata: metadata, storage: .f32), to: path)
+        let all = list(in: folder)
+        for old in all.dropLast(options.keepCheckpoints) { try? FileManager.default.removeItem(atPath: old) }
+    }
+
+    /// What a checkpoint restores.
+    public struct Restored {
+        public var model: Seq2SeqModel
+        public var pipeline: TextPipeline
+        public var options: TrainingOptions
+        public var state: TrainingState
+        public var moments: [String: (m: Matrix, v: Matrix)]
+    }
+
+    public static func load(_ path: String) throws -> Restored {
+        let bytes = try SafeTensors.read(path)
+        let (model, metadata) = try ModelFile.decode(bytes, file: path)
+        let (tensors, _) = try SafeTensors.decode(bytes, file: path)
+        guard let stateText = metadata[stateKey], let optionsText = metadata[optionsKey] else {
+            throw TrainingError.io("\(path): a model file without training state; it cannot be resumed from")
+        }
+        let state = try JSONDecoder().decode(TrainingState.self, from: Data(stateText.utf8))
+        let options = try JSONDecoder().decode(TrainingOptions.self, from: Data(optionsText.utf8))
+        var moments: [String: (m: Matrix, v: Matrix)] = [:]
+        for p in model.parameters {
+            let m = tensors.first { $0.name == ModelFile.optimizerPrefix + "m." + p.name }
+            let v = tensors.first { $0.name == ModelFile.optimizerPrefix + "v." + p.name }
+            if let m, let v {
+                moments[p.name] = (Matrix(rows: p.value.rows, cols: p.value.cols, storage: m.values),
+                                   Matrix(rows: p.value.rows, cols: p.value.cols, storage: v.values))
+            }
+        }
+        return Restored(model: model, pipeline: try TextPipeline(metadata: metadata, file: path), options: options,
+                        state: state, moments: moments)
+    }
+
+    /// Throws when `requested` differs from the checkpoint's options in a setting that matters.
+    public static func checkCompatible(_ checkpoint: TrainingOptions, _ requested: TrainingOptions, file: String) throws {
+        for ((setting, old), (_, new)) in zip(checkpoint.compatibilityKeys(), requested.compatibilityKeys()) where old != new {
+            throw TrainingError.incompatibleCheckpoint(file: file, setting: setting, checkpoint: old, requested: new)
+        }
+    }
+}

@@ -1,0 +1,270 @@
+import Evaluation
+import Foundation
+import Seq2Seq
+import Synchronization
+import Tensor
+import Tokenization
+
+/// The training loop: batches, forward and backward, clipping, the optimizer, the schedule,
+/// validation (perplexity, BLEU and chrF of greedy translations of the dev set), the best model,
+/// checkpoints, early stopping and clean stops on request.
+public final class Trainer {
+    public let options: TrainingOptions
+    public let pipeline: TextPipeline
+    public let model: Seq2SeqModel
+    public let optimizer: Optimizer
+    public private(set) var state: TrainingState
+    let training: EncodedCorpus
+    let validation: (raw: ParallelCorpus, encoded: EncodedCorpus)?
+    let batcher: Batcher
+    let log: TrainingLog
+    /// Set by a signal handler (or a test): the loop finishes its step, checkpoints and returns.
+    public static let stopRequested = Atomic<Bool>(false)
+
+    /// Prepares a run: reads the data, builds or loads the vocabularies, creates the model, or
+    /// resumes from the newest checkpoint in the output folder (refusing an incompatible one).
+    public init(options: TrainingOptions, log: TrainingLog, overwrite: Bool = false) throws {
+        let problems = options.problems()
+        guard problems.isEmpty else { throw TrainingError.invalidOption(problems.joined(separator: "\n")) }
+        self.options = options
+        self.log = log
+        try FileManager.default.createDirectory(atPath: options.output, withIntermediateDirectories: true)
+        if overwrite {
+            for file in Checkpoint.list(in: options.output) { try FileManager.default.removeItem(atPath: file) }
+        }
+
+        var clock = Stopwatch()
+        let corpus = try ParallelCorpus.read(prefixes: options.train, sourceLanguage: options.sourceLang,
+                                             targetLanguage: options.targetLang)
+        let validRaw = try options.valid.map {
+            try ParallelCorpus.read(prefixes: [$0], sourceLanguage: options.sourceLang, targetLanguage: options.targetLang)
+        }
+
+        let restored = try Checkpoint.list(in: options.output).last.map { path -> Checkpoint.Restored in
+            let restored = try Checkpoint.load(path)
+            try Checkpoint.checkCompatible(restored.options, options, file: path)
+            log.say("resuming from \(path) (step \(restored.state.step))")
+            return restored
+        }
+        let pipeline: TextPipeline
+        if let restored {
+            pipeline = restored.pipeline
+        } else if let vocab = options.vocab {
+            pipeline = try TextPipeline(manifest: vocab, sourceLanguage: options.sourceLang, targetLanguage: options.targetLang)
+        } else {
+            pipeline = try Self.buildVocabularies(options, log: log)
+        }
+        self.pipeline = pipeline
+        training = try pipeline.encode(corpus, maxLength: options.maxLength)
+        guard training.count > 0 else { throw TrainingError.emptyCorpus(options.train.joined(separator: ", ")) }
+        validation = try validRaw.map { ($0, try pipeline.encode($0, maxLength: options.maxLength)) }
+        log.say(String(format: "training data: %@ (%.1f s to read and encode)", training.summary, clock.lap()))
+        if let validation { log.say("validation data: \(validation.encoded.summary)") }
+
+        if let restored {
+            model = restored.model
+            state = restored.state
+        } else {
+            model = Seq2SeqModel(config: options.modelConfig(sourceVocabularySize: pipeline.source.vocabulary.count,
+                                                             targetVocabularySize: pipeline.target.vocabulary.count),
+                                 seed: options.seed)
+            state = TrainingState(schedule: options.schedule, rng: RandomGenerator(seed: options.seed).split(99))
+        }
+        if options.optimizer == "sgd" {
+            optimizer = SGD()
+        } else {
+            let adam = Adam()
+            if let restored { adam.restore(steps: restored.state.optimizerSteps, moments: restored.moments) }
+            optimizer = adam
+        }
+        batcher = Batcher(corpus: training, batchSize: options.batchSize, unit: options.batchType)
+        BLAS.threads = options.threads
+    }
+
+    static func buildVocabularies(_ options: TrainingOptions, log: TrainingLog) throws -> TextPipeline {
+        var builderOptions = VocabularyBuilder.Options()
+        builderOptions.mergeCount = options.merges
+        let sides = [options.sourceLang, options.targetLang].map { language in
+            VocabularyBuilder.Side(tokenizer: TokenizerOptions(language: language), files: options.train.map { "\($0).\(language)" })
+        }
+        let (results, _) = try VocabularyBuilder.build(sides, options: builderOptions)
+        let prefix = options.output + "/vocab"
+        var manifest = VocabularySet(languages: results.map(\.tokenizer.language), sides: [:], mergeCount: options.merges,
+                                     jointBPE: false, command: "fanyi-train (built from \(options.train.joined(separator: ", ")))")
+        for result in results {
+            let language = result.tokenizer.language
+            var bpe: String?
+            if let merges = result.merges {
+                bpe = "vocab.\(language).bpe"
+                try merges.write(to: options.output + "/" + bpe!)
+            }
+            try result.vocabulary.write(to: "\(prefix).\(language).vocab")
+            manifest.sides[language] = .init(tokenizer: result.tokenizer, bpe: bpe, vocabulary: "vocab.\(language).vocab")
+        }
+        try manifest.write(to: prefix + ".json")
+        log.say("built vocabularies from the training data: \(prefix).json (\(results.map { "\($0.tokenizer.language) \($0.vocabulary.count)" }.joined(separator: ", ")))")
+        return try TextPipeline(manifest: prefix + ".json", sourceLanguage: options.sourceLang, targetLanguage: options.targetLang)
+    }
+
+    /// Why `run` returned.
+    public enum Outcome: String, Sendable {
+        case finished, stoppedEarly, interrupted, timeUp
+    }
+
+    /// Trains until a limit, early stopping or a stop request.
+    @discardableResult
+    public func run() throws -> Outcome {
+        let workspace = model.makeWorkspace()
+        var rng = state.randomGenerator
+        var window = (loss: 0.0, tokens: 0, seconds: 0.0, steps: 0)
+        let parameters = model.parameters
+        var clock = Stopwatch()
+        var outcome = Outcome.finished
+        log.say("model: \(parameters.reduce(0) { $0 + $1.value.count }) parameters; \(options.threads) thread(s); starting at step \(state.step + 1)")
+
+        training: while true {
+            if options.epochs > 0 && state.epoch >= options.epochs { break }
+            let batches = batcher.batches(epoch: state.epoch, seed: options.seed)
+            if state.batchInEpoch == 0 {
+                log.say(String(format: "epoch %d: %d batches, padding %.1f %%", state.epoch + 1, batches.count,
+                               100 * batcher.paddingRatio(batches)))
+            }
+            while state.batchInEpoch < batches.count {
+                let batch = batcher.batch(batches[state.batchInEpoch])
+                state.step += 1
+                let learningRate = state.schedule.rate(step: state.step)
+                model.zeroGradients()
+                let loss = model.lossAndGradients(batch, labelSmoothing: options.labelSmoothing,
+                                                  gradientScale: 1 / Float(batch.targetTokens), using: &rng, workspace: workspace)
+                if options.clipNorm > 0 { clipGradientNorm(parameters, maxNorm: options.clipNorm) }
+                optimizer.step(parameters, learningRate: learningRate)
+                state.optimizerSteps += 1
+                state.batchInEpoch += 1
+                state.targetTokens += batch.targetTokens
+                let seconds = clock.lap()
+                state.trainingSeconds += seconds
+                window.loss += loss
+                window.tokens += batch.targetTokens
+                window.seconds += seconds
+                window.steps += 1
+
+                if state.step % options.logEvery == 0 {
+                    reportProgress(window, learningRate: learningRate)
+                    window = (0, 0, 0, 0)
+                }
+                if validation != nil && state.step % options.validSteps == 0 {
+                    try validate()
+                    _ = clock.lap()  // validation time is not training time
+                }
+                let stopNow = Self.stopRequested.load(ordering: .relaxed)
+                let timeUp = options.maxTime > 0 && state.trainingSeconds >= options.maxTime
+                let stepsDone = options.trainSteps > 0 && state.step >= options.trainSteps
+                let patienceOut = options.patience > 0 && state.validationsWithoutImprovement >= options.patience
+                if state.step % options.checkpointSteps == 0 || stopNow || timeUp || stepsDone || patienceOut {
+                    state.setRNG(rng)
+                    try Checkpoint.save(model: model, optimizer: optimizer, pipeline: pipeline, options: options,
+                                        state: state, folder: options.output)
+                }
+                if stopNow { outcome = .interrupted; break training }
+                if patienceOut { outcome = .stoppedEarly; break training }
+                if timeUp { outcome = .timeUp; break training }
+                if stepsDone { outcome = .finished; break training }
+            }
+            state.epoch += 1
+            state.batchInEpoch = 0
+        }
+        if validation != nil && state.history.last?.step != state.step && outcome != .interrupted {
+            _ = try validate()
+        }
+        if validation == nil { try saveModel() }
+        state.setRNG(rng)
+        try Checkpoint.save(model: model, optimizer: optimizer, pipeline: pipeline, options: options, state: state, folder: options.output)
+        let best = state.bestScore.map { String(format: "best %@ %.2f at step %d", options.earlyStoppingMetric.rawValue, $0, state.bestStep) } ?? "no validation"
+        log.summary(String(format: "%@ after %d steps (%d epochs, %.0f s of training); %@; model: %@/model.safetensors",
+                           outcome.rawValue, state.step, state.epoch, state.trainingSeconds, best, options.output))
+        log.record(["event": "end", "outcome": outcome.rawValue, "step": state.step, "seconds": state.trainingSeconds])
+        return outcome
+    }
+
+    private func reportProgress(_ window: (loss: Double, tokens: Int, seconds: Double, steps: Int), learningRate: Float) {
+        let loss = window.loss / Double(max(window.tokens, 1))
+        let tokensPerSecond = Double(window.tokens) / max(window.seconds, 1e-9)
+        let stepSeconds = window.seconds / Double(max(window.steps, 1))
+        let toValidation = validation == nil ? 0 : options.validSteps - state.step % options.validSteps
+        log.progress(String(format: "step %d  epoch %d  loss %.3f  ppl %.2f  %.0f tgt tok/s  lr %.2e  next validation in %.0f s",
+                            state.step, state.epoch + 1, loss, exp(loss), tokensPerSecond, learningRate,
+                            Double(toValidation) * stepSeconds))
+        log.record(["event": "train", "step": state.step, "epoch": state.epoch + 1, "loss": loss, "perplexity": exp(loss),
+                    "target_tokens_per_second": tokensPerSecond, "learning_rate": Double(learningRate),
+                    "seconds": state.trainingSeconds])
+    }
+
+    /// Validates; saves the best model. Returns whether the stopping metric improved.
+    @discardableResult
+    public func validate() throws -> Bool {
+        guard let validation else { return false }
+        var clock = Stopwatch()
+        // Perplexity of the references (no dropout, no label smoothing).
+        let workspace = model.makeWorkspace()
+        var rng = RandomGenerator(seed: 0)
+        var totalLoss = 0.0, tokens = 0
+        let batches = Batcher(corpus: validation.encoded, batchSize: options.validBatchSize, unit: .sentences).batches(epoch: 0, seed: 0)
+        for indices in batches {
+            let batch = Batch(sources: indices.map { validation.encoded.sources[$0] }, targets: indices.map { validation.encoded.targets[$0] })
+            totalLoss += model.lossAndGradients(batch, training: false, using: &rng, workspace: workspace)
+            tokens += batch.targetTokens
+        }
+        model.zeroGradients()
+        let perplexity = exp(totalLoss / Double(max(tokens, 1)))
+        // Greedy translations of every dev line, scored against the raw references.
+        let hypotheses = try translate(validation.raw.sources)
+        let tokenizer: MetricTokenizer = ["zh", "ja"].contains(String(pipeline.targetLanguage.prefix(2))) ? .zh : .thirteenA
+        let bleu = BLEU(tokenizer: tokenizer).score(hypotheses: hypotheses, references: validation.raw.targets).score
+        let chrf = CHRF().score(hypotheses: hypotheses, references: validation.raw.targets)
+        let record = ValidationRecord(step: state.step, seconds: state.trainingSeconds, perplexity: perplexity, bleu: bleu, chrf: chrf)
+        state.history.append(record)
+        let score: Double
+        switch options.earlyStoppingMetric {
+        case .bleu: score = bleu
+        case .chrf: score = chrf
+        case .perplexity: score = -perplexity
+        }
+        let improved = state.bestScore.map { score > $0 } ?? true
+        state.schedule.validated(improved: improved)
+        if improved {
+            state.bestScore = score
+            state.bestStep = state.step
+            state.validationsWithoutImprovement = 0
+            try saveModel()
+        } else {
+            state.validationsWithoutImprovement += 1
+        }
+        log.say(String(format: "validation at step %d: perplexity %.2f, BLEU %.2f (%@), chrF %.2f%@ (%.1f s)", state.step, perplexity,
+                       bleu, tokenizer.rawValue, chrf, improved ? ", best so far: model saved" : "", clock.lap()))
+        log.record(["event": "validation", "step": state.step, "perplexity": perplexity, "bleu": bleu, "chrf": chrf,
+                    "seconds": state.trainingSeconds, "improved": improved])
+        return improved
+    }
+
+    /// Greedy translations of `sources` (raw text), in order; an empty line gives an empty line.
+    public func translate(_ sources: [String]) throws -> [String] {
+        let search = GreedySearch(model: model)
+        let ids = try sources.map { try pipeline.source.ids($0) }
+        let order = ids.indices.filter { !ids[$0].isEmpty }.sorted { ids[$0].count < ids[$1].count }
+        var outputs = [String](repeating: "", count: sources.count)
+        var start = 0
+        while start < order.count {
+            let chunk = Array(order[start..<min(order.count, start + options.validBatchSize)])
+            for (index, result) in zip(chunk, search.translate(chunk.map { ids[$0] })) {
+                outputs[index] = pipeline.target.text(result)
+            }
+            start += options.validBatchSize
+        }
+        return outputs
+    }
+
+    /// Writes the model with everything a translator needs to `output/model.safetensors`.
+    public func saveModel() throws {
+        try ModelFile.save(model, metadata: pipeline.metadata, storage: options.storage, to: options.output + "/model.safetensors")
+    }
+}

@@ -1,0 +1,135 @@
+import Seq2Seq
+
+/// Everything a training run is configured by: data, model, optimisation, validation, output.
+/// Read from a YAML file and/or flags (flags win); stored in checkpoints.
+public struct TrainingOptions: Codable, Equatable, Sendable {
+    // Data
+    public var train: [String] = []
+    public var valid: String?
+    public var sourceLang = ""
+    public var targetLang = ""
+    /// A manifest from `fanyi-vocab build`; without one, vocabularies are built from the
+    /// training data and written next to the model.
+    public var vocab: String?
+    /// BPE merges per side when building vocabularies on the fly.
+    public var merges = 8000
+    /// Pairs longer than this many subwords on either side are skipped.
+    public var maxLength = 100
+    public var output = ""
+
+    // Model
+    public var cell = CellKind.lstm
+    public var embeddingSize = 256
+    public var encoderLayers = 2
+    public var encoderHiddenSize = 128
+    public var decoderLayers = 2
+    public var decoderHiddenSize = 256
+    public var attention = AttentionKind.general
+    public var bridge = BridgeKind.copy
+    public var dropout: Float = 0.2
+    public var residual = false
+    public var tiedEmbeddings = false
+
+    // Optimisation
+    public var batchSize = 64
+    public var batchType = Batcher.Unit.sentences
+    public var optimizer = "adam"
+    public var learningRate: Float = 0.001
+    public var warmupSteps = 0
+    public var decay = LearningRateSchedule.Decay.none
+    public var decayFactor: Float = 0.5
+    public var decayStart = 0
+    public var decayEvery = 1000
+    public var decayPatience = 2
+    public var clipNorm: Float = 5
+    public var labelSmoothing: Float = 0.1
+    public var seed: UInt64 = 1
+    public var threads = 2
+
+    // When to stop
+    public var trainSteps = 0        // 0: no limit
+    public var epochs = 0            // 0: no limit
+    public var maxTime = 0.0         // seconds of training, 0: no limit
+
+    // Validation and checkpoints
+    public var validSteps = 1000
+    public var validBatchSize = 64
+    public var earlyStoppingMetric = StoppingMetric.bleu
+    public var patience = 0          // validations without improvement before stopping; 0: never
+    public var checkpointSteps = 1000
+    public var keepCheckpoints = 3
+    public var logEvery = 100
+    public var storage = StorageType.f32
+
+    public enum StoppingMetric: String, Codable, Sendable, CaseIterable {
+        case bleu, chrf, perplexity
+    }
+
+    public init() {}
+
+    /// The model configuration these options describe for the given vocabulary sizes.
+    public func modelConfig(sourceVocabularySize: Int, targetVocabularySize: Int) -> ModelConfig {
+        var config = ModelConfig(sourceVocabularySize: sourceVocabularySize, targetVocabularySize: targetVocabularySize)
+        config.cell = cell
+        config.embeddingSize = embeddingSize
+        config.encoderLayers = encoderLayers
+        config.encoderHiddenSize = encoderHiddenSize
+        config.decoderLayers = decoderLayers
+        config.decoderHiddenSize = decoderHiddenSize
+        config.attention = attention
+        config.bridge = bridge
+        config.dropout = dropout
+        config.residual = residual
+        config.tiedTargetEmbeddings = tiedEmbeddings
+        return config
+    }
+
+    public var schedule: LearningRateSchedule {
+        LearningRateSchedule(base: learningRate, warmupSteps: warmupSteps, decay: decay, factor: decayFactor,
+                             decayStart: decayStart, decayEvery: decayEvery, patience: decayPatience)
+    }
+
+    /// Problems that stop a run before it starts, as messages naming the flag.
+    public func problems() -> [String] {
+        var problems: [String] = []
+        if train.isEmpty { problems.append("--train PREFIX is required (reads PREFIX.<source-lang> and PREFIX.<target-lang>)") }
+        if sourceLang.isEmpty || targetLang.isEmpty { problems.append("--source-lang and --target-lang are required") }
+        if !sourceLang.isEmpty && sourceLang == targetLang { problems.append("--source-lang and --target-lang are both '\(sourceLang)'") }
+        if output.isEmpty { problems.append("--output DIR is required") }
+        if !["adam", "sgd"].contains(optimizer) { problems.append("--optimizer must be adam or sgd, got '\(optimizer)'") }
+        for (flag, value) in [("--batch-size", batchSize), ("--max-length", maxLength), ("--valid-steps", validSteps),
+                              ("--valid-batch-size", validBatchSize), ("--checkpoint-steps", checkpointSteps),
+                              ("--keep-checkpoints", keepCheckpoints), ("--threads", threads), ("--log-every", logEvery),
+                              ("--decay-every", decayEvery), ("--decay-patience", decayPatience)] where value < 1 {
+            problems.append("\(flag) must be ≥ 1, got \(value)")
+        }
+        for (flag, value) in [("--train-steps", trainSteps), ("--epochs", epochs), ("--patience", patience),
+                              ("--warmup-steps", warmupSteps), ("--merges", merges), ("--decay-start", decayStart)] where value < 0 {
+            problems.append("\(flag) must be ≥ 0, got \(value)")
+        }
+        if !(learningRate > 0) { problems.append("--learning-rate must be > 0, got \(learningRate)") }
+        if !(labelSmoothing >= 0 && labelSmoothing < 1) { problems.append("--label-smoothing must be in [0, 1), got \(labelSmoothing)") }
+        if !(decayFactor > 0 && decayFactor <= 1) { problems.append("--decay-factor must be in (0, 1], got \(decayFactor)") }
+        if !(clipNorm >= 0) { problems.append("--clip-norm must be ≥ 0 (0: no clipping), got \(clipNorm)") }
+        if !(maxTime >= 0) { problems.append("--max-time must be ≥ 0, got \(maxTime)") }
+        if batchType == .tokens && batchSize < maxLength + 1 {
+            problems.append("--batch-size \(batchSize) tokens cannot hold one pair of --max-length \(maxLength)")
+        }
+        problems += modelConfig(sourceVocabularySize: 10, targetVocabularySize: 10).problems()
+            .map { "model: \($0)" }
+        return problems
+    }
+
+    /// Settings that must match to resume from a checkpoint (the architecture, data and
+    /// vocabularies); the rest (steps, time, validation frequency, …) may change between runs.
+    public func compatibilityKeys() -> [(String, String)] {
+        [("--train", train.joined(separator: ",")), ("--source-lang", sourceLang), ("--target-lang", targetLang),
+         ("--vocab", vocab ?? "(built from the training data)"), ("--merges", "\(merges)"), ("--max-length", "\(maxLength)"),
+         ("--cell", cell.rawValue), ("--embedding-size", "\(embeddingSize)"), ("--encoder-layers", "\(encoderLayers)"),
+         ("--encoder-hidden-size", "\(encoderHiddenSize)"), ("--decoder-layers", "\(decoderLayers)"),
+         ("--decoder-hidden-size", "\(decoderHiddenSize)"), ("--attention", attention.rawValue), ("--bridge", bridge.rawValue),
+         ("--dropout", "\(dropout)"), ("--residual", "\(residual)"), ("--tied-embeddings", "\(tiedEmbeddings)"),
+         ("--batch-size", "\(batchSize)"), ("--batch-type", batchType.rawValue), ("--optimizer", optimizer),
+         ("--seed", "\(seed)")]
+    }
+}

@@ -1,0 +1,47 @@
+import Foundation
+import Training
+import Yams
+
+/// The YAML form of the options: keys are the flag names without dashes (`source-lang: en`,
+/// `train: [corpora/a/train, corpora/b/train]`).
+enum ConfigFile {
+    static func camelCase(_ key: String) -> String {
+        let parts = key.split(separator: "-")
+        return parts.enumerated().map { $0.offset == 0 ? String($0.element) : $0.element.prefix(1).uppercased() + $0.element.dropFirst() }.joined()
+    }
+
+    static func kebabCase(_ key: String) -> String {
+        key.unicodeScalars.map { CharacterSet.uppercaseLetters.contains($0) ? "-" + String($0).lowercased() : String($0) }.joined()
+    }
+
+    /// Reads `path` over `defaults`; unknown keys are errors naming the key and the file.
+    static func read(_ path: String, over defaults: TrainingOptions) throws -> TrainingOptions {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw TrainingError.io("\(path): cannot read the config file") }
+        let loaded: Any?
+        do { loaded = try Yams.load(yaml: text) } catch { throw TrainingError.io("\(path): not valid YAML: \(error)") }
+        guard let map = loaded as? [String: Any] else { throw TrainingError.io("\(path): expected a map of options (key: value)") }
+        var base = try JSONSerialization.jsonObject(with: JSONEncoder().encode(defaults)) as! [String: Any]
+        for (key, value) in map {
+            let name = camelCase(key)
+            guard base.keys.contains(name) || ["valid", "vocab"].contains(name) else {
+                throw TrainingError.invalidOption("\(path): unknown option '\(key)'")
+            }
+            if name == "train", let single = value as? String {
+                base[name] = [single]
+            } else {
+                base[name] = value
+            }
+        }
+        do {
+            return try JSONDecoder().decode(TrainingOptions.self, from: JSONSerialization.data(withJSONObject: base))
+        } catch {
+            throw TrainingError.invalidOption("\(path): a value has the wrong type (\(error))")
+        }
+    }
+
+    /// The options as YAML, for the start of a run.
+    static func describe(_ options: TrainingOptions) -> String {
+        let object = (try? JSONSerialization.jsonObject(with: JSONEncoder().encode(options))) as? [String: Any] ?? [:]
+        return object.keys.sorted().map { "  \(kebabCase($0)): \(object[$0]!)" }.joined(separator: "\n")
+    }
+}
