@@ -22,7 +22,7 @@ public struct Batcher: Sendable {
         self.corpus = corpus
         self.batchSize = batchSize
         self.unit = unit
-        self.window = window
+        self.window = max(1, window)
     }
 
     /// The batches of epoch `epoch` (each a list of pair indices).
