@@ -58,6 +58,20 @@ public final class Attention: ParameterOwner {
         let dValues = Matrix(rows: 0, cols: 0)  // B·S × M
         let dKeys = Matrix(rows: 0, cols: 0)    // B·S × (H or A)
         public init() {}
+
+        /// Makes `destination` the memory of `sentences` (indices into this one, repeats allowed):
+        /// how search gives each beam its sentence's memory and drops finished sentences.
+        public func gather(_ sentences: [Int], into destination: Memory) {
+            precondition(destination !== self)
+            (destination.batch, destination.steps) = (sentences.count, steps)
+            destination.lengths = sentences.map { lengths[$0] }
+            for (source, target) in [(values, destination.values), (keys, destination.keys)] {
+                target.prepare(rows: sentences.count * steps, cols: source.cols)
+                for (row, sentence) in sentences.enumerated() {
+                    target.rows(row * steps, steps).assign(source.rows(sentence * steps, steps))
+                }
+            }
+        }
     }
 
     /// One step's activations.

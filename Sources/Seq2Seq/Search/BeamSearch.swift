@@ -1,0 +1,249 @@
+import Foundation
+import Tensor
+
+// Shapes: B sentences in the batch, K beam size, R decoder rows (active sentences × beam width),
+// S source steps, H hidden size, V target vocabulary.
+
+/// How finished hypotheses of different lengths are compared.
+public enum LengthPenalty: Sendable, Equatable {
+    /// Raw log-probability.
+    case none
+    /// GNMT (Wu et al. 2016): log P / ((5 + |Y|) / 6)^α.
+    case gnmt(alpha: Double)
+    /// log P / |Y|^α (α = 1: the average log-probability per token).
+    case average(alpha: Double)
+
+    func normalize(_ logProbability: Double, length: Int) -> Double {
+        let n = Double(max(length, 1))
+        switch self {
+        case .none: return logProbability
+        case let .gnmt(alpha): return logProbability / pow((5 + n) / 6, alpha)
+        case let .average(alpha): return logProbability / pow(n, alpha)
+        }
+    }
+}
+
+/// Search settings (beam 1 is greedy search).
+public struct SearchOptions: Sendable, Equatable {
+    public var beamSize = 5
+    /// Hypotheses returned per sentence (≤ beamSize).
+    public var nBest = 1
+    /// At most maxLengthFactor × source length + 5 target tokens.
+    public var maxLengthFactor = 2.0
+    public var lengthPenalty = LengthPenalty.gnmt(alpha: 0.6)
+    /// GNMT coverage penalty weight β (0: off): + β Σ_source log(min(attention received, 1)).
+    public var coveragePenalty = 0.0
+    /// Forbid repeating any n-gram of this order inside a hypothesis (0: off).
+    public var blockNgramRepeat = 0
+    /// Keep every step's attention weights (for heatmaps).
+    public var recordAttention = false
+    public init() {}
+}
+
+/// One output sentence.
+public struct Hypothesis: Sendable, Equatable {
+    /// Target ids, without `</s>`.
+    public var tokens: [Int32]
+    /// The score hypotheses are ranked by (length and coverage penalties applied).
+    public var score: Double
+    /// Sum of the tokens' log-probabilities (`</s>` included when generated).
+    public var logProbability: Double
+    /// For each output token, the source position it attended to most.
+    public var alignment: [Int]
+    /// Per output token, the attention over the source positions (when recorded).
+    public var attention: [[Float]]
+}
+
+/// Beam search over a batch of sentences with the decoder's step function. Finished sentences
+/// leave the batch (their rows, memory and state are dropped), so later steps cost less.
+public final class BeamSearch {
+    public let model: Seq2SeqModel
+    private let workspace: Seq2SeqModel.Workspace
+    private let memory = Attention.Memory()
+    private let caches: [Decoder.StepCache]
+    private let embedded = Matrix(rows: 0, cols: 0)
+    private let logits = Matrix(rows: 0, cols: 0)
+    private var buffers: [StateBuffer]
+
+    public init(model: Seq2SeqModel) {
+        self.model = model
+        workspace = model.makeWorkspace()
+        caches = [model.decoder.makeStepCache(), model.decoder.makeStepCache()]
+        let layers = model.config.decoderLayers, lstm = model.config.cell == .lstm
+        buffers = [StateBuffer(layers: layers, lstm: lstm), StateBuffer(layers: layers, lstm: lstm)]
+    }
+
+    /// A decoder state held in matrices, so that rows can be gathered (reordered beams).
+    final class StateBuffer {
+        let h: [Matrix], c: [Matrix?], attentional = Matrix(rows: 0, cols: 0)
+        init(layers: Int, lstm: Bool) {
+            h = (0..<layers).map { _ in Matrix(rows: 0, cols: 0) }
+            c = (0..<layers).map { _ in lstm ? Matrix(rows: 0, cols: 0) : nil }
+        }
+        /// Rows `rows` of `state` (views) copied into this buffer.
+        func gather(_ state: Decoder.State, rows: [Int]) {
+            func copy(_ source: MatrixPointer, into target: Matrix) {
+                target.prepare(rows: rows.count, cols: source.cols)
+                for (i, r) in rows.enumerated() { target.rows(i, 1).assign(source.rows(r, 1)) }
+            }
+            for (l, layer) in state.layers.enumerated() {
+                copy(layer.h, into: h[l])
+                if let sc = layer.c, let tc = c[l] { copy(sc, into: tc) }
+            }
+            copy(state.attentional, into: attentional)
+        }
+        var state: Decoder.State {
+            Decoder.State(layers: zip(h, c).map { RecurrentState(h: $0.view, c: $1?.view) }, attentional: attentional.view)
+        }
+    }
+
+    /// A live partial hypothesis (one decoder row).
+    struct Beam {
+        var tokens: [Int32] = []
+        var logProbability = 0.0
+        var alignment: [Int] = []
+        var attention: [[Float]] = []
+        var coverage: [Float] = []
+    }
+
+    /// The best `nBest` hypotheses for each source (non-empty id sequences), in input order.
+    public func search(_ sources: [[Int32]], options: SearchOptions) -> [[Hypothesis]] {
+        guard !sources.isEmpty else { return [] }
+        precondition(options.beamSize >= 1 && options.nBest >= 1 && options.nBest <= options.beamSize, "need 1 ≤ nBest ≤ beamSize")
+        let batch = sources.count, k = options.beamSize
+        let lengths = sources.map(\.count)
+        let steps = lengths.max()!
+        var source = [Int32](repeating: Batch.paddingID, count: steps * batch)
+        for (b, sentence) in sources.enumerated() { for (s, id) in sentence.enumerated() { source[s * batch + b] = id } }
+        var rng = RandomGenerator(seed: 0)  // never drawn from outside training
+        model.encode(source: source, lengths: lengths, batch: batch, training: false, using: &rng, workspace: workspace)
+
+        let vocabulary = model.config.targetVocabularySize
+        let limits = lengths.map { Int(Double($0) * options.maxLengthFactor) + 5 }
+        var finished = [[Hypothesis]](repeating: [], count: batch)
+        // Rows are grouped by sentence: `active[g]` owns rows g·width ..< (g + 1)·width.
+        var active = Array(0..<batch)
+        var width = 1
+        var beams = (0..<batch).map { b in Beam(coverage: Array(repeating: 0, count: lengths[b])) }
+        let zeroAttentional = Matrix(rows: batch, cols: model.config.decoderHiddenSize)
+        var current = 0
+        buffers[current].gather(model.initialState(workspace, attentional: zeroAttentional.view), rows: Array(0..<batch))
+        workspace.memory.gather(active, into: memory)
+
+        for t in 0... {
+            let rows = active.count * width
+            model.decoder.embedding.forward(beams.map { $0.tokens.last ?? Batch.bosID }, into: embedded)
+            let cache = caches[t % 2]
+            let state = model.decoder.step(embedded: embedded.view, previous: buffers[current].state,
+                                           mask: Array(repeating: 1, count: rows), memory: memory, training: false,
+                                           using: &rng, cache: cache)
+            logits.prepare(rows: rows, cols: vocabulary)
+            model.generator.forward(state.attentional, into: logits.view)
+            Kernels.logSoftmaxRows(logits.view, into: logits.view)
+            let weights = cache.attention.weights  // rows × S
+
+            var nextActive: [Int] = [], parents: [Int] = [], nextBeams: [Beam] = []
+            for (g, sentence) in active.enumerated() {
+                // Each row's extensions; candidates are (score, row, token).
+                var candidates: [(Double, Int, Int32)] = []
+                for r in (g * width)..<((g + 1) * width) {
+                    let row = logits.pointer + r * vocabulary
+                    if options.blockNgramRepeat > 0 { blockRepeats(beams[r].tokens, n: options.blockNgramRepeat, row: row) }
+                    for (v, lp) in topTokens(row, count: vocabulary, k: 2 * k) {
+                        candidates.append((beams[r].logProbability + Double(lp), r, v))
+                    }
+                }
+                candidates.sort { $0.0 != $1.0 ? $0.0 > $1.0 : ($0.1, $0.2) < ($1.1, $1.2) }
+                var alive: [(Int, Beam)] = []
+                let atLimit = beams[g * width].tokens.count + 1 >= limits[sentence]
+                var bestWasEnd = false
+                for (rank, (score, r, v)) in candidates.enumerated() {
+                    guard score > -.infinity else { break }
+                    var beam = beams[r]
+                    extend(&beam, row: r, token: v, weights: weights, sentenceLength: lengths[sentence], options: options)
+                    beam.logProbability = score
+                    if v == Batch.eosID || atLimit {
+                        if rank == 0 { bestWasEnd = true }
+                        finished[sentence].append(finish(beam, ended: v == Batch.eosID, options: options))
+                    } else if alive.count < k {
+                        alive.append((r, beam))
+                    }
+                    if finished[sentence].count >= k || (alive.count >= k && rank >= 2 * k - 1) { break }
+                }
+                let done = bestWasEnd || finished[sentence].count >= k || atLimit || alive.isEmpty
+                if !done {
+                    while alive.count < k { alive.append(alive[0]) }  // a tiny vocabulary: repeat the best
+                    nextActive.append(sentence)
+                    for (r, beam) in alive {
+                        parents.append(r)
+                        nextBeams.append(beam)
+                    }
+                }
+            }
+            if nextActive.isEmpty { break }
+            let next = 1 - current
+            buffers[next].gather(state, rows: parents)
+            current = next
+            if nextActive != active || width != k {
+                workspace.memory.gather(nextActive.flatMap { Array(repeating: $0, count: k) }, into: memory)
+            }
+            active = nextActive
+            beams = nextBeams
+            width = k
+        }
+        return finished.map { hypotheses in
+            Array(hypotheses.sorted { $0.score > $1.score }.prefix(options.nBest))
+        }
+    }
+
+    /// The `k` best (token, log-probability) pairs of a row, best first.
+    private func topTokens(_ row: UnsafeMutablePointer<Float>, count: Int, k: Int) -> [(Int32, Float)] {
+        var best: [(Int32, Float)] = []
+        best.reserveCapacity(k + 1)
+        var threshold = -Float.infinity
+        for v in 0..<count {
+            let x = row[v]
+            guard x > threshold || best.count < k, x > -.infinity else { continue }
+            var i = best.count
+            while i > 0 && best[i - 1].1 < x { i -= 1 }
+            best.insert((Int32(v), x), at: i)
+            if best.count > k { best.removeLast() }
+            if best.count == k { threshold = best[k - 1].1 }
+        }
+        return best
+    }
+
+    /// Sets to −∞ the tokens that would repeat an n-gram already in `tokens`.
+    private func blockRepeats(_ tokens: [Int32], n: Int, row: UnsafeMutablePointer<Float>) {
+        guard tokens.count >= n - 1, n >= 1 else { return }
+        if n == 1 {
+            for token in tokens { row[Int(token)] = -.infinity }
+            return
+        }
+        let suffix = tokens.suffix(n - 1)
+        for i in 0...(tokens.count - (n - 1)) where i + n - 1 < tokens.count {
+            if tokens[i..<(i + n - 1)].elementsEqual(suffix) { row[Int(tokens[i + n - 1])] = -.infinity }
+        }
+    }
+
+    private func extend(_ beam: inout Beam, row r: Int, token: Int32, weights: Matrix, sentenceLength: Int, options: SearchOptions) {
+        let a = weights.pointer + r * weights.cols
+        var argmax = 0
+        for s in 0..<sentenceLength where a[s] > a[argmax] { argmax = s }
+        if token != Batch.eosID {
+            beam.tokens.append(token)
+            beam.alignment.append(argmax)
+            if options.recordAttention { beam.attention.append(Array(UnsafeBufferPointer(start: a, count: sentenceLength))) }
+        }
+        if options.coveragePenalty > 0 { for s in 0..<sentenceLength { beam.coverage[s] += a[s] } }
+    }
+
+    private func finish(_ beam: Beam, ended: Bool, options: SearchOptions) -> Hypothesis {
+        var score = options.lengthPenalty.normalize(beam.logProbability, length: beam.tokens.count + (ended ? 1 : 0))
+        if options.coveragePenalty > 0 {
+            score += options.coveragePenalty * beam.coverage.reduce(0) { $0 + log(Double(min(max($1, 1e-10), 1))) }
+        }
+        return Hypothesis(tokens: beam.tokens, score: score, logProbability: beam.logProbability,
+                          alignment: beam.alignment, attention: beam.attention)
+    }
+}
