@@ -10,8 +10,10 @@ let package = Package(
         .library(name: "Seq2Seq", targets: ["Seq2Seq"]),
         .library(name: "Training", targets: ["Training"]),
         .library(name: "Evaluation", targets: ["Evaluation"]),
+        .library(name: "Translation", targets: ["Translation"]),
         .executable(name: "fanyi-vocab", targets: ["fanyi-vocab"]),
         .executable(name: "fanyi-train", targets: ["fanyi-train"]),
+        .executable(name: "fanyi-translate", targets: ["fanyi-translate"]),
         .executable(name: "fanyi-bench", targets: ["fanyi-bench"]),
     ],
     dependencies: [
@@ -65,6 +67,9 @@ let package = Package(
         /// BLEU and chrF with sacreBLEU's tokenizers, giving sacreBLEU's numbers.
         .target(name: "Evaluation"),
 
+        /// `Translator`: text in, text out, in batches; what fanyi-translate and embedding apps use.
+        .target(name: "Translation", dependencies: ["Seq2Seq", "Tokenization", "Tensor"]),
+
         // MARK: - Executables
 
         /// Tokenizes corpora, learns BPE merges and writes vocabularies.
@@ -83,6 +88,15 @@ let package = Package(
                 "Training", "Seq2Seq",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+
+        /// Translates stdin to stdout with a model file (does not link Training).
+        .executableTarget(
+            name: "fanyi-translate",
+            dependencies: [
+                "Translation", "Seq2Seq", "Tokenization", "Tensor",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
 

@@ -67,12 +67,13 @@ static float max_portable(const float *x, int64_t n) {
     for (int64_t i = 0; i < n; i++) m = x[i] > m ? x[i] : m;
     return m;
 }
-/// y = e^(x − shift); returns Σ y (accumulated in double).
+/// y = e^(x − shift) (not stored when y is NULL); returns Σ e^(x − shift) (accumulated in double).
 static double exp_shift_sum_portable(const float *x, float *y, int64_t n, float shift) {
     double sum = 0;
     for (int64_t i = 0; i < n; i++) {
-        y[i] = exp_scalar(x[i] - shift);
-        sum += y[i];
+        float e = exp_scalar(x[i] - shift);
+        if (y) y[i] = e;
+        sum += e;
     }
     return sum;
 }
@@ -158,14 +159,15 @@ AVX2 static double exp_shift_sum_avx2(const float *x, float *y, int64_t n, float
     int64_t i = 0;
     for (; i + 8 <= n; i += 8) {
         __m256 e = exp8(_mm256_sub_ps(_mm256_loadu_ps(x + i), s));
-        _mm256_storeu_ps(y + i, e);
+        if (y) _mm256_storeu_ps(y + i, e);
         acc = _mm256_add_pd(acc, _mm256_cvtps_pd(_mm256_castps256_ps128(e)));
         acc = _mm256_add_pd(acc, _mm256_cvtps_pd(_mm256_extractf128_ps(e, 1)));
     }
     double sum = hsum_pd(acc);
     for (; i < n; i++) {
-        y[i] = exp_scalar(x[i] - shift);
-        sum += y[i];
+        float e = exp_scalar(x[i] - shift);
+        if (y) y[i] = e;
+        sum += e;
     }
     return sum;
 }
@@ -236,9 +238,8 @@ void fanyi_log_softmax_rows(const float *x, float *y, int64_t rows, int64_t cols
         const float *xr = x + r * cols;
         float *yr = y + r * cols;
         float m = row_max(xr, cols);
-        // The exponentials go to y first, then y is overwritten with the log-probabilities:
-        // read x[i] before writing y[i], so x == y works.
-        double sum = row_exp_shift_sum(xr, yr, cols, m);
+        // The exponentials are summed, not stored, so x == y works.
+        double sum = row_exp_shift_sum(xr, NULL, cols, m);
         float shift = m + (float)log(sum);
         for (int64_t i = 0; i < cols; i++) yr[i] = xr[i] - shift;
     }

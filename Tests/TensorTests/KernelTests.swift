@@ -93,6 +93,9 @@ func kernelInputs() -> [Float] {
         let inPlace = x.copy()
         Kernels.softmaxRows(inPlace.view, into: inPlace.view)
         #expect(inPlace == p)
+        let logInPlace = x.copy()
+        Kernels.logSoftmaxRows(logInPlace.view, into: logInPlace.view)
+        #expect(logInPlace == logp)
     }
 
     func crossEntropy(_ logits: Matrix, _ targets: [Int32], smoothing: Float, scale: Float = 1) -> (Double, Matrix, [Float]) {

@@ -170,7 +170,10 @@ public final class BeamSearch {
                     }
                     if finished[sentence].count >= k || (alive.count >= k && rank >= 2 * k - 1) { break }
                 }
-                let done = bestWasEnd || finished[sentence].count >= k || atLimit || alive.isEmpty
+                // Done when the best candidate ended (once n-best hypotheses are in), when the beam
+                // has filled with finished hypotheses, or at the length limit.
+                let done = (bestWasEnd && finished[sentence].count >= options.nBest) || finished[sentence].count >= k
+                    || atLimit || alive.isEmpty
                 if !done {
                     while alive.count < k { alive.append(alive[0]) }  // a tiny vocabulary: repeat the best
                     nextActive.append(sentence)

@@ -1,0 +1,112 @@
+import ArgumentParser
+import Foundation
+import Seq2Seq
+import Tensor
+import Tokenization
+import Translation
+
+@main
+struct FanyiTranslate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fanyi-translate",
+        abstract: "Translate stdin to stdout, one line out per line in.",
+        discussion: """
+            Lines are translated as they arrive and the output is flushed whenever more input would
+            have to be waited for, so the tool works interactively; from a file, lines are read
+            ahead in batches of --batch-size. An empty line gives an empty line. With --n-best N,
+            each input line gives N lines `INDEX ||| TEXT ||| SCORE` (Marian's format).
+            Example: echo "Select the cell range." | fanyi-translate --model models/en-zh.safetensors
+            """)
+
+    @Option(help: "Model file written by fanyi-train.") var model: String
+    @Option(help: "Beam size (1: greedy).") var beamSize = 5
+    @Option(help: "Translations per input line (≤ beam size); prints Marian n-best lines.") var nBest = 1
+    @Option(help: "Length penalty α (0: none).") var lengthPenalty = 0.6
+    @Option(help: "Length penalty form: gnmt ((5+|Y|)/6)^α or average |Y|^α.") var lengthPenaltyType = "gnmt"
+    @Option(help: "GNMT coverage penalty β (0: off).") var coveragePenalty = 0.0
+    @Option(help: "Maximum output length as a factor of the source length (+5 tokens).") var maxLengthFactor = 2.0
+    @Option(help: "Block repeated n-grams of this order (0: off).") var blockNgramRepeat = 0
+    @Option(help: "Sentences translated together.") var batchSize = 32
+    @Option(help: "Threads.") var threads = 2
+    @Flag(help: "Replace <unk> by the source piece it attends to most.") var replaceUnk = false
+    @Flag(help: "Append a tab and the score to each translation.") var scores = false
+    @Flag(help: "Append ' ||| ' and source-target piece alignments (0-0 1-2 …).") var alignment = false
+    @Option(help: "Write an attention heatmap per input line into this folder (LINE.svg).") var attentionSvg: String?
+    @Option(help: "Invalid UTF-8 input: error (stop at that line, after writing the lines before it) or replace.")
+    var invalidUTF8: InvalidUTF8Policy = .error
+
+    func validate() throws {
+        if beamSize < 1 { throw ValidationError("--beam-size must be ≥ 1, got \(beamSize)") }
+        if nBest < 1 || nBest > beamSize { throw ValidationError("--n-best must be between 1 and --beam-size (\(beamSize)), got \(nBest)") }
+        if lengthPenalty < 0 { throw ValidationError("--length-penalty must be ≥ 0, got \(lengthPenalty)") }
+        if !["gnmt", "average"].contains(lengthPenaltyType) { throw ValidationError("--length-penalty-type must be gnmt or average, got '\(lengthPenaltyType)'") }
+        if coveragePenalty < 0 { throw ValidationError("--coverage-penalty must be ≥ 0, got \(coveragePenalty)") }
+        if !(maxLengthFactor > 0) { throw ValidationError("--max-length-factor must be > 0, got \(maxLengthFactor)") }
+        if blockNgramRepeat < 0 { throw ValidationError("--block-ngram-repeat must be ≥ 0, got \(blockNgramRepeat)") }
+        if batchSize < 1 { throw ValidationError("--batch-size must be ≥ 1, got \(batchSize)") }
+        if threads < 1 { throw ValidationError("--threads must be ≥ 1, got \(threads)") }
+        if nBest > 1 && (scores || alignment) { throw ValidationError("--n-best prints its own scores; drop --scores/--alignment") }
+    }
+
+    func run() throws {
+        BLAS.threads = threads
+        var options = TranslationOptions()
+        options.search.beamSize = beamSize
+        options.search.nBest = nBest
+        options.search.lengthPenalty = lengthPenalty == 0 ? .none
+            : lengthPenaltyType == "gnmt" ? .gnmt(alpha: lengthPenalty) : .average(alpha: lengthPenalty)
+        options.search.coveragePenalty = coveragePenalty
+        options.search.maxLengthFactor = maxLengthFactor
+        options.search.blockNgramRepeat = blockNgramRepeat
+        options.search.recordAttention = attentionSvg != nil
+        options.batchSize = batchSize
+        options.replaceUnknown = replaceUnk
+        let translator: Translator
+        do {
+            translator = try Translator(modelFile: model, options: options)
+        } catch {
+            throw ValidationError("\(error)")
+        }
+        if let attentionSvg { try FileManager.default.createDirectory(atPath: attentionSvg, withIntermediateDirectories: true) }
+
+        let reader = LineReader(standardInput: invalidUTF8)
+        let writer = LineWriter()
+        var pending: [String] = []
+        var written = 0
+        func translatePending() throws {
+            guard !pending.isEmpty else { return }
+            for (offset, translations) in try translator.translate(pending).enumerated() {
+                let index = written + offset
+                if nBest > 1 {
+                    for line in OutputFormat.nBest(translations, index: index) { try writer.write(line) }
+                } else {
+                    try writer.write(OutputFormat.line(translations[0], scores: scores, alignment: alignment))
+                }
+                if let attentionSvg, let best = translations.first {
+                    let source = try translator.pipeline.source.pieces(pending[offset]).prefix(options.maxSourceLength)
+                    try AttentionHeatmap.svg(source: Array(source), target: best.pieces, attention: best.attention)
+                        .write(toFile: "\(attentionSvg)/\(index + 1).svg", atomically: true, encoding: .utf8)
+                }
+            }
+            written += pending.count
+            pending.removeAll()
+            try writer.flush()
+        }
+        do {
+            while true {
+                if reader.willBlock || pending.count >= batchSize { try translatePending() }
+                guard let line = try reader.nextLine() else { break }
+                pending.append(line)
+            }
+            try translatePending()
+        } catch let error as TokenizationError {
+            try? translatePending()  // the lines before the bad one still get their translations
+            throw ValidationError("\(error) (stopped after \(written) translated line(s))")
+        }
+        if reader.replacedLines > 0 {
+            FileHandle.standardError.write(Data("fanyi-translate: replaced invalid UTF-8 in \(reader.replacedLines) line(s)\n".utf8))
+        }
+    }
+}
+
+extension InvalidUTF8Policy: ExpressibleByArgument {}
