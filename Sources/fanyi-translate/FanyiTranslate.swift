@@ -61,12 +61,7 @@ struct FanyiTranslate: ParsableCommand {
         options.search.recordAttention = attentionSvg != nil
         options.batchSize = batchSize
         options.replaceUnknown = replaceUnk
-        let translator: Translator
-        do {
-            translator = try Translator(modelFile: model, options: options)
-        } catch {
-            throw ValidationError("\(error)")
-        }
+        let translator = try Translator(modelFile: model, options: options)
         if let attentionSvg { try FileManager.default.createDirectory(atPath: attentionSvg, withIntermediateDirectories: true) }
 
         let reader = LineReader(standardInput: invalidUTF8)
@@ -101,7 +96,7 @@ struct FanyiTranslate: ParsableCommand {
             try translatePending()
         } catch let error as TokenizationError {
             try? translatePending()  // the lines before the bad one still get their translations
-            throw ValidationError("\(error) (stopped after \(written) translated line(s))")
+            throw ToolError(description: "\(error) (stopped after \(written) translated line(s))")
         }
         if reader.replacedLines > 0 {
             FileHandle.standardError.write(Data("fanyi-translate: replaced invalid UTF-8 in \(reader.replacedLines) line(s)\n".utf8))
@@ -110,3 +105,8 @@ struct FanyiTranslate: ParsableCommand {
 }
 
 extension InvalidUTF8Policy: ExpressibleByArgument {}
+
+/// A run-time failure: ArgumentParser prints it as one line, `Error: …`, and exits 1.
+struct ToolError: Error, CustomStringConvertible {
+    let description: String
+}

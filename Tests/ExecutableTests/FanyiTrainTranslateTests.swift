@@ -1,0 +1,208 @@
+import Foundation
+import Testing
+import Tokenization
+
+/// A tiny corpus and a model trained on it by fanyi-train, made once for these tests.
+enum TinyRun {
+    static let folder: String = {
+        let folder = try! temporaryFolder()
+        for language in ["en", "zh"] {
+            let lines = try! String(contentsOfFile: "\(packageRoot)/corpora/en-zh-lohelp/train.\(language)", encoding: .utf8)
+                .split(separator: "\n").prefix(80)
+            try! (lines.prefix(60).joined(separator: "\n") + "\n").write(toFile: "\(folder)/train.\(language)", atomically: true, encoding: .utf8)
+            try! (lines.dropFirst(60).joined(separator: "\n") + "\n").write(toFile: "\(folder)/dev.\(language)", atomically: true, encoding: .utf8)
+        }
+        return folder
+    }()
+
+    static let trainArguments = ["--train", "train", "--valid", "dev", "--source-lang", "en", "--target-lang", "zh",
+                                 "--merges", "100", "--embedding-size", "8", "--encoder-hidden-size", "4",
+                                 "--decoder-hidden-size", "8", "--batch-size", "8", "--threads", "1", "--log-every", "2"]
+
+    /// Trains 12 steps into `folder`/run once; returns the model path.
+    static let model: String = {
+        let result = try! run("fanyi-train", trainArguments + ["--output", "run", "--train-steps", "12", "--valid-steps", "6"],
+                              input: "", in: folder)
+        precondition(result.status == 0, result.stderr)
+        return folder + "/run/model.safetensors"
+    }()
+}
+
+@Suite(.serialized) struct FanyiTrainTests {
+    @Test func trainsWritesLogAndResumes() throws {
+        let model = TinyRun.model
+        #expect(FileManager.default.fileExists(atPath: model))
+        let log = try String(contentsOfFile: TinyRun.folder + "/run/train.log.jsonl", encoding: .utf8)
+        let records = log.split(separator: "\n").map { try! JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+        #expect(records.contains { $0["event"] as? String == "train" && $0["loss"] != nil && $0["target_tokens_per_second"] != nil })
+        #expect(records.filter { $0["event"] as? String == "validation" }.count == 2)
+        // The same command with a higher limit resumes from the checkpoint.
+        let again = try run("fanyi-train", TinyRun.trainArguments + ["--output", "run", "--train-steps", "14", "--valid-steps", "6"],
+                            input: "", in: TinyRun.folder)
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(again.stderr.contains("resuming from"))
+        #expect(again.stderr.contains("step 14"))
+    }
+
+    @Test func yamlConfigWithFlagsOverriding() throws {
+        let folder = TinyRun.folder
+        try """
+        train: train
+        valid: dev
+        source-lang: en
+        target-lang: zh
+        merges: 100
+        embedding-size: 8
+        encoder-hidden-size: 4
+        decoder-hidden-size: 8
+        batch-size: 8
+        threads: 1
+        train-steps: 100
+        """.write(toFile: folder + "/run.yaml", atomically: true, encoding: .utf8)
+        let result = try run("fanyi-train", ["--config", "run.yaml", "--train-steps", "3", "--output", "yaml-run", "--quiet"],
+                             input: "", in: folder)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("finished after 3 steps"))
+        try "bogus-option: 1\n".write(toFile: folder + "/bad.yaml", atomically: true, encoding: .utf8)
+        let bad = try run("fanyi-train", ["--config", "bad.yaml"], input: "", in: folder)
+        #expect(bad.status != 0 && bad.stderr.contains("unknown option 'bogus-option'"))
+    }
+
+    @Test func interruptWritesACheckpointAndExitsZero() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: productsFolder + "/fanyi-train")
+        process.arguments = TinyRun.trainArguments + ["--output", "interrupted", "--train-steps", "1000000", "--valid-steps", "100000"]
+        process.currentDirectoryURL = URL(fileURLWithPath: TinyRun.folder)
+        let stderr = Pipe()
+        process.standardError = stderr
+        try process.run()
+        // Wait for the first progress line, then interrupt.
+        var seen = Data()
+        while !String(decoding: seen, as: UTF8.self).contains("step 2 ") {
+            let chunk = stderr.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            seen += chunk
+        }
+        process.interrupt()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        let rest = stderr.fileHandleForReading.readDataToEndOfFile()
+        #expect(String(decoding: seen + rest, as: UTF8.self).contains("interrupted after"))
+        let checkpoints = try FileManager.default.contentsOfDirectory(atPath: TinyRun.folder + "/interrupted").filter { $0.hasPrefix("checkpoint-") }
+        #expect(checkpoints.count == 1)
+    }
+
+    @Test(arguments: [
+        ([] as [String], "--train PREFIX is required"),
+        (["--train", "train", "--source-lang", "en", "--target-lang", "zh", "--output", "o", "--batch-size", "0"], "--batch-size must be ≥ 1"),
+        (["--train", "train", "--source-lang", "en", "--target-lang", "zh", "--output", "o", "--attention", "dot", "--encoder-hidden-size", "3"], "dot attention needs"),
+        (["--train", "missing", "--source-lang", "en", "--target-lang", "zh", "--output", "o"], "missing.en: cannot open"),
+    ])
+    func badRunsFailWithAMessage(arguments: [String], message: String) throws {
+        let result = try run("fanyi-train", arguments, input: "", in: TinyRun.folder)
+        #expect(result.status != 0)
+        #expect(result.stderr.contains(message), "\(result.stderr)")
+    }
+
+    @Test func plotsTheLogAsSVG() throws {
+        _ = TinyRun.model
+        let result = try run("fanyi-train", ["plot", "run/train.log.jsonl", "--svg", "curve.svg"], input: "", in: TinyRun.folder)
+        #expect(result.status == 0, "\(result.stderr)")
+        let svg = try String(contentsOfFile: TinyRun.folder + "/curve.svg", encoding: .utf8)
+        #expect(svg.hasPrefix("<svg") && svg.contains("validation BLEU") && svg.contains("<polyline"))
+    }
+}
+
+@Suite(.serialized) struct FanyiTranslateTests {
+    @Test func oneLineOutPerLineIn() throws {
+        let long = String(repeating: "very long sentence ", count: 200)
+        let input = "Select the cell range.\n\n" + long + "\nOpens a dialog.\n\n"
+        let result = try run("fanyi-translate", ["--model", TinyRun.model, "--threads", "1"], input: input)
+        #expect(result.status == 0, "\(result.stderr)")
+        let lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(lines.count == 6)  // five lines in, five out (plus the final newline)
+        #expect(lines[1] == "" && lines[4] == "")
+    }
+
+    @Test func nBestScoresAndAlignments() throws {
+        let nbest = try run("fanyi-translate", ["--model", TinyRun.model, "--beam-size", "3", "--n-best", "3"], input: "a\nb\n")
+        #expect(nbest.status == 0, "\(nbest.stderr)")
+        let lines = nbest.stdout.split(separator: "\n")
+        #expect(lines.count == 6 && lines[0].hasPrefix("0 ||| ") && lines[5].hasPrefix("1 ||| "))
+        let scores = lines.prefix(3).map { Double($0.split(separator: "|").last!.trimmingCharacters(in: .whitespaces))! }
+        #expect(scores == scores.sorted(by: >))
+        let aligned = try run("fanyi-translate", ["--model", TinyRun.model, "--scores", "--alignment"], input: "Select it.\n")
+        #expect(aligned.stdout.contains("\t") && aligned.stdout.contains(" ||| "))
+    }
+
+    @Test func invalidUTF8StopsAtTheLineOrIsReplaced() throws {
+        let input = Data("fine\n".utf8) + Data([0x61, 0xFF, 0x0A]) + Data("after\n".utf8)
+        let strict = try run("fanyi-translate", ["--model", TinyRun.model], input: input)
+        #expect(strict.status != 0)
+        #expect(strict.stderr.contains("<stdin>:2: invalid UTF-8") && strict.stderr.contains("stopped after 1 translated line"))
+        #expect(strict.stdout.split(separator: "\n", omittingEmptySubsequences: false).count == 2)
+        let replaced = try run("fanyi-translate", ["--model", TinyRun.model, "--invalid-utf8", "replace"], input: input)
+        #expect(replaced.status == 0)
+        #expect(replaced.stdout.split(separator: "\n", omittingEmptySubsequences: false).count == 4)
+    }
+
+    @Test func badModelFilesGiveOneLine() throws {
+        let missing = try run("fanyi-translate", ["--model", "/no/model.safetensors"], input: "x\n")
+        #expect(missing.status != 0)
+        #expect(missing.stderr == "Error: /no/model.safetensors: no such file\n")
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: TinyRun.model))
+        let truncated = try temporaryFolder() + "/t.safetensors"
+        try bytes.prefix(bytes.count / 2).write(to: URL(fileURLWithPath: truncated))
+        let cut = try run("fanyi-translate", ["--model", truncated], input: "x\n")
+        #expect(cut.status != 0 && cut.stderr.split(separator: "\n").count == 1 && cut.stderr.contains("not a valid model file"))
+        let foreign = try temporaryFolder() + "/f.safetensors"
+        try Data([8, 0, 0, 0, 0, 0, 0, 0] + Array("{}      ".utf8)).write(to: URL(fileURLWithPath: foreign))
+        let other = try run("fanyi-translate", ["--model", foreign], input: "x\n")
+        #expect(other.status != 0 && other.stderr.contains("not a Fanyi model"))
+    }
+
+    @Test func answersEachLineAsItArrives() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: productsFolder + "/fanyi-translate")
+        process.arguments = ["--model", TinyRun.model, "--threads", "1"]
+        let stdin = Pipe(), stdout = Pipe()
+        process.standardInput = stdin
+        process.standardOutput = stdout
+        try process.run()
+        defer { process.terminate() }
+        try stdin.fileHandleForWriting.write(contentsOf: Data("Select the cell range.\n".utf8))
+        let answered = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            var bytes = Data()
+            while bytes.last != 0x0A {
+                let chunk = stdout.fileHandleForReading.availableData
+                if chunk.isEmpty { break }
+                bytes += chunk
+            }
+            answered.signal()
+        }
+        #expect(answered.wait(timeout: .now() + 60) == .success, "no answer while stdin stays open")
+        try stdin.fileHandleForWriting.close()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+    }
+
+    @Test func attentionHeatmaps() throws {
+        let folder = try temporaryFolder()
+        let result = try run("fanyi-translate", ["--model", TinyRun.model, "--attention-svg", folder + "/svg"], input: "Select it.\nOpen.\n")
+        #expect(result.status == 0, "\(result.stderr)")
+        let svg = try String(contentsOfFile: folder + "/svg/2.svg", encoding: .utf8)
+        #expect(svg.hasPrefix("<svg") && svg.contains("<rect"))
+    }
+
+    @Test(arguments: [
+        (["--beam-size", "0"], "--beam-size must be ≥ 1"),
+        (["--beam-size", "2", "--n-best", "3"], "--n-best must be between 1 and --beam-size"),
+        (["--length-penalty-type", "odd"], "--length-penalty-type must be gnmt or average"),
+        (["--max-length-factor", "0"], "--max-length-factor must be > 0"),
+    ])
+    func flagsAreValidated(arguments: [String], message: String) throws {
+        let result = try run("fanyi-translate", ["--model", "m"] + arguments, input: "")
+        #expect(result.status != 0 && result.stderr.contains(message), "\(result.stderr)")
+    }
+}
