@@ -143,6 +143,13 @@ struct Train: ParsableCommand {
                                   isTerminal: isatty(2) != 0, quiet: quiet)
         log.say("fanyi-train " + CommandLine.arguments.dropFirst().joined(separator: " "))
         log.say("effective configuration:\n" + ConfigFile.describe(options))
+        // A parent may have started us with these signals blocked (threads of libdispatch block
+        // them, and a spawned child inherits the mask): unblock them, then catch them.
+        var signals = sigset_t()
+        sigemptyset(&signals)
+        sigaddset(&signals, SIGINT)
+        sigaddset(&signals, SIGTERM)
+        sigprocmask(SIG_UNBLOCK, &signals, nil)
         signal(SIGINT) { _ in Trainer.stopRequested.store(true, ordering: .relaxed) }
         signal(SIGTERM) { _ in Trainer.stopRequested.store(true, ordering: .relaxed) }
         let trainer = try Trainer(options: options, log: log, overwrite: overwrite)

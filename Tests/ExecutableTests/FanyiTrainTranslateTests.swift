@@ -76,18 +76,27 @@ enum TinyRun {
         let stderr = Pipe()
         process.standardError = stderr
         try process.run()
-        // Wait for the first progress line, then interrupt.
-        var seen = Data()
-        while !String(decoding: seen, as: UTF8.self).contains("step 2 ") {
-            let chunk = stderr.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            seen += chunk
+        // Drain stderr on another thread (a full pipe would block the child); interrupt once the
+        // second step has been reported.
+        let started = DispatchSemaphore(value: 0), drained = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) var text = ""
+        DispatchQueue.global().async {
+            var signalled = false
+            while true {
+                let chunk = stderr.fileHandleForReading.availableData
+                if chunk.isEmpty { break }
+                text += String(decoding: chunk, as: UTF8.self)
+                if !signalled && text.contains("step 2 ") { signalled = true; started.signal() }
+            }
+            if !signalled { started.signal() }
+            drained.signal()
         }
+        #expect(started.wait(timeout: .now() + 60) == .success)
         process.interrupt()
+        #expect(drained.wait(timeout: .now() + 60) == .success, "fanyi-train did not stop after SIGINT")
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
-        let rest = stderr.fileHandleForReading.readDataToEndOfFile()
-        #expect(String(decoding: seen + rest, as: UTF8.self).contains("interrupted after"))
+        #expect(text.contains("interrupted after"), "\(text.suffix(500))")
         let checkpoints = try FileManager.default.contentsOfDirectory(atPath: TinyRun.folder + "/interrupted").filter { $0.hasPrefix("checkpoint-") }
         #expect(checkpoints.count == 1)
     }
