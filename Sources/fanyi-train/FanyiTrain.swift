@@ -20,7 +20,7 @@ struct FanyiTrain: ParsableCommand {
             Options may also come from a YAML file (--config run.yaml, keys as the flags without
             dashes: `source-lang: en`); flags override the file.
             """,
-        subcommands: [Train.self, Plot.self],
+        subcommands: [Train.self, Plot.self, Export.self],
         defaultSubcommand: Train.self
     )
 }
