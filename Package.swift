@@ -104,7 +104,7 @@ let package = Package(
         .executableTarget(
             name: "fanyi-bench",
             dependencies: [
-                "Tokenization", "Seq2Seq", "Training", "Tensor",
+                "Tokenization", "Seq2Seq", "Training", "Translation", "Tensor",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

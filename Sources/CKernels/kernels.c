@@ -188,7 +188,8 @@ AVX2 static double sum_avx2(const float *x, int64_t n) {
 
 // MARK: - Dispatch
 
-static int force_portable = 0;
+// Per thread, so a test comparing the two paths does not change what other threads compute.
+static _Thread_local int force_portable = 0;
 
 int fanyi_kernels_use_avx2(void) {
 #if FANYI_X86

@@ -8,7 +8,7 @@ public enum Kernels {
     /// True when the AVX2+FMA code path is in use.
     public static var usesAVX2: Bool { fanyi_kernels_use_avx2() != 0 }
 
-    /// Forces the portable path (tests compare both); false restores the default.
+    /// Forces the portable path on the calling thread (tests compare both); false restores the default.
     public static func forcePortable(_ force: Bool) { fanyi_kernels_force_portable(force ? 1 : 0) }
 
     /// y = e^x over `count` elements (x and y may be the same buffer).

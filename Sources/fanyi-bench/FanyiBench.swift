@@ -7,7 +7,7 @@ struct FanyiBench: ParsableCommand {
         commandName: "fanyi-bench",
         abstract: "Measure Fanyi's speed (build with -c release; numbers are medians of repeats).",
         discussion: "Example: swift build -c release && .build/release/fanyi-bench tokenize",
-        subcommands: [TokenizeBenchmark.self, TrainBenchmark.self, GemmBenchmark.self]
+        subcommands: [TokenizeBenchmark.self, TrainBenchmark.self, TranslateBenchmark.self, GemmBenchmark.self]
     )
 }
 

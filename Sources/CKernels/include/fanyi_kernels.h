@@ -21,7 +21,8 @@ extern "C" {
 
 /// 1 when the AVX2+FMA versions are in use (the CPU supports them), else 0.
 int fanyi_kernels_use_avx2(void);
-/// Forces the portable versions (for tests that compare both paths); 0 restores the default.
+/// Forces the portable versions on the calling thread (for tests that compare both paths); 0
+/// restores the default.
 void fanyi_kernels_force_portable(int force);
 
 /// y[i] = e^x[i]   (x == y allowed)

@@ -1,0 +1,55 @@
+import ArgumentParser
+import Tensor
+import Tokenization
+import Translation
+
+/// Translation speed of a trained model: bulk sentences/s and single-sentence latency.
+struct TranslateBenchmark: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "translate",
+        abstract: "Translation speed: sentences/s and target tokens/s in bulk, latency of single sentences.",
+        discussion: "Example: fanyi-bench translate --model models/en-zh-lohelp.safetensors --threads 2")
+
+    @Option(help: "Model file.") var model = "models/en-zh-lohelp.safetensors"
+    @Option(help: "Source sentences, one per line (the first --sentences are used).") var input = "corpora/en-zh-lohelp/test.en"
+    @Option(help: "Sentences to translate in bulk.") var sentences = 1000
+    @Option(help: "Beam sizes to measure, comma-separated.") var beamSizes = "5,1"
+    @Option(help: "Sentences per batch in bulk mode.") var batchSize = 32
+    @Option(help: "OpenBLAS threads.") var threads = 2
+    @Option(help: "Timed repeats of the bulk run (median reported).") var repeats = 3
+    @Option(help: "Sentences translated one at a time for the latency.") var latencySentences = 50
+
+    func validate() throws {
+        if sentences < 1 || batchSize < 1 || threads < 1 || repeats < 1 || latencySentences < 1 {
+            throw ValidationError("--sentences, --batch-size, --threads, --repeats and --latency-sentences must be ≥ 1")
+        }
+    }
+
+    func run() throws {
+        BLAS.threads = threads
+        let lines = Array(try TextFile.readLines(input).prefix(sentences))
+        let translator = try Translator(modelFile: model)
+        let sourceTokens = try lines.reduce(0) { $0 + (try translator.pipeline.source.pieces($1)).count }
+        print(String(format: "%d sentences from %@, %.1f source subwords on average; %d threads", lines.count, input,
+                     Double(sourceTokens) / Double(lines.count), threads))
+        for beam in beamSizes.split(separator: ",").compactMap({ Int($0) }) {
+            translator.options.search.beamSize = beam
+            translator.options.batchSize = batchSize
+            var outputTokens = 0
+            let seconds = try medianSeconds(repeats) {
+                outputTokens = try translator.translate(lines).reduce(0) { $0 + ($1.first?.pieces.count ?? 0) }
+            }
+            translator.options.batchSize = 1
+            var latencies: [Double] = []
+            for line in lines.prefix(latencySentences) {
+                let start = monotonicSeconds()
+                _ = try translator.translate([line])
+                latencies.append(monotonicSeconds() - start)
+            }
+            latencies.sort()
+            print(String(format: "beam %d: %.1f sentences/s, %.0f target tokens/s (median of %d runs, batch %d); single sentences: median %.1f ms, 90th percentile %.1f ms; peak memory %.0f MiB",
+                         beam, Double(lines.count) / seconds, Double(outputTokens) / seconds, repeats, batchSize,
+                         1000 * latencies[latencies.count / 2], 1000 * latencies[latencies.count * 9 / 10], peakMemoryMiB()))
+        }
+    }
+}
