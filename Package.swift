@@ -116,6 +116,7 @@ let package = Package(
         .testTarget(name: "Seq2SeqTests", dependencies: ["Seq2Seq", "Tensor"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Seq2Seq", "Tensor"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"]),
+        .testTarget(name: "TranslationTests", dependencies: ["Translation"]),
         .testTarget(name: "ExecutableTests", dependencies: ["Tokenization", "Seq2Seq", "fanyi-vocab", "fanyi-train", "fanyi-translate"]),
     ]
 )
