@@ -88,6 +88,10 @@ import Testing
         #expect(bpe.apply(["lowest", "￭lowest￭", "x"]) == ["low￭", "est", "￭low￭", "est￭", "x"])
     }
 
+    @Test func noMergesMeansWholeWords() {
+        #expect(BPE(merges: BPEMerges()).apply(["lowest", "￭x"]) == ["lowest", "￭x"])
+    }
+
     @Test func leavesEscapedTokensWhole() {
         #expect(bpe.apply(["￭⟪0009⟫￭", "lo⟪FFED⟫w"]) == ["￭⟪0009⟫￭", "lo⟪FFED⟫w"])
     }

@@ -31,3 +31,36 @@ let packageRoot: String = {
         #expect(try translator.translate([inputs[2]])[0][0].text == results[2][0].text)
     }
 }
+
+import Seq2Seq
+import Tokenization
+
+@Suite struct ReplaceUnknownTests {
+    /// A scripted model that always says `<unk>` once, then `</s>`: with --replace-unk the output
+    /// is the source piece the `<unk>` attended to most.
+    @Test func unknownTokensAreReplacedFromTheSource() throws {
+        let source = Vocabulary(counts: ["Hello": 3, "world": 2])
+        let target = Vocabulary(counts: ["你好": 3])
+        let side = { (v: Vocabulary, language: String) in
+            try TextSide(options: TokenizerOptions(language: language), merges: BPEMerges(), vocabulary: v)
+        }
+        let pipeline = TextPipeline(sourceLanguage: "en", targetLanguage: "zh", source: try side(source, "en"), target: try side(target, "zh"))
+        var config = ModelConfig(sourceVocabularySize: source.count, targetVocabularySize: target.count)
+        (config.embeddingSize, config.encoderHiddenSize, config.decoderHiddenSize) = (2, 2, 4)
+        let model = Seq2SeqModel(config: config, seed: 1)
+        for p in model.parameters { p.value.zero() }
+        let bias = model.generator.bias.value
+        for v in 0..<target.count { bias[0, v] = -50 }
+        bias[0, Vocabulary.unkID] = 0
+        var options = TranslationOptions()
+        options.search.beamSize = 1
+        options.search.maxLengthFactor = 0  // 0 × length + 5 tokens at most
+        let plain = Translator(model: model, pipeline: pipeline, options: options)
+        #expect(try plain.translate("Hello world") == "")  // <unk> pieces are specials: dropped
+        options.replaceUnknown = true
+        let replacing = Translator(model: model, pipeline: pipeline, options: options)
+        let result = try replacing.translate(["Hello world"])[0][0]
+        #expect(result.pieces.count == 5 && result.pieces.allSatisfy { $0 == "Hello" })  // uniform attention: position 0
+        #expect(result.text == "Hello Hello Hello Hello Hello")
+    }
+}

@@ -40,8 +40,10 @@ public final class BPE: Sendable {
         self.ranks = ranks
     }
 
-    /// The subword pieces of `tokens`, with joiners.
+    /// The subword pieces of `tokens`, with joiners. Without merges the tokens stay whole (a
+    /// word-level vocabulary), rather than falling apart into characters.
     public func apply<S: Sequence>(_ tokens: S) -> [String] where S.Element == String {
+        guard !ranks.isEmpty else { return Array(tokens) }
         var out: [String] = []
         for token in tokens {
             let word = SubwordToken(token)
