@@ -36,9 +36,15 @@ struct TranslateBenchmark: ParsableCommand {
             translator.options.search.beamSize = beam
             translator.options.batchSize = batchSize
             var outputTokens = 0
+            BLAS.profiling = true
+            let blasBefore = BLAS.nanosecondCounter.load(ordering: .relaxed)
+            let flopsBefore = BLAS.flopCounter.load(ordering: .relaxed)
             let seconds = try medianSeconds(repeats) {
                 outputTokens = try translator.translate(lines).reduce(0) { $0 + ($1.first?.pieces.count ?? 0) }
             }
+            let blasSeconds = Double(BLAS.nanosecondCounter.load(ordering: .relaxed) - blasBefore) / 1e9 / Double(repeats)
+            let gflops = Double(BLAS.flopCounter.load(ordering: .relaxed) - flopsBefore) / Double(repeats) / seconds / 1e9
+            BLAS.profiling = false
             translator.options.batchSize = 1
             var latencies: [Double] = []
             for line in lines.prefix(latencySentences) {
@@ -50,6 +56,8 @@ struct TranslateBenchmark: ParsableCommand {
             print(String(format: "beam %d: %.1f sentences/s, %.0f target tokens/s (median of %d runs, batch %d); single sentences: median %.1f ms, 90th percentile %.1f ms; peak memory %.0f MiB",
                          beam, Double(lines.count) / seconds, Double(outputTokens) / seconds, repeats, batchSize,
                          1000 * latencies[latencies.count / 2], 1000 * latencies[latencies.count * 9 / 10], peakMemoryMiB()))
+            print(String(format: "  BLAS calls take %.0f %% of the bulk time (%.1f GFLOP/s); the rest is search bookkeeping, log-softmax, tokenization",
+                         100 * min(1, blasSeconds / seconds), gflops))
         }
     }
 }
