@@ -171,29 +171,9 @@ enum TinyRun {
     }
 
     @Test func answersEachLineAsItArrives() throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: productsFolder + "/fanyi-translate")
-        process.arguments = ["--model", TinyRun.model, "--threads", "1"]
-        let stdin = Pipe(), stdout = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = stdout
-        try process.run()
-        defer { process.terminate() }
-        try stdin.fileHandleForWriting.write(contentsOf: Data("Select the cell range.\n".utf8))
-        let answered = DispatchSemaphore(value: 0)
-        DispatchQueue.global().async {
-            var bytes = Data()
-            while bytes.last != 0x0A {
-                let chunk = stdout.fileHandleForReading.availableData
-                if chunk.isEmpty { break }
-                bytes += chunk
-            }
-            answered.signal()
-        }
-        #expect(answered.wait(timeout: .now() + 60) == .success, "no answer while stdin stays open")
-        try stdin.fileHandleForWriting.close()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
+        let tool = try InteractiveProcess("fanyi-translate", ["--model", TinyRun.model, "--threads", "1"])
+        #expect(try tool.ask("Select the cell range.", timeout: 60) != nil, "no answer while stdin stays open")
+        #expect(try tool.finish() == 0)
     }
 
     @Test func attentionHeatmaps() throws {

@@ -37,34 +37,12 @@ import Tokenization
 
     /// A line is answered before stdin closes, so the tool can sit behind an interactive pipe.
     @Test func answersEachLineAsItArrives() throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: productsFolder + "/fanyi-vocab")
-        process.arguments = ["tokenize"]
-        let stdin = Pipe(), stdout = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = stdout
-        try process.run()
-        defer { process.terminate() }
+        let tool = try InteractiveProcess("fanyi-vocab", ["tokenize"])
         for (line, expected) in [("Hello, world!", "Hello ￭, world ￭!"), ("(a)", "(￭ a ￭)")] {
-            try stdin.fileHandleForWriting.write(contentsOf: Data((line + "\n").utf8))
-            let answer = DispatchSemaphore(value: 0)
-            nonisolated(unsafe) var received = ""
-            DispatchQueue.global().async {
-                var bytes = Data()
-                while bytes.last != 0x0A {
-                    let chunk = stdout.fileHandleForReading.availableData
-                    if chunk.isEmpty { break }
-                    bytes += chunk
-                }
-                received = String(decoding: bytes, as: UTF8.self)
-                answer.signal()
-            }
-            #expect(answer.wait(timeout: .now() + 20) == .success, "no answer to '\(line)' while stdin stays open")
-            #expect(received == expected + "\n")
+            let answer = try tool.ask(line, timeout: 20)
+            #expect(answer == expected + "\n", "no answer to '\(line)' while stdin stays open")
         }
-        try stdin.fileHandleForWriting.close()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
+        #expect(try tool.finish() == 0)
     }
 
     @Test func buildWritesVocabulariesMergesAndManifest() throws {

@@ -56,3 +56,45 @@ func temporaryFolder() throws -> String {
     try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     return path
 }
+
+/// A running tool with pipes on stdin and stdout, for tests of line-by-line (interactive) use.
+final class InteractiveProcess {
+    let process = Process()
+    let stdin = Pipe(), stdout = Pipe()
+
+    init(_ tool: String, _ arguments: [String]) throws {
+        process.executableURL = URL(fileURLWithPath: productsFolder + "/" + tool)
+        process.arguments = arguments
+        process.standardInput = stdin
+        process.standardOutput = stdout
+        try process.run()
+    }
+
+    /// Writes `line` and waits up to `timeout` seconds for one line of answer (nil: none came).
+    func ask(_ line: String, timeout: Double) throws -> String? {
+        try stdin.fileHandleForWriting.write(contentsOf: Data((line + "\n").utf8))
+        let answered = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) var received = ""
+        let output = stdout.fileHandleForReading
+        DispatchQueue.global().async {
+            var bytes = Data()
+            while bytes.last != 0x0A {
+                let chunk = output.availableData
+                if chunk.isEmpty { break }
+                bytes += chunk
+            }
+            received = String(decoding: bytes, as: UTF8.self)
+            answered.signal()
+        }
+        return answered.wait(timeout: .now() + timeout) == .success ? received : nil
+    }
+
+    /// Closes stdin and returns the exit status.
+    func finish() throws -> Int32 {
+        try stdin.fileHandleForWriting.close()
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    deinit { if process.isRunning { process.terminate() } }
+}
