@@ -14,6 +14,7 @@ let package = Package(
         .executable(name: "fanyi-vocab", targets: ["fanyi-vocab"]),
         .executable(name: "fanyi-train", targets: ["fanyi-train"]),
         .executable(name: "fanyi-translate", targets: ["fanyi-translate"]),
+        .executable(name: "fanyi-score", targets: ["fanyi-score"]),
         .executable(name: "fanyi-bench", targets: ["fanyi-bench"]),
     ],
     dependencies: [
@@ -100,6 +101,15 @@ let package = Package(
             ]
         ),
 
+        /// BLEU and chrF of stdin against a reference file, sacreBLEU's numbers and signature.
+        .executableTarget(
+            name: "fanyi-score",
+            dependencies: [
+                "Evaluation", "Tokenization",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
         /// Speed measurements (release builds only): tokenizer, BPE and training throughput.
         .executableTarget(
             name: "fanyi-bench",
@@ -117,6 +127,6 @@ let package = Package(
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Seq2Seq", "Tensor"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"]),
         .testTarget(name: "TranslationTests", dependencies: ["Translation"]),
-        .testTarget(name: "ExecutableTests", dependencies: ["Tokenization", "Seq2Seq", "fanyi-vocab", "fanyi-train", "fanyi-translate"]),
+        .testTarget(name: "ExecutableTests", dependencies: ["Tokenization", "Seq2Seq", "fanyi-vocab", "fanyi-train", "fanyi-translate", "fanyi-score"]),
     ]
 )

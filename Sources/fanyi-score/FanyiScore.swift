@@ -1,0 +1,56 @@
+import ArgumentParser
+import Evaluation
+import Tokenization
+
+@main
+struct FanyiScore: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fanyi-score",
+        abstract: "BLEU and chrF of a translation (stdin) against a reference file, as sacreBLEU computes them.",
+        discussion: """
+            Hypotheses and references are detokenized text, one segment per line, the same number of lines.
+            Example: fanyi-translate --model models/en-zh-lohelp.safetensors < corpora/en-zh-lohelp/test.en \\
+                       | fanyi-score --reference corpora/en-zh-lohelp/test.zh --tokenize zh
+            """)
+
+    @Option(help: "Reference file, one segment per line.") var reference: String
+    @Option(help: "Hypothesis file (default: standard input).") var input: String = "-"
+    @Option(help: "BLEU tokenizer: 13a, zh, intl or none (use zh for Chinese and Japanese output).") var tokenize: MetricTokenizer = .thirteenA
+    @Option(help: "Metrics, comma-separated: bleu, chrf.") var metrics = "bleu,chrf"
+    @Option(help: "chrF word n-gram order (2: chrF++).") var chrfWordOrder = 0
+    @Flag(help: "Lowercase before scoring.") var lowercase = false
+    @Option(help: "Decimal places of the scores.") var width = 1
+    @Flag(help: "Print JSON instead of text lines.") var json = false
+
+    var metricNames: [String] { metrics.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() } }
+
+    func validate() throws {
+        for name in metricNames where !["bleu", "chrf"].contains(name) {
+            throw ValidationError("--metrics takes bleu and/or chrf, got '\(name)'")
+        }
+        if metricNames.isEmpty { throw ValidationError("--metrics names no metric") }
+        if chrfWordOrder < 0 { throw ValidationError("--chrf-word-order must be ≥ 0, got \(chrfWordOrder)") }
+        if width < 0 || width > 10 { throw ValidationError("--width must be between 0 and 10, got \(width)") }
+    }
+
+    func run() throws {
+        let references = try TextFile.readLines(reference)
+        let reader = try LineReader(path: input)
+        var hypotheses: [String] = []
+        while let line = try reader.nextLine() { hypotheses.append(line) }
+        guard hypotheses.count == references.count else {
+            throw ScoreError(description: "\(reader.name) has \(hypotheses.count) lines but \(reference) has \(references.count); score one hypothesis per reference line")
+        }
+        var report = ScoreReport(width: width)
+        report.add(bleu: metricNames.contains("bleu") ? BLEU(tokenizer: tokenize, lowercase: lowercase) : nil,
+                   chrf: metricNames.contains("chrf") ? CHRF(wordOrder: chrfWordOrder, lowercase: lowercase) : nil,
+                   hypotheses: hypotheses, references: references)
+        print(json ? report.json : report.text)
+    }
+}
+
+struct ScoreError: Error, CustomStringConvertible {
+    let description: String
+}
+
+extension MetricTokenizer: ExpressibleByArgument {}
