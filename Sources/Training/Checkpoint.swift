@@ -93,18 +93,19 @@ public enum Checkpoint {
     }
 
     public static func load(_ path: String) throws -> Restored {
-        let bytes = try SafeTensors.read(path)
-        let (model, metadata) = try ModelFile.decode(bytes, file: path)
-        let (tensors, _) = try SafeTensors.decode(bytes, file: path)
+        let (tensors, metadata) = try SafeTensors.decode(try SafeTensors.read(path), file: path)
+        let model = try ModelFile.model(tensors: tensors, metadata: metadata, file: path)
         guard let stateText = metadata[stateKey], let optionsText = metadata[optionsKey] else {
             throw TrainingError.io("\(path): a model file without training state; it cannot be resumed from")
         }
         let state = try JSONDecoder().decode(TrainingState.self, from: Data(stateText.utf8))
         let options = try JSONDecoder().decode(TrainingOptions.self, from: Data(optionsText.utf8))
+        var byName: [String: SafeTensors.Tensor] = [:]
+        for tensor in tensors where tensor.name.hasPrefix(ModelFile.optimizerPrefix) { byName[tensor.name] = tensor }
         var moments: [String: (m: Matrix, v: Matrix)] = [:]
         for p in model.parameters {
-            let m = tensors.first { $0.name == ModelFile.optimizerPrefix + "m." + p.name }
-            let v = tensors.first { $0.name == ModelFile.optimizerPrefix + "v." + p.name }
+            let m = byName[ModelFile.optimizerPrefix + "m." + p.name]
+            let v = byName[ModelFile.optimizerPrefix + "v." + p.name]
             if let m, let v {
                 moments[p.name] = (Matrix(rows: p.value.rows, cols: p.value.cols, storage: m.values),
                                    Matrix(rows: p.value.rows, cols: p.value.cols, storage: v.values))

@@ -31,6 +31,11 @@ public enum ModelFile {
     /// parameter is present with its shape (and nothing else is).
     public static func decode(_ bytes: [UInt8], file: String) throws(ModelFileError) -> (model: Seq2SeqModel, metadata: [String: String]) {
         let (tensors, metadata) = try SafeTensors.decode(bytes, file: file)
+        return (try model(tensors: tensors, metadata: metadata, file: file), metadata)
+    }
+
+    /// The model of already decoded tensors and metadata (a checkpoint reader also wants the rest).
+    public static func model(tensors: [SafeTensors.Tensor], metadata: [String: String], file: String) throws(ModelFileError) -> Seq2SeqModel {
         guard metadata["format"] == formatName else {
             throw .incompatible(file: file, reason: "a safetensors file, but not a Fanyi model (metadata format is \(metadata["format"].map { "'\($0)'" } ?? "missing"))")
         }
@@ -61,7 +66,7 @@ public enum ModelFile {
         if let extra = byName.keys.sorted().first {
             throw .malformed(file: file, reason: "unexpected tensor '\(extra)' (\(byName.count) not in the configuration)")
         }
-        return (model, metadata)
+        return model
     }
 
     public static func load(_ path: String) throws(ModelFileError) -> (model: Seq2SeqModel, metadata: [String: String]) {
