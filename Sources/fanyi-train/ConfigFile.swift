@@ -39,9 +39,12 @@ enum ConfigFile {
         }
     }
 
-    /// The options as YAML, for the start of a run.
+    /// The options as YAML with the flags' names, for the start of a run (and as a config file).
     static func describe(_ options: TrainingOptions) -> String {
-        let object = (try? JSONSerialization.jsonObject(with: JSONEncoder().encode(options))) as? [String: Any] ?? [:]
-        return object.keys.sorted().map { "  \(kebabCase($0)): \(object[$0]!)" }.joined(separator: "\n")
+        guard let yaml = try? YAMLEncoder().encode(options) else { return "" }
+        return yaml.split(separator: "\n").map { line -> String in
+            guard let colon = line.firstIndex(of: ":"), !line.hasPrefix(" "), !line.hasPrefix("-") else { return "  " + line }
+            return "  " + kebabCase(String(line[..<colon])) + line[colon...]
+        }.joined(separator: "\n")
     }
 }
