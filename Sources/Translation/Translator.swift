@@ -49,8 +49,7 @@ public final class Translator {
             pieces.append(p)
             ids.append(pipeline.source.vocabulary.ids(p))
         }
-        var results = [[Translation]](repeating: [Translation(text: "", score: 0, pieces: [], alignment: [], attention: [])],
-                                      count: texts.count)
+        var results = pieces.map { [Translation(text: "", score: 0, pieces: [], sourcePieces: $0, alignment: [], attention: [])] }
         // Similar lengths together: less padding, and finished batches shrink evenly.
         let order = ids.indices.filter { !ids[$0].isEmpty }.sorted { ids[$0].count < ids[$1].count }
         var start = 0
@@ -73,8 +72,8 @@ public final class Translator {
             }
         }
         let text = Tokenizer.detokenize(pieces.filter { !Vocabulary.specials.contains($0) })
-        return Translation(text: text, score: hypothesis.score, pieces: pieces, alignment: hypothesis.alignment,
-                           attention: hypothesis.attention)
+        return Translation(text: text, score: hypothesis.score, pieces: pieces, sourcePieces: sourcePieces,
+                           alignment: hypothesis.alignment, attention: hypothesis.attention)
     }
 }
 
@@ -96,6 +95,8 @@ public struct Translation: Sendable, Equatable {
     public var score: Double
     /// Target subword pieces.
     public var pieces: [String]
+    /// The source subword pieces searched from (cut to `maxSourceLength`).
+    public var sourcePieces: [String]
     /// For each target piece, the source piece position it attended to most.
     public var alignment: [Int]
     /// Attention weights per target piece over source pieces (when recorded).

@@ -78,8 +78,7 @@ struct FanyiTranslate: ParsableCommand {
                     try writer.write(OutputFormat.line(translations[0], scores: scores, alignment: alignment))
                 }
                 if let attentionSvg, let best = translations.first {
-                    let source = try translator.pipeline.source.pieces(pending[offset]).prefix(options.maxSourceLength)
-                    try AttentionHeatmap.svg(source: Array(source), target: best.pieces, attention: best.attention)
+                    try AttentionHeatmap.svg(source: best.sourcePieces, target: best.pieces, attention: best.attention)
                         .write(toFile: "\(attentionSvg)/\(index + 1).svg", atomically: true, encoding: .utf8)
                 }
             }
