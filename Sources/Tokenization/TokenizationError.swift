@@ -10,6 +10,8 @@ public enum TokenizationError: Error, Equatable, CustomStringConvertible {
     case malformed(file: String, line: Int, reason: String)
     /// An option has a value that is not allowed.
     case invalidOption(name: String, value: String, allowed: String)
+    /// The two sides of a parallel corpus have different numbers of lines.
+    case lineCountMismatch(file: String, lines: Int, otherFile: String, otherLines: Int)
 
     public var description: String {
         switch self {
@@ -24,6 +26,10 @@ public enum TokenizationError: Error, Equatable, CustomStringConvertible {
             return "\(file):\(line): \(reason)"
         case let .invalidOption(name, value, allowed):
             return "invalid value '\(value)' for \(name); expected \(allowed)"
+        case let .lineCountMismatch(file, lines, otherFile, otherLines):
+            return "\(file) has \(lines) lines but \(otherFile) has \(otherLines); the two sides of a parallel corpus "
+                + "must be line-aligned (one segment per line, line n translating line n): find where they drift apart "
+                + "and fix the files"
         }
     }
 }

@@ -22,8 +22,8 @@ public struct ParallelCorpus: Sendable {
             let sources = try TextFile.readLines(sourceFile)
             let targets = try TextFile.readLines(targetFile)
             guard sources.count == targets.count else {
-                throw TrainingError.lineCountMismatch(source: sourceFile, sourceLines: sources.count,
-                                                      target: targetFile, targetLines: targets.count)
+                throw TokenizationError.lineCountMismatch(file: sourceFile, lines: sources.count,
+                                                          otherFile: targetFile, otherLines: targets.count)
             }
             corpus.sources += sources
             corpus.targets += targets

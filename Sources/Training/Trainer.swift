@@ -24,7 +24,7 @@ public final class Trainer {
     /// Prepares a run: reads the data, builds or loads the vocabularies, creates the model, or
     /// resumes from the newest checkpoint in the output folder (refusing an incompatible one).
     public init(options: TrainingOptions, log: TrainingLog, overwrite: Bool = false) throws {
-        let problems = options.problems()
+        let problems = options.problems() + options.missingFiles()
         guard problems.isEmpty else { throw TrainingError.invalidOption(problems.joined(separator: "\n")) }
         self.options = options
         self.log = log
@@ -109,6 +109,16 @@ public final class Trainer {
     /// Why `run` returned.
     public enum Outcome: String, Sendable {
         case finished, stoppedEarly, interrupted, timeUp
+
+        /// For people: what happened, in the flags' words.
+        public var explanation: String {
+            switch self {
+            case .finished: return "finished (--train-steps or --epochs reached)"
+            case .stoppedEarly: return "stopped early (no improvement in --patience validations)"
+            case .interrupted: return "interrupted (run the same command again to resume)"
+            case .timeUp: return "time is up (--max-time reached)"
+            }
+        }
     }
 
     /// Trains until a limit, early stopping or a stop request.
@@ -116,15 +126,18 @@ public final class Trainer {
     public func run() throws -> Outcome {
         let workspace = model.makeWorkspace()
         var rng = state.randomGenerator
-        var window = (loss: 0.0, tokens: 0, seconds: 0.0, steps: 0)
+        var window = ProgressWindow()
         let parameters = model.parameters
         var clock = Stopwatch()
+        var sinceShown = Stopwatch()
+        var epochBatches = 1
         var outcome = Outcome.finished
         log.say("model: \(parameters.reduce(0) { $0 + $1.value.count }) parameters; \(options.threads) thread(s); starting at step \(state.step + 1)")
 
         training: while true {
             if options.epochs > 0 && state.epoch >= options.epochs { break }
             let batches = batcher.batches(epoch: state.epoch, seed: options.seed)
+            epochBatches = batches.count
             if state.batchInEpoch == 0 {
                 log.say(String(format: "epoch %d: %d batches, padding %.1f %%", state.epoch + 1, batches.count,
                                100 * batcher.paddingRatio(batches)))
@@ -143,16 +156,20 @@ public final class Trainer {
                 state.targetTokens += batch.targetTokens
                 let seconds = clock.lap()
                 state.trainingSeconds += seconds
-                window.loss += loss
-                window.tokens += batch.targetTokens
-                window.seconds += seconds
-                window.steps += 1
+                window.add(loss: loss, tokens: batch.targetTokens, seconds: seconds)
+                let validating = validation != nil && state.step % options.validSteps == 0
+                let epochs = Double(state.epoch) + Double(state.batchInEpoch) / Double(epochBatches)
 
                 if state.step % options.logEvery == 0 {
-                    reportProgress(window, learningRate: learningRate)
-                    window = (0, 0, 0, 0)
+                    reportProgress(window, learningRate: learningRate, epochs: epochs, validating: validating)
+                    window = ProgressWindow()
+                    _ = sinceShown.lap()
+                } else if log.isTerminal && (validating || sinceShown.elapsed >= 0.5) {
+                    // On a terminal the line is also refreshed between log records.
+                    log.progress(progressLine(window, learningRate: learningRate, epochs: epochs, validating: validating))
+                    _ = sinceShown.lap()
                 }
-                if validation != nil && state.step % options.validSteps == 0 {
+                if validating {
                     try validate()
                     _ = clock.lap()  // validation time is not training time
                 }
@@ -179,23 +196,64 @@ public final class Trainer {
         if validation == nil { try saveModel() }
         state.setRNG(rng)
         try Checkpoint.save(model: model, optimizer: optimizer, pipeline: pipeline, options: options, state: state, folder: options.output)
-        let best = state.bestScore.map { String(format: "best %@ %.2f at step %d", options.earlyStoppingMetric.rawValue, $0, state.bestStep) } ?? "no validation"
-        log.summary(String(format: "%@ after %d steps (%d epochs, %.0f s of training); %@; model: %@/model.safetensors",
-                           outcome.rawValue, state.step, state.epoch, state.trainingSeconds, best, options.output))
+        let epochs = Double(state.epoch) + Double(state.batchInEpoch) / Double(epochBatches)
+        let best = state.bestScore.map {
+            String(format: "best %@ %.2f at step %d", options.earlyStoppingMetric.displayName,
+                   options.earlyStoppingMetric == .perplexity ? -$0 : $0, state.bestStep)
+        } ?? "no validation (no --valid)"
+        let model = options.output + "/model.safetensors"
+        log.summary(String(format: "%@ after %d steps, %.2f epochs, %@ of training; %@; model: %@",
+                           outcome.explanation, state.step, epochs, Self.clock(state.trainingSeconds), best, model))
+        log.say("next: translate with `fanyi-translate --model \(model) < FILE`, draw the curve with "
+                + "`fanyi-train plot \(options.output)/train.log.jsonl`")
         log.record(["event": "end", "outcome": outcome.rawValue, "step": state.step, "seconds": state.trainingSeconds])
         return outcome
     }
 
-    private func reportProgress(_ window: (loss: Double, tokens: Int, seconds: Double, steps: Int), learningRate: Float) {
-        let loss = window.loss / Double(max(window.tokens, 1))
-        let tokensPerSecond = Double(window.tokens) / max(window.seconds, 1e-9)
-        let stepSeconds = window.seconds / Double(max(window.steps, 1))
-        let toValidation = validation == nil ? 0 : options.validSteps - state.step % options.validSteps
-        log.progress(String(format: "step %d  epoch %d  loss %.3f  ppl %.2f  %.0f tgt tok/s  lr %.2e  next validation in %.0f s",
-                            state.step, state.epoch + 1, loss, exp(loss), tokensPerSecond, learningRate,
-                            Double(toValidation) * stepSeconds))
-        log.record(["event": "train", "step": state.step, "epoch": state.epoch + 1, "loss": loss, "perplexity": exp(loss),
-                    "target_tokens_per_second": tokensPerSecond, "learning_rate": Double(learningRate),
+    /// Loss, tokens and time of the steps since the last progress record.
+    struct ProgressWindow {
+        var loss = 0.0, tokens = 0, seconds = 0.0, steps = 0
+
+        mutating func add(loss: Double, tokens: Int, seconds: Double) {
+            self.loss += loss
+            self.tokens += tokens
+            self.seconds += seconds
+            steps += 1
+        }
+
+        var lossPerToken: Double { loss / Double(max(tokens, 1)) }
+        var tokensPerSecond: Double { Double(tokens) / max(seconds, 1e-9) }
+    }
+
+    /// `m:ss` (or `h:mm:ss`) for people.
+    static func clock(_ seconds: Double) -> String {
+        let total = Int(seconds.rounded())
+        let (hours, minutes, rest) = (total / 3600, total / 60 % 60, total % 60)
+        return hours > 0 ? String(format: "%d:%02d:%02d", hours, minutes, rest) : String(format: "%d:%02d", minutes, rest)
+    }
+
+    /// The progress line: where the run is, how it goes, and what comes next.
+    func progressLine(_ window: ProgressWindow, learningRate: Float, epochs: Double, validating: Bool) -> String {
+        var parts = [options.trainSteps > 0 ? "step \(state.step)/\(options.trainSteps)" : "step \(state.step)",
+                     String(format: "epoch %.2f", epochs)]
+        if options.maxTime > 0 { parts.append("time \(Self.clock(state.trainingSeconds))/\(Self.clock(options.maxTime))") }
+        parts.append(String(format: "loss %.3f  ppl %.2f  %.0f tgt tok/s  lr %.2e", window.lossPerToken,
+                            exp(window.lossPerToken), window.tokensPerSecond, learningRate))
+        if validating {
+            parts.append("validating on \(validation?.raw.count ?? 0) sentences…")
+        } else if validation != nil {
+            let stepSeconds = window.seconds / Double(max(window.steps, 1))
+            let toValidation = options.validSteps - state.step % options.validSteps
+            parts.append(String(format: "validation in %.0f s", Double(toValidation) * stepSeconds))
+        }
+        return parts.joined(separator: "  ")
+    }
+
+    private func reportProgress(_ window: ProgressWindow, learningRate: Float, epochs: Double, validating: Bool) {
+        log.progress(progressLine(window, learningRate: learningRate, epochs: epochs, validating: validating))
+        log.record(["event": "train", "step": state.step, "epoch": state.epoch + 1, "epochs": epochs,
+                    "loss": window.lossPerToken, "perplexity": exp(window.lossPerToken),
+                    "target_tokens_per_second": window.tokensPerSecond, "learning_rate": Double(learningRate),
                     "seconds": state.trainingSeconds])
     }
 

@@ -1,6 +1,5 @@
 /// Why training cannot start or go on; each message says what to do next.
 public enum TrainingError: Error, Equatable, CustomStringConvertible {
-    case lineCountMismatch(source: String, sourceLines: Int, target: String, targetLines: Int)
     case emptyCorpus(String)
     case invalidOption(String)
     case incompatibleCheckpoint(file: String, setting: String, checkpoint: String, requested: String)
@@ -8,8 +7,6 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .lineCountMismatch(source, sourceLines, target, targetLines):
-            return "\(source) has \(sourceLines) lines but \(target) has \(targetLines); the two sides of a parallel corpus must be line-aligned"
         case let .emptyCorpus(what):
             return "\(what): no usable sentence pairs (all empty or longer than --max-length?)"
         case let .invalidOption(message):

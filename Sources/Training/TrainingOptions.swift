@@ -1,4 +1,6 @@
+import Foundation
 import Seq2Seq
+import Tokenization
 
 /// Everything a training run is configured by: data, model, optimisation, validation, output.
 /// Read from a YAML file and/or flags (flags win); stored in checkpoints.
@@ -63,6 +65,9 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
 
     public enum StoppingMetric: String, Codable, Sendable, CaseIterable {
         case bleu, chrf, perplexity
+
+        /// As scores are usually written: BLEU, chrF, perplexity.
+        public var displayName: String { ["bleu": "BLEU", "chrf": "chrF", "perplexity": "perplexity"][rawValue]! }
     }
 
     public init() {}
@@ -115,8 +120,37 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         if batchType == .tokens && batchSize < maxLength + 1 {
             problems.append("--batch-size \(batchSize) tokens cannot hold one pair of --max-length \(maxLength)")
         }
-        problems += modelConfig(sourceVocabularySize: 10, targetVocabularySize: 10).problems()
-            .map { "model: \($0)" }
+        problems += modelConfig(sourceVocabularySize: 10, targetVocabularySize: 10).problems().map(Self.flagNamed)
+        return problems
+    }
+
+    /// The model configuration's field names and this tool's flags for them.
+    static let modelFlags = ["embeddingSize": "--embedding-size", "encoderLayers": "--encoder-layers",
+                             "encoderHiddenSize": "--encoder-hidden-size", "decoderLayers": "--decoder-layers",
+                             "decoderHiddenSize": "--decoder-hidden-size", "dropout": "--dropout", "bridge": "--bridge",
+                             "attention": "--attention", "tiedTargetEmbeddings": "--tied-embeddings", "cell": "--cell"]
+
+    /// A model-configuration problem in the words of the flags (`bridge copy needs
+    /// decoderHiddenSize …` → `--bridge copy needs --decoder-hidden-size …`).
+    static func flagNamed(_ problem: String) -> String {
+        problem.split(separator: " ", omittingEmptySubsequences: false).map { word in
+            modelFlags[String(word)] ?? String(word)
+        }.joined(separator: " ")
+    }
+
+    /// Input files named by the options that do not exist, with what to do instead: the
+    /// corpus files of `--train` and `--valid` and the `--vocab` manifest.
+    public func missingFiles() -> [String] {
+        var problems: [String] = []
+        let languages = [sourceLang, targetLang]
+        for (flag, prefixes) in [("--train", train), ("--valid", valid.map { [$0] } ?? [])] {
+            for prefix in prefixes {
+                do { try CorpusFiles.checkExist(prefix: prefix, languages: languages, flag: flag) } catch { problems.append(error.description) }
+            }
+        }
+        if let vocab, !FileManager.default.fileExists(atPath: vocab) {
+            problems.append("\(vocab): no such file (--vocab takes the manifest NAME.json written by fanyi-vocab build; leave --vocab out to build vocabularies from the training data)")
+        }
         return problems
     }
 

@@ -7,7 +7,11 @@ struct TokenizeBenchmark: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tokenize",
         abstract: "Tokenization MB/s, BPE learning time and BPE application speed (one thread).",
-        discussion: "Example: fanyi-bench tokenize --corpus corpora/en-zh-lohelp/train --languages en,zh --merges 16000")
+        discussion: """
+            Example:
+              fanyi-bench tokenize --corpus corpora/en-zh-lohelp/train \\
+                  --languages en,zh --merges 16000
+            """)
 
     @Option(help: "Corpus prefix; PREFIX.<lang> is read for each language.")
     var corpus = "corpora/en-zh-lohelp/train"

@@ -9,9 +9,10 @@ struct TrainBenchmark: ParsableCommand {
         commandName: "train",
         abstract: "Training speed of the reference configuration: target tokens/s, GFLOP/s, peak memory.",
         discussion: """
-            Reference configuration: vocabularies 8,000, embeddings 256, encoder 2 bidirectional LSTM
-            layers of 128 per direction, decoder 2 LSTM layers of 256, general attention with input
-            feeding, dropout 0.2; batches of 64 sentence pairs of 20–30 tokens (synthetic ids).
+            Reference configuration: vocabularies 8,000, embeddings 256, encoder 2
+            bidirectional LSTM layers of 128 per direction, decoder 2 LSTM layers of
+            256, general attention with input feeding, dropout 0.2; batches of 64
+            sentence pairs of 20–30 tokens (synthetic ids).
             Example: fanyi-bench train --threads 2
             """)
 

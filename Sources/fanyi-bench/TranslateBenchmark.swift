@@ -8,7 +8,10 @@ struct TranslateBenchmark: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "translate",
         abstract: "Translation speed: sentences/s and target tokens/s in bulk, latency of single sentences.",
-        discussion: "Example: fanyi-bench translate --model models/en-zh-lohelp.safetensors --threads 2")
+        discussion: """
+            Example:
+              fanyi-bench translate --model models/en-zh-lohelp.safetensors --threads 2
+            """)
 
     @Option(help: "Model file.") var model = "models/en-zh-lohelp.safetensors"
     @Option(help: "Source sentences, one per line (the first --sentences are used).") var input = "corpora/en-zh-lohelp/test.en"

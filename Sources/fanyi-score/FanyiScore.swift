@@ -8,9 +8,12 @@ struct FanyiScore: ParsableCommand {
         commandName: "fanyi-score",
         abstract: "BLEU and chrF of a translation (stdin) against a reference file, as sacreBLEU computes them.",
         discussion: """
-            Hypotheses and references are detokenized text, one segment per line, the same number of lines.
-            Example: fanyi-translate --model models/en-zh-lohelp.safetensors < corpora/en-zh-lohelp/test.en \\
-                       | fanyi-score --reference corpora/en-zh-lohelp/test.zh --tokenize zh
+            Hypotheses and references are detokenized text, one segment per line,
+            the same number of lines. Use --tokenize zh for Chinese output.
+            Example:
+              fanyi-translate --model models/en-zh-lohelp.safetensors \\
+                      < corpora/en-zh-lohelp/test.en \\
+                  | fanyi-score --reference corpora/en-zh-lohelp/test.zh --tokenize zh
             """)
 
     @Option(help: "Reference file, one segment per line.") var reference: String

@@ -44,7 +44,16 @@ enum ConfigFile {
         guard let yaml = try? YAMLEncoder().encode(options) else { return "" }
         return yaml.split(separator: "\n").map { line -> String in
             guard let colon = line.firstIndex(of: ":"), !line.hasPrefix(" "), !line.hasPrefix("-") else { return "  " + line }
-            return "  " + kebabCase(String(line[..<colon])) + line[colon...]
+            let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            return "  " + kebabCase(String(line[..<colon])) + ": " + shortestNumber(value)
         }.joined(separator: "\n")
+    }
+
+    /// Yams writes a Float through Double (`2.00000002980232e-1`); the Float's own shortest
+    /// form (`0.2`) is what the user typed.
+    static func shortestNumber(_ value: String) -> String {
+        guard value.contains(where: { $0 == "e" || $0 == "." }), let number = Double(value), let float = Float(exactly: Float(number)),
+              float.isFinite else { return value }
+        return float == float.rounded() && abs(float) < 1e9 ? String(Int(float)) : "\(float)"
     }
 }

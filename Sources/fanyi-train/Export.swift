@@ -5,7 +5,13 @@ import Seq2Seq
 struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write a model (or the model in a checkpoint) as a model file, e.g. in F16 for shipping.",
-        discussion: "Example: fanyi-train export runs/en-zh/model.safetensors --storage F16 --output models/en-zh-lohelp.safetensors")
+        discussion: """
+            Training state (optimizer moments, progress) is left out; F16 halves the
+            size at no measurable cost in BLEU.
+            Example:
+              fanyi-train export runs/my-en-es/model.safetensors --storage F16 \\
+                  --output models/my-en-es.safetensors
+            """)
 
     @Argument(help: "A model or checkpoint file.") var input: String
     @Option(help: "Storage of the written file: F32 or F16.") var storage: StorageType = .f16

@@ -8,17 +8,10 @@ struct FanyiTrain: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fanyi-train",
         abstract: "Train a translation model on a parallel corpus.",
-        discussion: """
-            Reads PREFIX.<source-lang> and PREFIX.<target-lang>, writes checkpoints, a JSON-lines log
-            (train.log.jsonl) and the best model (model.safetensors) into --output. Running the same
-            command again resumes from the newest checkpoint. Ctrl-C (SIGINT) or SIGTERM finishes the
-            current step, writes a checkpoint and exits 0.
-            Example:
-              fanyi-train --train corpora/en-zh-lohelp/train --valid corpora/en-zh-lohelp/dev \\
-                  --source-lang en --target-lang zh --vocab vocab/en-zh-lohelp.json --output runs/en-zh \\
-                  --max-time 1800 --valid-steps 500
-            Options may also come from a YAML file (--config run.yaml, keys as the flags without
-            dashes: `source-lang: en`); flags override the file.
+        discussion: Train.discussion + """
+
+            'fanyi-train help train' lists the training options; 'fanyi-train help
+            plot' and 'fanyi-train help export' the others.
             """,
         subcommands: [Train.self, Plot.self, Export.self],
         defaultSubcommand: Train.self
@@ -26,7 +19,23 @@ struct FanyiTrain: ParsableCommand {
 }
 
 struct Train: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "train", abstract: "Train (the default subcommand).")
+    static let configuration = CommandConfiguration(
+        commandName: "train", abstract: "Train a model (the default subcommand).", discussion: discussion)
+
+    static let discussion = """
+        Reads the line-aligned files PREFIX.<source-lang> and PREFIX.<target-lang>
+        of each --train prefix and writes checkpoints, a JSON-lines log
+        (train.log.jsonl) and the best model (model.safetensors) into --output.
+        Running the same command again resumes from the newest checkpoint.
+        Ctrl-C (SIGINT) or SIGTERM finishes the step, writes a checkpoint and
+        exits 0. Options may also come from a YAML file (--config run.yaml, keys
+        as the flags without dashes: `source-lang: en`); flags override it.
+        Example (vocabularies from fanyi-vocab build, validation every 500 steps,
+        30 minutes):
+          fanyi-train --train my-data/train --valid my-data/dev \\
+              --source-lang en --target-lang es --vocab vocab/my-en-es.json \\
+              --output runs/my-en-es --valid-steps 500 --max-time 1800
+        """
 
     @Option(help: "YAML file of options (flags override it).") var config: String?
     @Option(help: "Training corpus prefix (repeatable).") var train: [String] = []
@@ -132,14 +141,17 @@ struct Train: ParsableCommand {
     }
 
     func validate() throws {
-        let problems = try options().problems()
+        let options = try options()
+        let problems = options.problems() + options.missingFiles()
         if !problems.isEmpty { throw ValidationError(problems.joined(separator: "\n")) }
     }
 
     func run() throws {
         let options = try options()
         try FileManager.default.createDirectory(atPath: options.output, withIntermediateDirectories: true)
-        let log = try TrainingLog(path: self.log ?? options.output + "/train.log.jsonl",
+        let logPath = self.log ?? options.output + "/train.log.jsonl"
+        if overwrite { try? FileManager.default.removeItem(atPath: logPath) }
+        let log = try TrainingLog(path: logPath,
                                   isTerminal: isatty(2) != 0, quiet: quiet)
         log.say("fanyi-train " + CommandLine.arguments.dropFirst().joined(separator: " "))
         log.say("effective configuration:\n" + ConfigFile.describe(options))

@@ -11,11 +11,17 @@ struct FanyiTranslate: ParsableCommand {
         commandName: "fanyi-translate",
         abstract: "Translate stdin to stdout, one line out per line in.",
         discussion: """
-            Lines are translated as they arrive and the output is flushed whenever more input would
-            have to be waited for, so the tool works interactively; from a file, lines are read
-            ahead in batches of --batch-size. An empty line gives an empty line. With --n-best N,
-            each input line gives N lines `INDEX ||| TEXT ||| SCORE` (Marian's format).
-            Example: echo "Select the cell range." | fanyi-translate --model models/en-zh.safetensors
+            The model file carries its vocabularies and tokenizer settings: it is all
+            this needs. Lines are translated as they arrive and the output is flushed
+            whenever more input would have to be waited for, so the tool works
+            interactively; from a file, lines are read ahead in batches of
+            --batch-size. An empty line gives an empty line. With --n-best N, each
+            input line gives N lines `INDEX ||| TEXT ||| SCORE` (Marian's format).
+            Examples:
+              echo "Select the cell range." \\
+                  | fanyi-translate --model models/en-zh-lohelp.safetensors
+              fanyi-translate --model runs/my-en-es/model.safetensors \\
+                  --attention-svg heatmaps < my-data/test.en > test.out
             """)
 
     @Option(help: "Model file written by fanyi-train.") var model: String

@@ -6,10 +6,16 @@ struct Build: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Learn BPE merges and write vocabularies for a corpus pair or for files of one language.",
         discussion: """
-            Writes OUTPUT.<lang>.vocab for each language, the merges (OUTPUT.bpe when --joint,
-            else OUTPUT.<lang>.bpe) and the manifest OUTPUT.json that training reads.
-            Pair:   fanyi-vocab build --train corpora/en-zh-lohelp/train --source-lang en --target-lang zh --merges 16000 --output vocab/en-zh-lohelp
-            Files:  fanyi-vocab build --input a.txt --input b.txt --lang en --merges 8000 --output vocab/mine   (--input - reads stdin)
+            A parallel corpus is two line-aligned files PREFIX.<source-lang> and
+            PREFIX.<target-lang> (my-data/train.en, my-data/train.es). Writes
+            OUTPUT.<lang>.vocab for each language, the merges (OUTPUT.<lang>.bpe,
+            or OUTPUT.bpe with --joint) and the manifest OUTPUT.json, which
+            fanyi-train --vocab reads.
+            Examples:
+              fanyi-vocab build --train my-data/train --source-lang en \\
+                  --target-lang es --merges 8000 --output vocab/my-en-es
+              fanyi-vocab build --input a.txt --input b.txt --lang en \\
+                  --merges 8000 --output vocab/mine     (--input - reads stdin)
             """)
 
     @Option(help: "Corpus prefix: reads PREFIX.<source-lang> and PREFIX.<target-lang> (repeatable).")
@@ -31,7 +37,7 @@ struct Build: ParsableCommand {
     var output: String
 
     @Option(help: "Number of BPE merges to learn (0: word-level vocabulary).")
-    var merges = 16_000
+    var merges = 8_000
 
     @Flag(help: "Learn one set of merges on both sides together.")
     var joint = false
@@ -68,6 +74,11 @@ struct Build: ParsableCommand {
                 throw ValidationError("--train, --source-lang and --target-lang go together")
             }
             if sourceLang == targetLang { throw ValidationError("--source-lang and --target-lang are both '\(sourceLang)'") }
+            for prefix in train {
+                do { try CorpusFiles.checkExist(prefix: prefix, languages: [sourceLang, targetLang], flag: "--train") } catch {
+                    throw ValidationError(error.description)
+                }
+            }
         } else {
             guard !input.isEmpty, language != nil else { throw ValidationError("--input and --lang go together") }
             if joint { throw ValidationError("--joint needs two languages (--train with --source-lang/--target-lang)") }
@@ -88,10 +99,7 @@ struct Build: ParsableCommand {
         var sides: [VocabularyBuilder.Side] = []
         if let sourceLang, let targetLang {
             for (language, normalization) in [(sourceLang, sourceNormalization), (targetLang, targetNormalization)] {
-                let files = train.map { "\($0).\(language)" }
-                for file in files where !FileManager.default.isReadableFile(atPath: file) {
-                    throw ValidationError("cannot read \(file) (from --train and the language \(language))")
-                }
+                let files = train.map { CorpusFiles.path($0, language) }
                 sides.append(.init(
                     tokenizer: TokenizerOptions(language: language, normalization: normalization, lowercase: lowercase),
                     files: files))
@@ -146,7 +154,7 @@ struct Build: ParsableCommand {
         for (a, b) in zip(sides[0].files, sides[1].files) {
             let (countA, countB) = (try lineCount(a), try lineCount(b))
             if countA != countB {
-                throw ValidationError("\(a) has \(countA) lines but \(b) has \(countB); a parallel corpus needs the same number")
+                throw TokenizationError.lineCountMismatch(file: a, lines: countA, otherFile: b, otherLines: countB)
             }
         }
     }

@@ -9,10 +9,13 @@ struct FanyiVocab: ParsableCommand {
         abstract: "Tokenize text, learn BPE merges and build vocabularies.",
         discussion: """
             Examples:
-              echo "Hello, world!" | fanyi-vocab tokenize
-              fanyi-vocab build --train corpora/en-zh-lohelp/train --source-lang en --target-lang zh \\
-                  --merges 16000 --output vocab/en-zh-lohelp
-              echo "Select the cell range." | fanyi-vocab encode --vocab vocab/en-zh-lohelp.json --lang en
+              echo "Hello, world!" | fanyi-vocab tokenize --lang en
+              fanyi-vocab build --train my-data/train --source-lang en \\
+                  --target-lang es --merges 8000 --output vocab/my-en-es
+              echo "Select the cell range." \\
+                  | fanyi-vocab encode --vocab vocab/en-zh-lohelp.json --lang en
+            'fanyi-vocab help build' (or tokenize, detokenize, encode) shows
+            the options of one subcommand.
             """,
         subcommands: [Build.self, Tokenize.self, Detokenize.self, Encode.self]
     )

@@ -5,8 +5,9 @@ struct Tokenize: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Tokenize text: one line of space-separated tokens per input line.",
         discussion: """
-            Tokens that were not separated by a space carry the joiner ￭; other whitespace is
-            kept as escaped tokens such as ⟪0009⟫, so `detokenize` restores the text exactly.
+            Tokens that were not separated by a space carry the joiner ￭; other
+            whitespace is kept as escaped tokens such as ⟪0009⟫, so `detokenize`
+            restores the text exactly.
             Example: echo "我是中国人。Hello, world!" | fanyi-vocab tokenize --lang zh
             """)
 
@@ -35,9 +36,11 @@ struct Encode: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Tokenize and split into BPE subwords (what the model sees).",
         discussion: """
-            Take the tokenizer options and merges of one language of a built set with --vocab
-            and --lang, or give --bpe and the tokenizer flags yourself.
-            Example: echo "Select the cell range." | fanyi-vocab encode --vocab vocab/en-zh-lohelp.json --lang en
+            Takes the tokenizer options and merges of one language of a built set
+            with --vocab and --lang, or give --bpe and the tokenizer flags yourself.
+            Example:
+              echo "Select the cell range." \\
+                  | fanyi-vocab encode --vocab vocab/en-zh-lohelp.json --lang en
             """)
 
     @Option(help: "A vocabulary manifest written by `fanyi-vocab build` (vocab/NAME.json).")

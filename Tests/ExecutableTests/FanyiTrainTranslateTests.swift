@@ -41,7 +41,11 @@ enum TinyRun {
                             input: "", in: TinyRun.folder)
         #expect(again.status == 0, "\(again.stderr)")
         #expect(again.stderr.contains("resuming from"))
-        #expect(again.stderr.contains("step 14"))
+        #expect(again.stderr.contains("step 14/14  epoch "))
+        #expect(again.stderr.contains("finished (--train-steps or --epochs reached) after 14 steps"))
+        #expect(again.stderr.contains("next: translate with `fanyi-translate --model run/model.safetensors < FILE`"))
+        // The effective configuration is YAML with the numbers as typed.
+        #expect(again.stderr.contains("\n  dropout: 0.2\n") && again.stderr.contains("\n  learning-rate: 0.001\n"), "\(again.stderr)")
     }
 
     @Test func yamlConfigWithFlagsOverriding() throws {
@@ -62,7 +66,7 @@ enum TinyRun {
         let result = try run("fanyi-train", ["--config", "run.yaml", "--train-steps", "3", "--output", "yaml-run", "--quiet"],
                              input: "", in: folder)
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stderr.contains("finished after 3 steps"))
+        #expect(result.stderr.contains("finished (--train-steps or --epochs reached) after 3 steps"), "\(result.stderr)")
         try "bogus-option: 1\n".write(toFile: folder + "/bad.yaml", atomically: true, encoding: .utf8)
         let bad = try run("fanyi-train", ["--config", "bad.yaml"], input: "", in: folder)
         #expect(bad.status != 0 && bad.stderr.contains("unknown option 'bogus-option'"))
@@ -86,7 +90,7 @@ enum TinyRun {
                 let chunk = stderr.fileHandleForReading.availableData
                 if chunk.isEmpty { break }
                 text += String(decoding: chunk, as: UTF8.self)
-                if !signalled && text.contains("step 2 ") { signalled = true; started.signal() }
+                if !signalled && text.contains("step 2/") { signalled = true; started.signal() }
             }
             if !signalled { started.signal() }
             drained.signal()
@@ -96,7 +100,7 @@ enum TinyRun {
         #expect(drained.wait(timeout: .now() + 60) == .success, "fanyi-train did not stop after SIGINT")
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
-        #expect(text.contains("interrupted after"), "\(text.suffix(500))")
+        #expect(text.contains("interrupted (run the same command again to resume) after"), "\(text.suffix(500))")
         let checkpoints = try FileManager.default.contentsOfDirectory(atPath: TinyRun.folder + "/interrupted").filter { $0.hasPrefix("checkpoint-") }
         #expect(checkpoints.count == 1)
     }
@@ -104,8 +108,10 @@ enum TinyRun {
     @Test(arguments: [
         ([] as [String], "--train PREFIX is required"),
         (["--train", "train", "--source-lang", "en", "--target-lang", "zh", "--output", "o", "--batch-size", "0"], "--batch-size must be ≥ 1"),
-        (["--train", "train", "--source-lang", "en", "--target-lang", "zh", "--output", "o", "--attention", "dot", "--encoder-hidden-size", "3"], "dot attention needs"),
-        (["--train", "missing", "--source-lang", "en", "--target-lang", "zh", "--output", "o"], "missing.en: cannot open"),
+        (["--train", "train", "--source-lang", "en", "--target-lang", "zh", "--output", "o", "--attention", "dot", "--encoder-hidden-size", "3"], "--attention dot needs"),
+        (["--train", "missing", "--source-lang", "en", "--target-lang", "zh", "--output", "o"], "missing.en: no such file. --train takes a prefix"),
+        (["--train", "train", "--source-lang", "en", "--target-lang", "de", "--output", "o"], "this prefix has the languages en, zh"),
+        (["--train", "train", "--source-lang", "en", "--target-lang", "zh", "--output", "o", "--vocab", "v.json"], "v.json: no such file"),
     ])
     func badRunsFailWithAMessage(arguments: [String], message: String) throws {
         let result = try run("fanyi-train", arguments, input: "", in: TinyRun.folder)
@@ -119,6 +125,29 @@ enum TinyRun {
         #expect(result.status == 0, "\(result.stderr)")
         let svg = try String(contentsOfFile: TinyRun.folder + "/curve.svg", encoding: .utf8)
         #expect(svg.hasPrefix("<svg") && svg.contains("validation BLEU") && svg.contains("<polyline"))
+    }
+
+    /// A 30-minute log gets round ticks (0, 5, …, 30 minutes), and when a fresh run was appended
+    /// to an old log only the newest run is drawn.
+    @Test func plotUsesRoundTicksAndTheNewestRun() throws {
+        let folder = try temporaryFolder()
+        func records(steps: ClosedRange<Int>, loss: Double) -> [String] {
+            steps.map { step in
+                "{\"event\":\"train\",\"loss\":\(loss - Double(step) / 100),\"seconds\":\(Double(step) * 18.005),\"step\":\(step * 100)}"
+            } + ["{\"bleu\":46.44,\"event\":\"validation\",\"seconds\":\(Double(steps.upperBound) * 18.005),\"step\":\(steps.upperBound * 100)}"]
+        }
+        let old = records(steps: 1...50, loss: 9), new = records(steps: 1...100, loss: 8)
+        try (old + new).joined(separator: "\n").write(toFile: folder + "/train.log.jsonl", atomically: true, encoding: .utf8)
+        let result = try run("fanyi-train", ["plot", "train.log.jsonl"], input: "", in: folder)
+        #expect(result.status == 0, "\(result.stderr)")
+        let svg = try String(contentsOfFile: folder + "/curve.svg", encoding: .utf8)
+        for tick in [">0</text>", ">5</text>", ">25</text>", ">30</text>", ">8</text>", ">50</text>"] {
+            #expect(svg.contains(tick), "no tick \(tick)")
+        }
+        #expect(!svg.contains(">35</text>") && !svg.contains(">2.50</text>"))
+        #expect(svg.contains("best 46.44 at 30.0 min") && svg.contains("last 7.000"))
+        let loss = try #require(svg.split(separator: "\n").first { $0.contains("<polyline") && $0.contains("#1f77b4") })
+        #expect(loss.split(separator: " ").filter { $0.contains(",") }.count == 100, "the old run's 50 points were drawn too")
     }
 }
 

@@ -113,10 +113,16 @@ import Tokenization
         #expect(result.stderr.contains(message), "\(result.stderr)")
     }
 
-    @Test func helpHasExamples() throws {
-        let result = try run("fanyi-vocab", ["build", "--help"], input: "")
-        #expect(result.status == 0)
-        #expect(result.stdout.contains("fanyi-vocab build --train corpora/en-zh-lohelp/train"))
+    @Test func missingCorpusFilesSayWhatExists() throws {
+        let folder = try temporaryFolder()
+        for language in ["en", "es"] { try "a\n".write(toFile: "\(folder)/my-train.\(language)", atomically: true, encoding: .utf8) }
+        let wrongLanguage = try run("fanyi-vocab", ["build", "--train", "my-train", "--source-lang", "en", "--target-lang", "de",
+                                                   "--output", "v"], input: "", in: folder)
+        #expect(wrongLanguage.status != 0)
+        #expect(wrongLanguage.stderr.contains("my-train.de: no such file. --train my-train reads my-train.en and my-train.de; this prefix has the languages en, es: check --source-lang and --target-lang"), "\(wrongLanguage.stderr)")
+        let typo = try run("fanyi-vocab", ["build", "--train", "my-trian", "--source-lang", "en", "--target-lang", "es",
+                                          "--output", "v"], input: "", in: folder)
+        #expect(typo.stderr.contains("no file in the current folder starts with 'my-trian.', so check the prefix"), "\(typo.stderr)")
     }
 }
 

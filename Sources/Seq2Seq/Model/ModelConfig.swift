@@ -40,7 +40,8 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         ModelConfig(sourceVocabularySize: sourceVocabularySize, targetVocabularySize: targetVocabularySize)
     }
 
-    /// Problems that make the configuration unusable, as sentences (empty when valid).
+    /// Problems that make the configuration unusable, as sentences naming the fields (empty when
+    /// valid); tools replace the field names by their flags.
     public func problems() -> [String] {
         var problems: [String] = []
         for (name, value) in [("sourceVocabularySize", sourceVocabularySize), ("targetVocabularySize", targetVocabularySize),
@@ -54,16 +55,16 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         }
         if !(dropout >= 0 && dropout < 1) { problems.append("dropout must be in [0, 1), got \(dropout)") }
         if bridge == .copy && (encoderLayers != decoderLayers || decoderHiddenSize != 2 * encoderHiddenSize) {
-            problems.append("bridge 'copy' needs as many encoder as decoder layers (\(encoderLayers) vs \(decoderLayers)) and decoder hidden size = 2 × encoder hidden size (\(decoderHiddenSize) vs 2 × \(encoderHiddenSize)); use bridge 'dense' or 'zeros'")
+            problems.append("bridge copy needs encoderLayers = decoderLayers (\(encoderLayers) vs \(decoderLayers)) and decoderHiddenSize = 2 × encoderHiddenSize (\(decoderHiddenSize) vs 2 × \(encoderHiddenSize)); change the sizes or use bridge dense or zeros")
         }
         if bridge == .dense && encoderLayers != decoderLayers {
-            problems.append("bridge 'dense' maps encoder layer l to decoder layer l: needs as many layers (\(encoderLayers) vs \(decoderLayers))")
+            problems.append("bridge dense maps encoder layer l to decoder layer l: needs encoderLayers = decoderLayers (\(encoderLayers) vs \(decoderLayers)); use bridge zeros for different depths")
         }
         if attention == .dot && decoderHiddenSize != 2 * encoderHiddenSize {
-            problems.append("dot attention needs decoder hidden size = 2 × encoder hidden size (\(decoderHiddenSize) vs 2 × \(encoderHiddenSize))")
+            problems.append("attention dot needs decoderHiddenSize = 2 × encoderHiddenSize (\(decoderHiddenSize) vs 2 × \(encoderHiddenSize)); use attention general for other sizes")
         }
         if tiedTargetEmbeddings && embeddingSize != decoderHiddenSize {
-            problems.append("tied target embeddings need embedding size = decoder hidden size (\(embeddingSize) vs \(decoderHiddenSize))")
+            problems.append("tiedTargetEmbeddings needs embeddingSize = decoderHiddenSize (\(embeddingSize) vs \(decoderHiddenSize))")
         }
         return problems
     }

@@ -142,4 +142,6 @@ public struct Stopwatch {
         defer { start = now }
         return Double(now - start) / 1e9
     }
+    /// Seconds since the last lap (or creation), without starting a new lap.
+    public var elapsed: Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
 }
