@@ -1,11 +1,17 @@
 #!/usr/bin/env bash
 # Translates stdin with a shipped model (default: English → Chinese), building Fanyi first if needed.
 #   echo "Select the cell range that you want to sort." | scripts/translate.sh
-#   scripts/translate.sh --model models/OTHER.safetensors --beam-size 1 < input.txt
+#   scripts/translate.sh --model models/zh-en-lohelp.safetensors --beam-size 1 < input.txt
+# Paths in the arguments are relative to the current folder, as with fanyi-translate itself.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+root="$(cd "$(dirname "$0")/.." && pwd)"
 [ -x /opt/swift/usr/bin/swift ] && export PATH="/opt/swift/usr/bin:$PATH"
-[ -x .build/release/fanyi-translate ] || scripts/setup.sh
+tool="$root/.build/release/fanyi-translate"
+# Build on first use, and again when the sources changed since (after a git pull).
+if [ ! -x "$tool" ] || [ -n "$(find "$root/Sources" "$root/Package.swift" -newer "$tool" -print -quit)" ]; then
+    "$root/scripts/setup.sh"
+    touch "$tool"
+fi
 model=()
-case " $* " in *" --model "*) ;; *) model=(--model models/en-zh-lohelp.safetensors) ;; esac
-exec .build/release/fanyi-translate "${model[@]}" "$@"
+case " $* " in *" --model "*|*" --model="*) ;; *) model=(--model "$root/models/en-zh-lohelp.safetensors") ;; esac
+exec "$tool" "${model[@]}" "$@"

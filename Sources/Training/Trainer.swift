@@ -236,9 +236,9 @@ public final class Trainer {
     func progressLine(_ window: ProgressWindow, learningRate: Float, epochs: Double, validating: Bool) -> String {
         var parts = [options.trainSteps > 0 ? "step \(state.step)/\(options.trainSteps)" : "step \(state.step)",
                      String(format: "epoch %.2f", epochs)]
-        if options.maxTime > 0 { parts.append("time \(Self.clock(state.trainingSeconds))/\(Self.clock(options.maxTime))") }
-        parts.append(String(format: "loss %.3f  ppl %.2f  %.0f tgt tok/s  lr %.2e", window.lossPerToken,
-                            exp(window.lossPerToken), window.tokensPerSecond, learningRate))
+        if options.maxTime > 0 { parts.append("\(Self.clock(state.trainingSeconds))/\(Self.clock(options.maxTime))") }
+        parts.append(String(format: "loss %.3f  ppl %.1f  %.0f tok/s", window.lossPerToken,
+                            exp(window.lossPerToken), window.tokensPerSecond))
         if validating {
             parts.append("validating on \(validation?.raw.count ?? 0) sentences…")
         } else if validation != nil {
@@ -246,6 +246,7 @@ public final class Trainer {
             let toValidation = options.validSteps - state.step % options.validSteps
             parts.append(String(format: "validation in %.0f s", Double(toValidation) * stepSeconds))
         }
+        parts.append(String(format: "lr %.2e", learningRate))
         return parts.joined(separator: "  ")
     }
 

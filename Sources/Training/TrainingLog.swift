@@ -42,7 +42,10 @@ public final class TrainingLog {
     public func progress(_ line: String) {
         guard !quiet else { return }
         if isTerminal {
-            write("\r\u{1B}[K" + line)
+            // A line wider than the terminal wraps, and "\r ESC[K" would then clear only its last
+            // row, stacking the rest on screen at every refresh: cut it to the width.
+            let width = Self.terminalColumns()
+            write("\r\u{1B}[K" + (line.count >= width ? String(line.prefix(width - 2)) + "…" : line))
             progressShown = true
         } else {
             write(line + "\n")
@@ -54,6 +57,13 @@ public final class TrainingLog {
         if isTerminal && progressShown { write("\r\u{1B}[K") }
         progressShown = false
         write(line + "\n")
+    }
+
+    /// The width of the terminal on stderr (80 when it cannot be asked).
+    static func terminalColumns() -> Int {
+        var size = winsize()
+        guard ioctl(2, UInt(TIOCGWINSZ), &size) == 0, size.ws_col >= 20 else { return 80 }
+        return Int(size.ws_col)
     }
 
     private func write(_ text: String) {

@@ -34,8 +34,25 @@ enum ConfigFile {
         }
         do {
             return try JSONDecoder().decode(TrainingOptions.self, from: JSONSerialization.data(withJSONObject: base))
+        } catch DecodingError.typeMismatch(let type, let context), DecodingError.valueNotFound(let type, let context) {
+            let key = context.codingPath.first.map { kebabCase($0.stringValue) } ?? "?"
+            throw TrainingError.invalidOption("\(path): '\(key)' needs \(describe(type)); see fanyi-train help train")
+        } catch DecodingError.dataCorrupted(let context) {
+            let key = context.codingPath.first.map { kebabCase($0.stringValue) } ?? "?"
+            throw TrainingError.invalidOption("\(path): '\(key)' has a value it cannot take; see fanyi-train help train for the choices")
         } catch {
             throw TrainingError.invalidOption("\(path): a value has the wrong type (\(error))")
+        }
+    }
+
+    /// A value type in words: "a number", "a whole number", ….
+    static func describe(_ type: Any.Type) -> String {
+        switch type {
+        case is Float.Type, is Double.Type: return "a number"
+        case is Int.Type, is UInt64.Type: return "a whole number"
+        case is Bool.Type: return "true or false"
+        case is [String].Type: return "a list of corpus prefixes"
+        default: return "a \(type)"
         }
     }
 

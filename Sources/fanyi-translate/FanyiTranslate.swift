@@ -68,7 +68,11 @@ struct FanyiTranslate: ParsableCommand {
         options.batchSize = batchSize
         options.replaceUnknown = replaceUnk
         let translator = try Translator(modelFile: model, options: options)
-        if let attentionSvg { try FileManager.default.createDirectory(atPath: attentionSvg, withIntermediateDirectories: true) }
+        if let attentionSvg {
+            do { try FileManager.default.createDirectory(atPath: attentionSvg, withIntermediateDirectories: true) } catch {
+                throw ToolError(description: "--attention-svg \(attentionSvg): cannot create the folder (\((error as NSError).localizedDescription)); give a writable folder")
+            }
+        }
 
         let reader = LineReader(standardInput: invalidUTF8)
         let writer = LineWriter()

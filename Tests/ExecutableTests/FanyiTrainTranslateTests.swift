@@ -70,6 +70,9 @@ enum TinyRun {
         try "bogus-option: 1\n".write(toFile: folder + "/bad.yaml", atomically: true, encoding: .utf8)
         let bad = try run("fanyi-train", ["--config", "bad.yaml"], input: "", in: folder)
         #expect(bad.status != 0 && bad.stderr.contains("unknown option 'bogus-option'"))
+        try "dropout: high\n".write(toFile: folder + "/typed.yaml", atomically: true, encoding: .utf8)
+        let typed = try run("fanyi-train", ["--config", "typed.yaml"], input: "", in: folder)
+        #expect(typed.status != 0 && typed.stderr.contains("typed.yaml: 'dropout' needs a number"), "\(typed.stderr)")
     }
 
     @Test func interruptWritesACheckpointAndExitsZero() throws {

@@ -60,7 +60,7 @@ import Testing
     }
 
     @Test func linesKeepEmptyLinesAndALastLineWithoutNewline() throws {
-        #expect(try TextFile.readLines(write(Array("a\n\nb\r\nc".utf8))) == ["a", "", "b\r", "c"])
+        #expect(try TextFile.readLines(write(Array("a\n\nb\r\nc".utf8))) == ["a", "", "b", "c"])
         #expect(try TextFile.readLines(write(Array("a\n".utf8))) == ["a"])
         #expect(try TextFile.readLines(write([])) == [])
     }
@@ -90,6 +90,12 @@ import Testing
         while let line = try reader.nextLine() { lines.append(line) }
         #expect(lines == ["one", "", "\u{FFFD}", "last"])
         #expect(reader.replacedLines == 1)
+        // Windows line ends are line ends; a carriage return inside a line is text.
+        let windows = try LineReader(path: write(Array("one\r\nt\rwo\r\n\r\nlast\r".utf8)))
+        var windowsLines: [String] = []
+        while let line = try windows.nextLine() { windowsLines.append(line) }
+        #expect(windowsLines == ["one", "t\rwo", "", "last"])
+        #expect(try TextFile.readLines(write(Array("one\r\nt\rwo\r\n".utf8))) == ["one", "t\rwo"])
         let strict = try LineReader(path: path)
         #expect(throws: TokenizationError.invalidUTF8(file: path, line: 3, byteOffset: 0)) {
             while try strict.nextLine() != nil {}

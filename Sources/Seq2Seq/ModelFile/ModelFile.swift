@@ -40,7 +40,7 @@ public enum ModelFile {
             throw .incompatible(file: file, reason: "a safetensors file, but not a Fanyi model (metadata format is \(metadata["format"].map { "'\($0)'" } ?? "missing"))")
         }
         guard metadata["format_version"] == formatVersion else {
-            throw .incompatible(file: file, reason: "Fanyi model format version \(metadata["format_version"] ?? "?"); this build reads version \(formatVersion)")
+            throw .incompatible(file: file, reason: "Fanyi model format version \(metadata["format_version"] ?? "?"); this build reads version \(formatVersion): update Fanyi (git pull, scripts/setup.sh) or use a model made by this version")
         }
         let config: ModelConfig
         do {

@@ -20,7 +20,9 @@ public enum ModelFileError: Error, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case let .io(file, reason): return "\(file): \(reason)"
-        case let .malformed(file, reason): return "\(file): not a valid model file: \(reason)"
+        case let .malformed(file, reason):
+            return "\(file): not a valid model file: \(reason) (expected a .safetensors file written by fanyi-train, "
+                + "such as models/en-zh-lohelp.safetensors or OUTPUT/model.safetensors)"
         case let .incompatible(file, reason): return "\(file): \(reason)"
         }
     }

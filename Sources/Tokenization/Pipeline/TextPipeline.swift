@@ -81,7 +81,7 @@ public struct TextPipeline: @unchecked Sendable {
     public init(metadata: [String: String], file: String) throws {
         func entry(_ key: String) throws -> String {
             guard let value = metadata[key] else {
-                throw TokenizationError.malformed(file: file, line: 1, reason: "no '\(key)' entry in the model's metadata; was it written by fanyi-train?")
+                throw TokenizationError.io(file: file, reason: "no '\(key)' entry in the model's metadata: a bare network without vocabularies; use a model written by fanyi-train (OUTPUT/model.safetensors) or fanyi-train export")
             }
             return value
         }

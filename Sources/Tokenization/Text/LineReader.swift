@@ -51,17 +51,17 @@ public final class LineReader {
         !atEnd && !buffer[start...].contains(0x0A)
     }
 
-    /// The next line without its `\n`, or nil at the end of input.
+    /// The next line without its `\n` (or Windows `\r\n`), or nil at the end of input.
     public func nextLine() throws(TokenizationError) -> String? {
         while true {
             if let newline = buffer[start...].firstIndex(of: 0x0A) {
-                let line = buffer[start..<newline]
+                let line = TextFile.withoutCarriageReturn(buffer[start..<newline])
                 start = newline + 1
                 return try decode(line)
             }
             if atEnd {
                 guard start < buffer.count else { return nil }
-                let line = buffer[start...]
+                let line = TextFile.withoutCarriageReturn(buffer[start...])
                 start = buffer.count
                 return try decode(line)
             }

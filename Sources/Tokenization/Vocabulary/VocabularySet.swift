@@ -44,7 +44,7 @@ public struct VocabularySet: Codable, Equatable, Sendable {
         do {
             set = try JSONDecoder().decode(VocabularySet.self, from: Data(text.utf8))
         } catch {
-            throw .malformed(file: path, line: 1, reason: "not a Fanyi vocabulary manifest (\(error))")
+            throw .malformed(file: path, line: 1, reason: "not a Fanyi vocabulary manifest, which fanyi-vocab build writes as OUTPUT.json (\(error))")
         }
         guard set.format == formatName else {
             throw .malformed(file: path, line: 1, reason: "format '\(set.format)' is not \(formatName)")
