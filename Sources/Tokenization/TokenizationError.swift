@@ -16,14 +16,14 @@ public enum TokenizationError: Error, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case let .icu(function, code):
-            return "ICU call \(function) failed with \(code)"
+            return "ICU call \(function) failed with \(code); check the ICU installation (scripts/install-deps.sh installs libicu-dev)"
         case let .invalidUTF8(file, line, offset):
             return "\(file):\(line): invalid UTF-8 (byte \(offset + 1) of the line); "
                 + "fix the encoding (e.g. iconv -f LATIN1 -t UTF-8) or pass --invalid-utf8 replace"
         case let .io(file, reason):
             return "\(file): \(reason)"
         case let .malformed(file, line, reason):
-            return "\(file):\(line): \(reason)"
+            return "\(file):\(line): \(reason) (fix the line, or write the file again with fanyi-vocab build)"
         case let .invalidOption(name, value, allowed):
             return "invalid value '\(value)' for \(name); expected \(allowed)"
         case let .lineCountMismatch(file, lines, otherFile, otherLines):

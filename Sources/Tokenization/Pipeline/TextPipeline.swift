@@ -43,7 +43,8 @@ public struct TextPipeline: @unchecked Sendable {
         let (set, folder) = try VocabularySet.load(path)
         func side(_ language: String) throws -> TextSide {
             guard let side = set.sides[language] else {
-                throw TokenizationError.malformed(file: path, line: 1, reason: "no language '\(language)'; it has \(set.languages.joined(separator: ", "))")
+                throw TokenizationError.io(file: path, reason: "has no language '\(language)', only \(set.languages.joined(separator: " and ")); "
+                    + "build a set for \(sourceLanguage)–\(targetLanguage) with fanyi-vocab build, or leave out --vocab to build one while training")
             }
             let merges = try side.bpe.map { try BPEMerges(contentsOf: VocabularySet.resolve($0, in: folder)) } ?? BPEMerges()
             let vocabulary = try Vocabulary(contentsOf: VocabularySet.resolve(side.vocabulary, in: folder))
