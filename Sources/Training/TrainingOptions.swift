@@ -19,18 +19,20 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     public var maxLength = 100
     public var output = ""
 
-    // Model
-    public var cell = CellKind.lstm
-    public var embeddingSize = 256
-    public var encoderLayers = 2
-    public var encoderHiddenSize = 128
-    public var decoderLayers = 2
-    public var decoderHiddenSize = 256
-    public var attention = AttentionKind.general
-    public var bridge = BridgeKind.copy
-    public var dropout: Float = 0.2
-    public var residual = false
-    public var tiedEmbeddings = false
+    // Model: flat, as flags and YAML keys are; the defaults are ModelConfig's reference
+    // configuration, so the two cannot drift apart.
+    private static let reference = ModelConfig.reference()
+    public var cell = reference.cell
+    public var embeddingSize = reference.embeddingSize
+    public var encoderLayers = reference.encoderLayers
+    public var encoderHiddenSize = reference.encoderHiddenSize
+    public var decoderLayers = reference.decoderLayers
+    public var decoderHiddenSize = reference.decoderHiddenSize
+    public var attention = reference.attention
+    public var bridge = reference.bridge
+    public var dropout = reference.dropout
+    public var residual = reference.residual
+    public var tiedEmbeddings = reference.tiedTargetEmbeddings
 
     // Optimisation
     public var batchSize = 64
