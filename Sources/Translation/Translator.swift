@@ -14,6 +14,8 @@ public final class Translator {
     public let model: Seq2SeqModel
     public let pipeline: TextPipeline
     public var options: TranslationOptions
+    /// The model file's lexical shortlist, if it has one (`fanyi-train export --shortlist`).
+    public let shortlist: Shortlist?
     private let beamSearch: BeamSearch
 
     /// Loads a model file written by `fanyi-train` (it carries vocabularies, merges and tokenizer options).
@@ -24,13 +26,20 @@ public final class Translator {
               pipeline.target.vocabulary.count == model.config.targetVocabularySize else {
             throw ModelFileError.malformed(file: modelFile, reason: "the vocabularies in the metadata do not match the model's sizes")
         }
-        self.init(model: model, pipeline: pipeline, options: options)
+        // Read only when it will be used, so that --no-shortlist gets past a damaged one.
+        let shortlist = try (options.useShortlist ? metadata[Shortlist.metadataKey] : nil).map {
+            try Shortlist(parsing: $0, sourceVocabularySize: model.config.sourceVocabularySize,
+                          targetVocabularySize: model.config.targetVocabularySize, name: modelFile)
+        }
+        self.init(model: model, pipeline: pipeline, options: options, shortlist: shortlist)
     }
 
-    public init(model: Seq2SeqModel, pipeline: TextPipeline, options: TranslationOptions = TranslationOptions()) {
+    public init(model: Seq2SeqModel, pipeline: TextPipeline, options: TranslationOptions = TranslationOptions(),
+                shortlist: Shortlist? = nil) {
         self.model = model
         self.pipeline = pipeline
         self.options = options
+        self.shortlist = shortlist
         beamSearch = BeamSearch(model: model)
     }
 
@@ -52,10 +61,12 @@ public final class Translator {
         var results = pieces.map { [Translation(text: "", score: 0, pieces: [], sourcePieces: $0, alignment: [], attention: [])] }
         // Similar lengths together: less padding, and finished batches shrink evenly.
         let order = ids.indices.filter { !ids[$0].isEmpty }.sorted { ids[$0].count < ids[$1].count }
+        var search = options.search
+        if options.useShortlist && search.shortlist == nil { search.shortlist = shortlist }
         var start = 0
         while start < order.count {
             let chunk = Array(order[start..<min(order.count, start + options.batchSize)])
-            let found = beamSearch.search(chunk.map { ids[$0] }, options: options.search)
+            let found = beamSearch.search(chunk.map { ids[$0] }, options: search)
             for (index, hypotheses) in zip(chunk, found) where !hypotheses.isEmpty {
                 results[index] = hypotheses.map { makeTranslation($0, sourcePieces: pieces[index]) }
             }
@@ -86,6 +97,8 @@ public struct TranslationOptions: Sendable {
     public var replaceUnknown = false
     /// Longer inputs are cut to this many subwords.
     public var maxSourceLength = 250
+    /// Search only the model's shortlist candidates when the model file has a shortlist.
+    public var useShortlist = true
     public init() {}
 }
 

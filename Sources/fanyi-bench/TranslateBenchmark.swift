@@ -36,31 +36,52 @@ struct TranslateBenchmark: ParsableCommand {
         print(String(format: "%d sentences from %@, %.1f source subwords on average; %d threads", lines.count, input,
                      Double(sourceTokens) / Double(lines.count), threads))
         for beam in beamSizes.split(separator: ",").compactMap({ Int($0) }) {
-            translator.options.search.beamSize = beam
-            translator.options.batchSize = batchSize
-            var outputTokens = 0
-            BLAS.profiling = true
-            let blasBefore = BLAS.nanosecondCounter.load(ordering: .relaxed)
-            let flopsBefore = BLAS.flopCounter.load(ordering: .relaxed)
-            let seconds = try medianSeconds(repeats) {
-                outputTokens = try translator.translate(lines).reduce(0) { $0 + ($1.first?.pieces.count ?? 0) }
+            guard translator.shortlist != nil else {
+                _ = try measure(translator, lines, beam: beam, label: "")
+                continue
             }
-            let blasSeconds = Double(BLAS.nanosecondCounter.load(ordering: .relaxed) - blasBefore) / 1e9 / Double(repeats)
-            let gflops = Double(BLAS.flopCounter.load(ordering: .relaxed) - flopsBefore) / Double(repeats) / seconds / 1e9
-            BLAS.profiling = false
-            translator.options.batchSize = 1
-            var latencies: [Double] = []
-            for line in lines.prefix(latencySentences) {
-                let start = monotonicSeconds()
-                _ = try translator.translate([line])
-                latencies.append(monotonicSeconds() - start)
-            }
-            latencies.sort()
-            print(String(format: "beam %d: %.1f sentences/s, %.0f target tokens/s (median of %d runs, batch %d); single sentences: median %.1f ms, 90th percentile %.1f ms; peak memory %.0f MiB",
-                         beam, Double(lines.count) / seconds, Double(outputTokens) / seconds, repeats, batchSize,
-                         1000 * latencies[latencies.count / 2], 1000 * latencies[latencies.count * 9 / 10], peakMemoryMiB()))
-            print(String(format: "  BLAS calls take %.0f %% of the bulk time (%.1f GFLOP/s); the rest is search bookkeeping, log-softmax, tokenization",
-                         100 * min(1, blasSeconds / seconds), gflops))
+            // With a shortlist in the model: both ways side by side, and how often they agree.
+            translator.options.useShortlist = true
+            let short = try measure(translator, lines, beam: beam, label: " with the shortlist")
+            translator.options.useShortlist = false
+            let full = try measure(translator, lines, beam: beam, label: " with the whole vocabulary")
+            let same = zip(short, full).filter { $0 == $1 }.count
+            print(String(format: "  beam %d: %d of %d translations (%.1f %%) are the same with and without the shortlist",
+                         beam, same, lines.count, 100 * Double(same) / Double(lines.count)))
         }
+    }
+
+    /// Times bulk translation (median of the repeats) and single-sentence latency; prints them
+    /// and returns the bulk translations.
+    private func measure(_ translator: Translator, _ lines: [String], beam: Int, label: String) throws -> [String] {
+        translator.options.search.beamSize = beam
+        translator.options.batchSize = batchSize
+        var outputTokens = 0
+        var texts: [String] = []
+        BLAS.profiling = true
+        let blasBefore = BLAS.nanosecondCounter.load(ordering: .relaxed)
+        let flopsBefore = BLAS.flopCounter.load(ordering: .relaxed)
+        let seconds = try medianSeconds(repeats) {
+            let results = try translator.translate(lines)
+            outputTokens = results.reduce(0) { $0 + ($1.first?.pieces.count ?? 0) }
+            texts = results.map { $0.first?.text ?? "" }
+        }
+        let blasSeconds = Double(BLAS.nanosecondCounter.load(ordering: .relaxed) - blasBefore) / 1e9 / Double(repeats)
+        let gflops = Double(BLAS.flopCounter.load(ordering: .relaxed) - flopsBefore) / Double(repeats) / seconds / 1e9
+        BLAS.profiling = false
+        translator.options.batchSize = 1
+        var latencies: [Double] = []
+        for line in lines.prefix(latencySentences) {
+            let start = monotonicSeconds()
+            _ = try translator.translate([line])
+            latencies.append(monotonicSeconds() - start)
+        }
+        latencies.sort()
+        print(String(format: "beam %d%@: %.1f sentences/s, %.0f target tokens/s (median of %d runs, batch %d); single sentences: median %.1f ms, 90th percentile %.1f ms; peak memory %.0f MiB",
+                     beam, label, Double(lines.count) / seconds, Double(outputTokens) / seconds, repeats, batchSize,
+                     1000 * latencies[latencies.count / 2], 1000 * latencies[latencies.count * 9 / 10], peakMemoryMiB()))
+        print(String(format: "  BLAS calls take %.0f %% of the bulk time (%.1f GFLOP/s); the rest is search bookkeeping, log-softmax, tokenization",
+                     100 * min(1, blasSeconds / seconds), gflops))
+        return texts
     }
 }

@@ -38,6 +38,7 @@ struct FanyiTranslate: ParsableCommand {
     @Flag(help: "Append a tab and the score to each translation.") var scores = false
     @Flag(help: "Append ' ||| ' and source-target piece alignments (0-0 1-2 …).") var alignment = false
     @Option(help: "Write an attention heatmap per input line into this folder (LINE.svg).") var attentionSvg: String?
+    @Flag(help: "Score the whole target vocabulary even when the model file has a shortlist.") var noShortlist = false
     @Option(help: "Invalid UTF-8 input: error (stop at that line, after writing the lines before it) or replace.")
     var invalidUTF8: InvalidUTF8Policy = .error
 
@@ -67,6 +68,7 @@ struct FanyiTranslate: ParsableCommand {
         options.search.recordAttention = attentionSvg != nil
         options.batchSize = batchSize
         options.replaceUnknown = replaceUnk
+        options.useShortlist = !noShortlist
         let translator = try Translator(modelFile: model, options: options)
         if let attentionSvg {
             do { try FileManager.default.createDirectory(atPath: attentionSvg, withIntermediateDirectories: true) } catch {

@@ -1,4 +1,5 @@
 import Foundation
+import Seq2Seq
 import Testing
 import Tokenization
 
@@ -151,6 +152,38 @@ enum TinyRun {
         #expect(svg.contains("best 46.44 at 30.0 min") && svg.contains("last 7.000"))
         let loss = try #require(svg.split(separator: "\n").first { $0.contains("<polyline") && $0.contains("#1f77b4") })
         #expect(loss.split(separator: " ").filter { $0.contains(",") }.count == 100, "the old run's 50 points were drawn too")
+    }
+}
+
+@Suite(.serialized) struct ShortlistExportTests {
+    /// `export --shortlist` stores a shortlist that fanyi-translate uses, or not with
+    /// --no-shortlist, which also gets past a damaged one that is otherwise reported.
+    @Test func exportLearnsAShortlistThatTranslationUses() throws {
+        let folder = TinyRun.folder
+        _ = TinyRun.model
+        let export = try run("fanyi-train", ["export", "run/model.safetensors", "--shortlist", "train", "--shortlist-size", "5",
+                                             "--shortlist-frequent", "10", "--output", "short.safetensors"], input: "", in: folder)
+        #expect(export.status == 0, "\(export.stderr)")
+        #expect(export.stderr.contains("shortlist from 60 pairs: 5 target subwords per source subword + the 10 most frequent"))
+        let (model, metadata) = try ModelFile.load(folder + "/short.safetensors")
+        #expect(metadata["shortlist"]?.hasPrefix("fanyi-shortlist 1\nfrequent 10 sources \(model.config.sourceVocabularySize)\n") == true)
+        let input = "Select it.\n\nOpen the dialog.\n"
+        for flags in [[], ["--no-shortlist"]] {
+            let out = try run("fanyi-translate", ["--model", "short.safetensors", "--threads", "1"] + flags, input: input, in: folder)
+            #expect(out.status == 0, "\(out.stderr)")
+            #expect(out.stdout.split(separator: "\n", omittingEmptySubsequences: false).count == 4)
+        }
+        var damaged = metadata.filter { !["format", "format_version", "config"].contains($0.key) }
+        damaged["shortlist"] = "fanyi-shortlist 1\nfrequent 10 sources 1\n"
+        try ModelFile.save(model, metadata: damaged, storage: .f32, to: folder + "/damaged.safetensors")
+        let refused = try run("fanyi-translate", ["--model", "damaged.safetensors"], input: input, in: folder)
+        #expect(refused.status != 0 && refused.stderr.contains("damaged.safetensors: shortlist line 2"), "\(refused.stderr)")
+        #expect(refused.stderr.contains("--no-shortlist"))
+        let around = try run("fanyi-translate", ["--model", "damaged.safetensors", "--no-shortlist"], input: input, in: folder)
+        #expect(around.status == 0, "\(around.stderr)")
+        let missing = try run("fanyi-train", ["export", "run/model.safetensors", "--shortlist", "nope", "--output", "x.safetensors"],
+                              input: "", in: folder)
+        #expect(missing.status != 0 && missing.stderr.contains("nope.en: no such file"), "\(missing.stderr)")
     }
 }
 

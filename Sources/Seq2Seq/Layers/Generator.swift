@@ -33,6 +33,55 @@ public final class Generator: ParameterOwner {
         addBias(logits, bias.value)
     }
 
+    /// The generator's columns for some target ids, gathered once per batch so that search
+    /// scores C candidates instead of the V-word vocabulary (see `Shortlist`).
+    public final class Subset {
+        /// The target id of each column, ascending.
+        public internal(set) var ids: [Int32] = []
+        let weight = Matrix(rows: 0, cols: 0)  // H × C
+        let bias = Matrix(rows: 0, cols: 0)    // 1 × C
+        public init() {}
+
+        /// The column of target `id`, nil when it is not a candidate.
+        public func column(of id: Int32) -> Int? {
+            var (low, high) = (0, ids.count)
+            while low < high {
+                let middle = (low + high) / 2
+                if ids[middle] < id { low = middle + 1 } else { high = middle }
+            }
+            return low < ids.count && ids[low] == id ? low : nil
+        }
+
+        public var count: Int { ids.count }
+    }
+
+    /// Fills `subset` with the columns of the target ids `ids` (ascending).
+    public func restrict(to ids: [Int32], into subset: Subset) {
+        let (h, v) = (tied?.dimension ?? weight!.value.rows, vocabularySize)
+        subset.ids = ids
+        subset.weight.prepare(rows: h, cols: ids.count)   // H × C
+        subset.bias.prepare(rows: 1, cols: ids.count)
+        let out = subset.weight.pointer
+        if let weight {
+            let w = weight.value.pointer                    // H × V
+            for r in 0..<h {
+                for (j, id) in ids.enumerated() { out[r * ids.count + j] = w[r * v + Int(id)] }
+            }
+        } else {
+            let table = tied!.weight.value.pointer          // V × H
+            for (j, id) in ids.enumerated() {
+                for r in 0..<h { out[r * ids.count + j] = table[Int(id) * h + r] }
+            }
+        }
+        for (j, id) in ids.enumerated() { subset.bias.pointer[j] = bias.value.pointer[Int(id)] }
+    }
+
+    /// logits (N × C) = x (N × H) · w[:, C] + b[C].
+    public func forward(_ x: MatrixPointer, subset: Subset, into logits: MatrixPointer) {
+        BLAS.gemm(x, subset.weight.view, into: logits)
+        addBias(logits, subset.bias)
+    }
+
     /// Accumulates dw (or the tied embedding's gradient) and db; writes dx (N × H).
     public func backward(x: MatrixPointer, dLogits: MatrixPointer, dx: MatrixPointer) {
         if let weight {

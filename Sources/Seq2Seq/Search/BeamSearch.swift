@@ -37,6 +37,8 @@ public struct SearchOptions: Sendable, Equatable {
     public var blockNgramRepeat = 0
     /// Keep every step's attention weights (for heatmaps).
     public var recordAttention = false
+    /// Score only the shortlist's candidates for the batch's sentences (nil: the whole vocabulary).
+    public var shortlist: Shortlist?
     public init() {}
 }
 
@@ -63,6 +65,7 @@ public final class BeamSearch {
     private let caches: [Decoder.StepCache]
     private let embedded = Matrix(rows: 0, cols: 0)
     private let logits = Matrix(rows: 0, cols: 0)
+    private let subset = Generator.Subset()
     private var buffers: [StateBuffer]
 
     public init(model: Seq2SeqModel) {
@@ -118,7 +121,12 @@ public final class BeamSearch {
         var rng = RandomGenerator(seed: 0)  // never drawn from outside training
         model.encode(source: source, lengths: lengths, batch: batch, training: false, using: &rng, workspace: workspace)
 
-        let vocabulary = model.config.targetVocabularySize
+        // The columns scored: the whole vocabulary, or the shortlist's candidates for this batch.
+        let restricted = options.shortlist.map { shortlist -> Generator.Subset in
+            model.generator.restrict(to: shortlist.candidates(for: sources), into: subset)
+            return subset
+        }
+        let columns = restricted?.count ?? model.config.targetVocabularySize
         let limits = lengths.map { Int(Double($0) * options.maxLengthFactor) + 5 }
         var finished = [[Hypothesis]](repeating: [], count: batch)
         // Rows are grouped by sentence: `active[g]` owns rows g·width ..< (g + 1)·width.
@@ -137,8 +145,12 @@ public final class BeamSearch {
             let state = model.decoder.step(embedded: embedded.view, previous: buffers[current].state,
                                            mask: Array(repeating: 1, count: rows), memory: memory, training: false,
                                            using: &rng, cache: cache)
-            logits.prepare(rows: rows, cols: vocabulary)
-            model.generator.forward(state.attentional, into: logits.view)
+            logits.prepare(rows: rows, cols: columns)   // R × V, or R × C with a shortlist
+            if let restricted {
+                model.generator.forward(state.attentional, subset: restricted, into: logits.view)
+            } else {
+                model.generator.forward(state.attentional, into: logits.view)
+            }
             Kernels.logSoftmaxRows(logits.view, into: logits.view)
             let weights = cache.attention.weights  // rows × S
 
@@ -147,10 +159,13 @@ public final class BeamSearch {
                 // Each row's extensions; candidates are (score, row, token).
                 var candidates: [(Double, Int, Int32)] = []
                 for r in (g * width)..<((g + 1) * width) {
-                    let row = logits.pointer + r * vocabulary
-                    if options.blockNgramRepeat > 0 { blockRepeats(beams[r].tokens, n: options.blockNgramRepeat, row: row) }
-                    for (v, lp) in topTokens(row, count: vocabulary, k: 2 * k) {
-                        candidates.append((beams[r].logProbability + Double(lp), r, v))
+                    let row = logits.pointer + r * columns
+                    if options.blockNgramRepeat > 0 {
+                        blockRepeats(beams[r].tokens, n: options.blockNgramRepeat, row: row, subset: restricted)
+                    }
+                    for (column, lp) in topTokens(row, count: columns, k: 2 * k) {
+                        let token = restricted.map { $0.ids[Int(column)] } ?? column
+                        candidates.append((beams[r].logProbability + Double(lp), r, token))
                     }
                 }
                 candidates.sort { $0.0 != $1.0 ? $0.0 > $1.0 : ($0.1, $0.2) < ($1.1, $1.2) }
@@ -216,16 +231,20 @@ public final class BeamSearch {
         return best
     }
 
-    /// Sets to −∞ the tokens that would repeat an n-gram already in `tokens`.
-    private func blockRepeats(_ tokens: [Int32], n: Int, row: UnsafeMutablePointer<Float>) {
+    /// Sets to −∞ the tokens that would repeat an n-gram already in `tokens` (the row's columns
+    /// are `subset`'s ids when there is one).
+    private func blockRepeats(_ tokens: [Int32], n: Int, row: UnsafeMutablePointer<Float>, subset: Generator.Subset?) {
         guard tokens.count >= n - 1, n >= 1 else { return }
+        func block(_ token: Int32) {
+            if let column = subset.map({ $0.column(of: token) }) ?? Int(token) { row[column] = -.infinity }
+        }
         if n == 1 {
-            for token in tokens { row[Int(token)] = -.infinity }
+            for token in tokens { block(token) }
             return
         }
         let suffix = tokens.suffix(n - 1)
         for i in 0...(tokens.count - (n - 1)) where i + n - 1 < tokens.count {
-            if tokens[i..<(i + n - 1)].elementsEqual(suffix) { row[Int(tokens[i + n - 1])] = -.infinity }
+            if tokens[i..<(i + n - 1)].elementsEqual(suffix) { block(tokens[i + n - 1]) }
         }
     }
 
