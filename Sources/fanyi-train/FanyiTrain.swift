@@ -11,9 +11,9 @@ struct FanyiTrain: ParsableCommand {
         discussion: Train.discussion + """
 
             'fanyi-train help train' lists the training options; 'fanyi-train help
-            plot' and 'fanyi-train help export' the others.
+            plot', 'help export' and 'help average' those of the other subcommands.
             """,
-        subcommands: [Train.self, Plot.self, Export.self],
+        subcommands: [Train.self, Plot.self, Export.self, Average.self],
         defaultSubcommand: Train.self
     )
 }

@@ -187,6 +187,26 @@ enum TinyRun {
     }
 }
 
+@Suite(.serialized) struct AverageTests {
+    /// Averaging a run's checkpoint with its model gives a model file that translates; files
+    /// of another architecture are refused by name.
+    @Test func averagesCheckpointsOfOneRun() throws {
+        let folder = TinyRun.folder
+        _ = TinyRun.model
+        let checkpoint = try #require(try FileManager.default.contentsOfDirectory(atPath: folder + "/run").first { $0.hasPrefix("checkpoint-") })
+        let result = try run("fanyi-train", ["average", "run/" + checkpoint, "run/model.safetensors", "--output", "avg.safetensors"],
+                             input: "", in: folder)
+        #expect(result.status == 0, "\(result.stderr)")
+        let out = try run("fanyi-translate", ["--model", "avg.safetensors", "--threads", "1"], input: "Select it.\n", in: folder)
+        #expect(out.status == 0 && out.stdout.split(separator: "\n", omittingEmptySubsequences: false).count == 2, "\(out.stderr)")
+        let fixture = packageRoot + "/Tests/Seq2SeqTests/Fixtures/tiny-model.safetensors"
+        let mixed = try run("fanyi-train", ["average", "run/model.safetensors", fixture, "--output", "x.safetensors"], input: "", in: folder)
+        #expect(mixed.status != 0 && mixed.stderr.contains("tiny-model.safetensors has another architecture"), "\(mixed.stderr)")
+        let one = try run("fanyi-train", ["average", "run/model.safetensors", "--output", "x.safetensors"], input: "", in: folder)
+        #expect(one.status != 0 && one.stderr.contains("two or more files"))
+    }
+}
+
 @Suite(.serialized) struct FanyiTranslateTests {
     @Test func oneLineOutPerLineIn() throws {
         let long = String(repeating: "very long sentence ", count: 200)

@@ -6,7 +6,7 @@ import Testing
     @Test(arguments: [
         ["fanyi-vocab"], ["fanyi-vocab", "build"], ["fanyi-vocab", "tokenize"], ["fanyi-vocab", "detokenize"],
         ["fanyi-vocab", "encode"], ["fanyi-train"], ["fanyi-train", "train"], ["fanyi-train", "plot"],
-        ["fanyi-train", "export"], ["fanyi-translate"], ["fanyi-score"], ["fanyi-bench"], ["fanyi-bench", "tokenize"],
+        ["fanyi-train", "export"], ["fanyi-train", "average"], ["fanyi-translate"], ["fanyi-score"], ["fanyi-bench"], ["fanyi-bench", "tokenize"],
         ["fanyi-bench", "train"], ["fanyi-bench", "translate"], ["fanyi-bench", "gemm"],
     ])
     func helpHasAnExampleAndFitsTheTerminal(command: [String]) throws {

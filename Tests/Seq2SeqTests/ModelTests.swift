@@ -139,3 +139,22 @@ func trainByHeart(_ model: Seq2SeqModel, _ batch: Batch) -> Double {
     }
     return loss
 }
+
+@Suite struct AveragingTests {
+    /// Every averaged parameter is the mean of the models' values.
+    @Test func averageIsTheElementwiseMean() {
+        var config = ModelConfig(sourceVocabularySize: 9, targetVocabularySize: 7)
+        (config.embeddingSize, config.encoderHiddenSize, config.decoderHiddenSize) = (4, 3, 6)
+        let models = [1, 2, 3].map { Seq2SeqModel(config: config, seed: $0) }
+        let mean = Seq2SeqModel.average(models)
+        #expect(mean.config == config)
+        for (index, parameter) in mean.parameters.enumerated() {
+            #expect(parameter.name == models[0].parameters[index].name)
+            for i in 0..<parameter.value.count {
+                let expected = models.map { $0.parameters[index].value.pointer[i] }.reduce(0, +) / 3
+                #expect(abs(parameter.value.pointer[i] - expected) < 1e-6)
+            }
+        }
+        #expect(Seq2SeqModel.average([models[1]]).parameters[0].value.storage == models[1].parameters[0].value.storage)
+    }
+}
