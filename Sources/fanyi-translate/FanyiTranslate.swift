@@ -25,6 +25,8 @@ struct FanyiTranslate: ParsableCommand {
             """)
 
     @Option(help: "Model file written by fanyi-train.") var model: String
+    @Option(name: [.short, .long], help: "Input file (default: standard input).") var input = "-"
+    @Option(name: [.short, .long], help: "Output file (default: standard output).") var output: String?
     @Option(help: "Beam size (1: greedy).") var beamSize = 5
     @Option(help: "Translations per input line (≤ beam size); prints Marian n-best lines.") var nBest = 1
     @Option(help: "Length penalty α (0: none).") var lengthPenalty = 0.6
@@ -76,8 +78,16 @@ struct FanyiTranslate: ParsableCommand {
             }
         }
 
-        let reader = LineReader(standardInput: invalidUTF8)
-        let writer = LineWriter()
+        let reader = try LineReader(path: input, policy: invalidUTF8)
+        var outputDescriptor: Int32 = 1
+        if let output {
+            outputDescriptor = open(output, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+            guard outputDescriptor >= 0 else {
+                throw ToolError(description: "--output \(output): cannot open for writing (\(String(cString: strerror(errno)))); give a writable file")
+            }
+        }
+        defer { if outputDescriptor != 1 { close(outputDescriptor) } }
+        let writer = LineWriter(fileDescriptor: outputDescriptor)
         var pending: [String] = []
         var written = 0
         func translatePending() throws {

@@ -208,6 +208,21 @@ enum TinyRun {
 }
 
 @Suite(.serialized) struct FanyiTranslateTests {
+    /// --input and --output read and write files, with the same lines as stdin → stdout.
+    @Test func inputAndOutputFiles() throws {
+        let folder = TinyRun.folder
+        let input = "Select it.\n\nOpen the dialog.\n"
+        try input.write(toFile: folder + "/in.txt", atomically: true, encoding: .utf8)
+        let piped = try run("fanyi-translate", ["--model", TinyRun.model, "--threads", "1"], input: input)
+        let files = try run("fanyi-translate", ["--model", TinyRun.model, "--threads", "1", "-i", "in.txt", "--output", "out.txt"],
+                            input: "", in: folder)
+        #expect(files.status == 0 && files.stdout.isEmpty, "\(files.stderr)")
+        #expect(try String(contentsOfFile: folder + "/out.txt", encoding: .utf8) == piped.stdout)
+        let unwritable = try run("fanyi-translate", ["--model", TinyRun.model, "-i", "in.txt", "-o", "/proc/no/out.txt"],
+                                 input: "", in: folder)
+        #expect(unwritable.status != 0 && unwritable.stderr.contains("--output /proc/no/out.txt: cannot open for writing"))
+    }
+
     @Test func oneLineOutPerLineIn() throws {
         let long = String(repeating: "very long sentence ", count: 200)
         let input = "Select the cell range.\n\n" + long + "\nOpens a dialog.\n\n"
