@@ -203,3 +203,12 @@ func quietLog() throws -> TrainingLog { try TrainingLog(path: nil, isTerminal: f
         #expect(plateau.rate(step: 100) == 0.5)
     }
 }
+
+@Suite struct TrainingProgressTests {
+    @Test func clockReadsLikeAWatch() {
+        #expect(Trainer.clock(0) == "0:00")
+        #expect(Trainer.clock(59.6) == "1:00")
+        #expect(Trainer.clock(900) == "15:00")
+        #expect(Trainer.clock(3725) == "1:02:05")
+    }
+}
