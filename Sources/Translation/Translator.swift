@@ -1,3 +1,4 @@
+import Foundation
 import Seq2Seq
 import Tensor
 import Tokenization
@@ -53,7 +54,9 @@ public final class Translator {
         var pieces: [[String]] = []
         var ids: [[Int32]] = []
         for text in texts {
-            var p = try pipeline.source.pieces(text)
+            // Spaces around a line are layout, not text: a model would see them as escaped
+            // whitespace tokens it never learned to translate (a blank line gives an empty one).
+            var p = try pipeline.source.pieces(text.trimmingCharacters(in: .whitespaces))
             if p.count > options.maxSourceLength { p = Array(p.prefix(options.maxSourceLength)) }
             pieces.append(p)
             ids.append(pipeline.source.vocabulary.ids(p))

@@ -22,10 +22,13 @@ let packageRoot: String = {
         options.search.nBest = 2
         options.batchSize = 2
         let translator = try Translator(modelFile: packageRoot + "/models/en-zh-lohelp.safetensors", options: options)
-        let inputs = ["Click OK.", "", "Select the cell range.", "Opens the Print dialog."]
+        let inputs = ["Click OK.", "", "Select the cell range.", "Opens the Print dialog.", " \t ", "  Click OK.\t"]
         let results = try translator.translate(inputs)
-        #expect(results.count == 4)
+        #expect(results.count == 6)
         #expect(results[1].count == 1 && results[1][0].text == "")
+        // Spaces around a line do not reach the model: blank is empty, padded is unpadded.
+        #expect(results[4].count == 1 && results[4][0].text == "")
+        #expect(results[5].map(\.text) == results[0].map(\.text))
         #expect(results[0].count == 2 && results[0][0].score >= results[0][1].score)
         // The same sentence alone gives the same best translation.
         #expect(try translator.translate([inputs[2]])[0][0].text == results[2][0].text)
