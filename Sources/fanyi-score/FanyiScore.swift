@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Evaluation
 import Tokenization
 
@@ -44,11 +45,31 @@ struct FanyiScore: ParsableCommand {
         guard hypotheses.count == references.count else {
             throw ScoreError(description: "\(reader.name) has \(hypotheses.count) lines but \(reference) has \(references.count); score one hypothesis per reference line")
         }
+        if tokenize == .thirteenA && metricNames.contains("bleu") && Self.mostlyIdeographs(references) {
+            // 13a does not split Chinese or Japanese words, so BLEU would count whole clauses as words.
+            FileHandle.standardError.write(Data("fanyi-score: the references are mostly Chinese or Japanese characters; BLEU with --tokenize 13a treats unspaced text as one word, use --tokenize zh\n".utf8))
+        }
         var report = ScoreReport(width: width)
         report.add(bleu: metricNames.contains("bleu") ? BLEU(tokenizer: tokenize, lowercase: lowercase) : nil,
                    chrf: metricNames.contains("chrf") ? CHRF(wordOrder: chrfWordOrder, lowercase: lowercase) : nil,
                    hypotheses: hypotheses, references: references)
         print(json ? report.json : report.text)
+    }
+}
+
+extension FanyiScore {
+    /// Whether over half of the references' non-space characters are CJK ideographs or kana.
+    static func mostlyIdeographs(_ lines: [String]) -> Bool {
+        var (ideographs, others) = (0, 0)
+        for line in lines.prefix(2000) {
+            for scalar in line.unicodeScalars where !scalar.properties.isWhitespace {
+                switch scalar.value {
+                case 0x3040...0x30FF, 0x3400...0x4DBF, 0x4E00...0x9FFF, 0xF900...0xFAFF, 0x20000...0x2FA1F: ideographs += 1
+                default: others += 1
+                }
+            }
+        }
+        return ideographs > others
     }
 }
 

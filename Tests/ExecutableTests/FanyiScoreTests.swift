@@ -21,6 +21,18 @@ import Testing
         #expect(objects.count == 1 && objects[0]["score"] as? Double == 67.0621)
     }
 
+    /// Chinese references scored with the default 13a tokenizer get a hint (the numbers are
+    /// still sacreBLEU's for 13a); English ones and --tokenize zh do not.
+    @Test func chineseWith13aGetsAHint() throws {
+        let hyp = try Data(contentsOf: URL(fileURLWithPath: Self.fixtures + "/zh.hyp"))
+        let plain = try run("fanyi-score", ["--reference", Self.fixtures + "/zh.ref"], input: hyp)
+        #expect(plain.status == 0 && plain.stderr.contains("use --tokenize zh"), "\(plain.stderr)")
+        let zh = try run("fanyi-score", ["--reference", Self.fixtures + "/zh.ref", "--tokenize", "zh"], input: hyp)
+        #expect(zh.status == 0 && zh.stderr.isEmpty)
+        let en = try run("fanyi-score", ["--reference", Self.fixtures + "/en.ref", "--input", Self.fixtures + "/en.hyp"], input: "")
+        #expect(en.status == 0 && en.stderr.isEmpty, "\(en.stderr)")
+    }
+
     @Test func differentLineCountsAreAnError() throws {
         let result = try run("fanyi-score", ["--reference", Self.fixtures + "/en.ref"], input: "one line\n")
         #expect(result.status != 0)
