@@ -40,7 +40,7 @@ struct Average: ParsableCommand {
             models.append(model)
             metadata = entries
         }
-        let kept = metadata.filter { !$0.key.hasPrefix("training.") && !["format", "format_version", "config"].contains($0.key) }
+        let kept = shippedMetadata(metadata)
         try ModelFile.save(Seq2SeqModel.average(models), metadata: kept, storage: storage, to: output)
         print(output)
     }

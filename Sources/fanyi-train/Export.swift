@@ -35,7 +35,7 @@ struct Export: ParsableCommand {
 
     func run() throws {
         let (model, metadata) = try ModelFile.load(input)
-        var kept = metadata.filter { !$0.key.hasPrefix("training.") && !["format", "format_version", "config"].contains($0.key) }
+        var kept = shippedMetadata(metadata)
         if let prefix = shortlist {
             let pipeline = try TextPipeline(metadata: metadata, file: input)
             let languages = [pipeline.sourceLanguage, pipeline.targetLanguage]
@@ -55,4 +55,11 @@ struct Export: ParsableCommand {
         try ModelFile.save(model, metadata: kept, storage: storage, to: output)
         print(output)
     }
+}
+
+/// The metadata a written model file carries over from a model or checkpoint: the vocabularies,
+/// tokenizer settings and shortlist, not the training state (`training.*`) nor the entries
+/// `ModelFile` writes itself.
+func shippedMetadata(_ metadata: [String: String]) -> [String: String] {
+    metadata.filter { !$0.key.hasPrefix("training.") && !["format", "format_version", "config"].contains($0.key) }
 }
