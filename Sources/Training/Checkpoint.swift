@@ -10,6 +10,11 @@ public struct TrainingState: Codable, Equatable, Sendable {
     public var epoch = 0
     /// Batches of the current epoch already done.
     public var batchInEpoch = 0
+
+    /// Epochs done, with the current one's fraction (2.5: half-way through the third).
+    public func epochs(batchesInEpoch: Int) -> Double {
+        Double(epoch) + Double(batchInEpoch) / Double(max(batchesInEpoch, 1))
+    }
     /// The training random generator (dropout), as hex words (JSON numbers lose 64-bit precision).
     public var rng: [String] = []
     public var schedule: LearningRateSchedule

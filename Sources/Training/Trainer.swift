@@ -158,7 +158,7 @@ public final class Trainer {
                 state.trainingSeconds += seconds
                 window.add(loss: loss, tokens: batch.targetTokens, seconds: seconds)
                 let validating = validation != nil && state.step % options.validSteps == 0
-                let epochs = Double(state.epoch) + Double(state.batchInEpoch) / Double(epochBatches)
+                let epochs = state.epochs(batchesInEpoch: epochBatches)
 
                 if state.step % options.logEvery == 0 {
                     reportProgress(window, learningRate: learningRate, epochs: epochs, validating: validating)
@@ -196,7 +196,7 @@ public final class Trainer {
         if validation == nil { try saveModel() }
         state.setRNG(rng)
         try Checkpoint.save(model: model, optimizer: optimizer, pipeline: pipeline, options: options, state: state, folder: options.output)
-        let epochs = Double(state.epoch) + Double(state.batchInEpoch) / Double(epochBatches)
+        let epochs = state.epochs(batchesInEpoch: epochBatches)
         let best = state.bestScore.map {
             String(format: "best %@ %.2f at step %d", options.earlyStoppingMetric.displayName,
                    options.earlyStoppingMetric == .perplexity ? -$0 : $0, state.bestStep)

@@ -69,7 +69,13 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         case bleu, chrf, perplexity
 
         /// As scores are usually written: BLEU, chrF, perplexity.
-        public var displayName: String { ["bleu": "BLEU", "chrf": "chrF", "perplexity": "perplexity"][rawValue]! }
+        public var displayName: String {
+            switch self {
+            case .bleu: return "BLEU"
+            case .chrf: return "chrF"
+            case .perplexity: return "perplexity"
+            }
+        }
     }
 
     public init() {}
