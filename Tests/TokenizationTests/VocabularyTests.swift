@@ -91,11 +91,11 @@ import Testing
         #expect(lines == ["one", "", "\u{FFFD}", "last"])
         #expect(reader.replacedLines == 1)
         // Windows line ends are line ends; a carriage return inside a line is text.
-        let windows = try LineReader(path: write(Array("one\r\nt\rwo\r\n\r\nlast\r".utf8)))
+        let windows = try LineReader(path: write([0xEF, 0xBB, 0xBF] + Array("one\r\nt\rwo\r\n\r\nlast\r".utf8)))
         var windowsLines: [String] = []
         while let line = try windows.nextLine() { windowsLines.append(line) }
         #expect(windowsLines == ["one", "t\rwo", "", "last"])
-        #expect(try TextFile.readLines(write(Array("one\r\nt\rwo\r\n".utf8))) == ["one", "t\rwo"])
+        #expect(try TextFile.readLines(write([0xEF, 0xBB, 0xBF] + Array("one\r\nt\rwo\r\n\u{FEFF}x".utf8))) == ["one", "t\rwo", "\u{FEFF}x"])
         let strict = try LineReader(path: path)
         #expect(throws: TokenizationError.invalidUTF8(file: path, line: 3, byteOffset: 0)) {
             while try strict.nextLine() != nil {}

@@ -51,17 +51,18 @@ public final class LineReader {
         !atEnd && !buffer[start...].contains(0x0A)
     }
 
-    /// The next line without its `\n` (or Windows `\r\n`), or nil at the end of input.
+    /// The next line without its `\n` (or Windows `\r\n`, and a byte-order mark on line 1), or
+    /// nil at the end of input.
     public func nextLine() throws(TokenizationError) -> String? {
         while true {
             if let newline = buffer[start...].firstIndex(of: 0x0A) {
-                let line = TextFile.withoutCarriageReturn(buffer[start..<newline])
+                let line = buffer[start..<newline]
                 start = newline + 1
                 return try decode(line)
             }
             if atEnd {
                 guard start < buffer.count else { return nil }
-                let line = TextFile.withoutCarriageReturn(buffer[start...])
+                let line = buffer[start...]
                 start = buffer.count
                 return try decode(line)
             }
@@ -69,8 +70,9 @@ public final class LineReader {
         }
     }
 
-    private func decode(_ bytes: ArraySlice<UInt8>) throws(TokenizationError) -> String {
+    private func decode(_ line: ArraySlice<UInt8>) throws(TokenizationError) -> String {
         lineNumber += 1
+        let bytes = TextFile.content(ofLine: line, number: lineNumber)
         if policy == .replace, String(validating: bytes, as: UTF8.self) == nil { replacedLines += 1 }
         return try TextFile.decodeLine(bytes, file: name, line: lineNumber, policy: policy)
     }

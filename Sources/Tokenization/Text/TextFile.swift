@@ -20,7 +20,7 @@ public enum TextFile {
         return try decodeLine(bytes[...], file: path, line: 1, policy: .error, countingLinesFrom: bytes[...])
     }
 
-    /// Reads a file's lines (without their `\n` or `\r\n`); a final line without `\n` counts as a line.
+    /// Reads a file's lines (see `content(ofLine:number:)`); a final line without `\n` counts as a line.
     public static func readLines(_ path: String, invalidUTF8: InvalidUTF8Policy = .error) throws(TokenizationError) -> [String] {
         let bytes = try readBytes(path)
         var lines: [String] = []
@@ -29,17 +29,22 @@ public enum TextFile {
         while start < bytes.count {
             lineNumber += 1
             let end = bytes[start...].firstIndex(of: 0x0A) ?? bytes.count
-            lines.append(try decodeLine(withoutCarriageReturn(bytes[start..<end]), file: path, line: lineNumber, policy: invalidUTF8))
+            lines.append(try decodeLine(content(ofLine: bytes[start..<end], number: lineNumber), file: path, line: lineNumber,
+                                        policy: invalidUTF8))
             start = end + 1
         }
         return lines
     }
 
-    /// A line's bytes without the `\r` of a Windows line end (`\r\n`): files written on Windows
-    /// read as the same lines, as in Python's universal newlines (sacreBLEU, OpenNMT). A `\r`
-    /// inside a line is text and is kept.
-    static func withoutCarriageReturn(_ line: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
-        line.last == 0x0D ? line.dropLast() : line
+    /// A line's text: its bytes without the `\r` of a Windows line end (`\r\n`, as Python's
+    /// universal newlines read it, which sacreBLEU and OpenNMT-py use) and, on line 1, without
+    /// the byte-order mark Windows editors put first (U+FEFF, EF BB BF). Files saved on Windows
+    /// thus read as the same lines; a `\r` inside a line is text and is kept.
+    static func content(ofLine line: ArraySlice<UInt8>, number: Int) -> ArraySlice<UInt8> {
+        var line = line
+        if line.last == 0x0D { line = line.dropLast() }
+        if number == 1 && line.starts(with: [0xEF, 0xBB, 0xBF]) { line = line.dropFirst(3) }
+        return line
     }
 
     /// Reads all bytes of a file.
