@@ -1,3 +1,5 @@
+import Foundation
+
 /// The text forms of translations that `fanyi-translate` prints.
 public enum OutputFormat {
     /// One line per translation: the text, then with `scores` a tab and the score, then with
@@ -16,44 +18,5 @@ public enum OutputFormat {
 
     static func formatScore(_ score: Double) -> String {
         score.isFinite ? String(format: "%.6f", score) : "\(score)"
-    }
-}
-
-/// An attention heatmap as SVG: source pieces along the top, target pieces down the side, each
-/// cell shaded by its weight.
-public enum AttentionHeatmap {
-    public static func svg(source: [String], target: [String], attention: [[Float]]) -> String {
-        let cell = 22.0, left = 140.0, top = 140.0
-        let width = left + cell * Double(source.count) + 20, height = top + cell * Double(target.count) + 20
-        var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" font-family=\"sans-serif\" font-size=\"12\">\n"
-        svg += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
-        for (j, piece) in source.enumerated() {
-            let x = left + cell * (Double(j) + 0.5)
-            svg += "<text transform=\"translate(\(x),\(top - 6)) rotate(-60)\">\(escape(piece))</text>\n"
-        }
-        for (i, piece) in target.enumerated() {
-            let y = top + cell * (Double(i) + 0.7)
-            svg += "<text x=\"\(left - 6)\" y=\"\(y)\" text-anchor=\"end\">\(escape(piece))</text>\n"
-            for j in source.indices {
-                let w = i < attention.count && j < attention[i].count ? Double(attention[i][j]) : 0
-                let shade = Int(255 * (1 - min(max(w, 0), 1)))
-                svg += "<rect x=\"\(left + cell * Double(j))\" y=\"\(top + cell * Double(i))\" width=\"\(cell)\" height=\"\(cell)\" fill=\"rgb(\(shade),\(shade),255)\" stroke=\"#eee\"><title>\(String(format: "%.3f", w))</title></rect>\n"
-            }
-        }
-        return svg + "</svg>\n"
-    }
-
-    static func escape(_ s: String) -> String {
-        var out = ""
-        for c in s {
-            switch c {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            default: out.append(c)
-            }
-        }
-        return out
     }
 }

@@ -100,7 +100,8 @@ struct FanyiTranslate: ParsableCommand {
                     try writer.write(OutputFormat.line(translations[0], scores: scores, alignment: alignment))
                 }
                 if let attentionSvg, let best = translations.first {
-                    try AttentionHeatmap.svg(source: best.sourcePieces, target: best.pieces, attention: best.attention)
+                    try AttentionHeatmap.svg(source: best.sourcePieces, target: best.pieces, attention: best.attention,
+                                             caption: [pending[offset], best.text])
                         .write(toFile: "\(attentionSvg)/\(index + 1).svg", atomically: true, encoding: .utf8)
                 }
             }

@@ -282,6 +282,9 @@ enum TinyRun {
         #expect(result.status == 0, "\(result.stderr)")
         let svg = try String(contentsOfFile: folder + "/svg/2.svg", encoding: .utf8)
         #expect(svg.hasPrefix("<svg") && svg.contains("<rect"))
+        // The caption is the line and its translation; the grid's labels are the pieces.
+        let translation = result.stdout.split(separator: "\n", omittingEmptySubsequences: false)[1]
+        #expect(svg.contains(">Open.</text>") && svg.contains(">\(translation)</text>"), "\(svg.prefix(400))")
     }
 
     @Test(arguments: [
