@@ -56,6 +56,8 @@ public struct ValidationRecord: Codable, Equatable, Sendable {
 public enum Checkpoint {
     static let stateKey = "training.state"
     static let optionsKey = "training.options"
+    /// The working folder of the run, against which its relative paths are read.
+    static let directoryKey = "training.directory"
 
     public static func fileName(step: Int) -> String { String(format: "checkpoint-%08d.safetensors", step) }
 
@@ -82,6 +84,7 @@ public enum Checkpoint {
         metadata["config"] = ModelFile.configJSON(model.config)
         metadata[stateKey] = String(decoding: try encoder.encode(state), as: UTF8.self)
         metadata[optionsKey] = String(decoding: try encoder.encode(options), as: UTF8.self)
+        metadata[directoryKey] = FileManager.default.currentDirectoryPath
         let path = folder + "/" + fileName(step: state.step)
         try SafeTensors.write(SafeTensors.encode(tensors, metadata: metadata, storage: .f32), to: path)
         let all = list(in: folder)
@@ -95,6 +98,8 @@ public enum Checkpoint {
         public var options: TrainingOptions
         public var state: TrainingState
         public var moments: [String: (m: Matrix, v: Matrix)]
+        /// The working folder the run was started in (nil in checkpoints from before it was kept).
+        public var directory: String?
     }
 
     public static func load(_ path: String) throws -> Restored {
@@ -117,12 +122,16 @@ public enum Checkpoint {
             }
         }
         return Restored(model: model, pipeline: try TextPipeline(metadata: metadata, file: path), options: options,
-                        state: state, moments: moments)
+                        state: state, moments: moments, directory: metadata[directoryKey])
     }
 
-    /// Throws when `requested` differs from the checkpoint's options in a setting that matters.
-    public static func checkCompatible(_ checkpoint: TrainingOptions, _ requested: TrainingOptions, file: String) throws {
-        for ((setting, old), (_, new)) in zip(checkpoint.compatibilityKeys(), requested.compatibilityKeys()) where old != new {
+    /// Throws when `requested` (given in the current folder) differs from the checkpoint's options
+    /// (given in `directory`, the current folder when unknown) in a setting that matters.
+    public static func checkCompatible(_ checkpoint: TrainingOptions, directory: String?, _ requested: TrainingOptions,
+                                       file: String) throws {
+        let here = FileManager.default.currentDirectoryPath
+        let pairs = zip(checkpoint.compatibilityKeys(directory: directory ?? here), requested.compatibilityKeys(directory: here))
+        for ((setting, old), (_, new)) in pairs where old != new {
             throw TrainingError.incompatibleCheckpoint(file: file, setting: setting, checkpoint: old, requested: new)
         }
     }

@@ -42,7 +42,7 @@ public final class Trainer {
 
         let restored = try Checkpoint.list(in: options.output).last.map { path -> Checkpoint.Restored in
             let restored = try Checkpoint.load(path)
-            try Checkpoint.checkCompatible(restored.options, options, file: path)
+            try Checkpoint.checkCompatible(restored.options, directory: restored.directory, options, file: path)
             log.say("resuming from \(path) (step \(restored.state.step))")
             return restored
         }

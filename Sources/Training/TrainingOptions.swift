@@ -164,9 +164,14 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
 
     /// Settings that must match to resume from a checkpoint (the architecture, data and
     /// vocabularies); the rest (steps, time, validation frequency, …) may change between runs.
-    public func compatibilityKeys() -> [(String, String)] {
-        [("--train", train.joined(separator: ",")), ("--source-lang", sourceLang), ("--target-lang", targetLang),
-         ("--vocab", vocab ?? "(built from the training data)"), ("--merges", "\(merges)"), ("--max-length", "\(maxLength)"),
+    /// Relative paths (`--train`, `--vocab`) are compared as absolute paths from `directory`,
+    /// the working folder the options were given in.
+    public func compatibilityKeys(directory: String) -> [(String, String)] {
+        func absolute(_ path: String) -> String {
+            URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: directory, isDirectory: true)).standardizedFileURL.path
+        }
+        return [("--train", train.map(absolute).joined(separator: ",")), ("--source-lang", sourceLang), ("--target-lang", targetLang),
+         ("--vocab", vocab.map(absolute) ?? "(built from the training data)"), ("--merges", "\(merges)"), ("--max-length", "\(maxLength)"),
          ("--cell", cell.rawValue), ("--embedding-size", "\(embeddingSize)"), ("--encoder-layers", "\(encoderLayers)"),
          ("--encoder-hidden-size", "\(encoderHiddenSize)"), ("--decoder-layers", "\(decoderLayers)"),
          ("--decoder-hidden-size", "\(decoderHiddenSize)"), ("--attention", attention.rawValue), ("--bridge", bridge.rawValue),

@@ -49,6 +49,29 @@ enum TinyRun {
         #expect(again.stderr.contains("\n  dropout: 0.2\n") && again.stderr.contains("\n  learning-rate: 0.001\n"), "\(again.stderr)")
     }
 
+    /// A run resumes from another working folder when its relative paths name the same files,
+    /// and is refused when they name other files.
+    @Test func resumesFromAnotherFolder() throws {
+        let folder = TinyRun.folder, name = URL(fileURLWithPath: folder).lastPathComponent
+        let first = try run("fanyi-train", TinyRun.trainArguments + ["--output", "moved", "--train-steps", "2"], input: "", in: folder)
+        #expect(first.status == 0, "\(first.stderr)")
+        var arguments = TinyRun.trainArguments
+        for flag in ["--train", "--valid"] {
+            let i = try #require(arguments.firstIndex(of: flag))
+            arguments[i + 1] = name + "/" + arguments[i + 1]
+        }
+        let parent = URL(fileURLWithPath: folder).deletingLastPathComponent().path
+        let again = try run("fanyi-train", arguments + ["--output", name + "/moved", "--train-steps", "3"], input: "", in: parent)
+        #expect(again.status == 0 && again.stderr.contains("resuming from"), "\(again.stderr)")
+        try FileManager.default.createDirectory(atPath: folder + "/other", withIntermediateDirectories: true)
+        for file in ["train.en", "train.zh", "dev.en", "dev.zh"] {
+            try FileManager.default.copyItem(atPath: "\(folder)/\(file)", toPath: "\(folder)/other/\(file)")
+        }
+        let other = try run("fanyi-train", TinyRun.trainArguments + ["--output", "../moved", "--train-steps", "4"],
+                            input: "", in: folder + "/other")
+        #expect(other.status != 0 && other.stderr.contains("was trained with --train = \(folder)/train"), "\(other.stderr)")
+    }
+
     @Test func yamlConfigWithFlagsOverriding() throws {
         let folder = TinyRun.folder
         try """
