@@ -104,7 +104,6 @@ struct Build: ParsableCommand {
                     tokenizer: TokenizerOptions(language: language, normalization: normalization, lowercase: lowercase),
                     files: files))
             }
-            if train.count > 0 { try checkLineCounts(sides) }
         } else if let language {
             sides.append(.init(
                 tokenizer: TokenizerOptions(language: language, normalization: sourceNormalization, lowercase: lowercase),
@@ -118,6 +117,7 @@ struct Build: ParsableCommand {
         options.minCount = minCount
         options.maxSize = maxSize
         options.invalidUTF8 = invalidUTF8
+        options.lineAligned = !train.isEmpty
         let (results, timings) = try VocabularyBuilder.build(sides, options: options)
 
         let folder = (output as NSString).deletingLastPathComponent
@@ -147,21 +147,5 @@ struct Build: ParsableCommand {
         printError(String(
             format: "tokenize %.2f s (%.1f MB/s over %d thread(s)), learn BPE %.2f s, apply + count %.2f s; manifest %@.json",
             timings.tokenize, totalMB / timings.tokenize, results.count, timings.learn, timings.apply, output))
-    }
-
-    /// A pair's files must have the same number of lines.
-    private func checkLineCounts(_ sides: [VocabularyBuilder.Side]) throws {
-        for (a, b) in zip(sides[0].files, sides[1].files) {
-            let (countA, countB) = (try lineCount(a), try lineCount(b))
-            if countA != countB {
-                throw TokenizationError.lineCountMismatch(file: a, lines: countA, otherFile: b, otherLines: countB)
-            }
-        }
-    }
-
-    private func lineCount(_ path: String) throws -> Int {
-        let bytes = try TextFile.readBytes(path)
-        let newlines = bytes.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
-        return newlines + (bytes.last.map { $0 == 0x0A ? 0 : 1 } ?? 0)
     }
 }

@@ -125,6 +125,14 @@ import Testing
         let words = try VocabularyBuilder.build(sides, options: options).results
         #expect(words[0].merges == nil)
         #expect(words[0].vocabulary.tokens == Vocabulary.specials + ["low", "lower", "newest", "widest"])
+        // As a parallel corpus the k-th files must match line for line.
+        try "最低\n".write(toFile: folder + "/d.zh", atomically: true, encoding: .utf8)
+        options.lineAligned = true
+        let mismatched = [sides[0], VocabularyBuilder.Side(tokenizer: .init(language: "zh"), files: [folder + "/d.zh"])]
+        #expect(throws: TokenizationError.lineCountMismatch(file: folder + "/c.en", lines: 2, otherFile: folder + "/d.zh", otherLines: 1)) {
+            try VocabularyBuilder.build(mismatched, options: options)
+        }
+        #expect(try VocabularyBuilder.build(sides, options: options).results.map(\.lines) == [2, 2])
     }
 
     @Test func manifestRoundTripsAndRejectsForeignFiles() throws {

@@ -5,7 +5,7 @@ import Dispatch
 public enum VocabularyBuilder {
     public struct Options: Sendable {
         /// Number of BPE merges to learn (0: word-level vocabulary, no merges).
-        public var mergeCount: Int = 16_000
+        public var mergeCount: Int = 8_000
         /// One set of merges learned on both sides together, or one per side.
         public var jointBPE: Bool = false
         /// A pair must occur this often to be merged.
@@ -15,6 +15,9 @@ public enum VocabularyBuilder {
         /// At most this many entries per vocabulary, specials included.
         public var maxSize: Int? = nil
         public var invalidUTF8: InvalidUTF8Policy = .error
+        /// The sides are the languages of a parallel corpus: their k-th files must have the same
+        /// number of lines (checked as they are read, before anything is learned).
+        public var lineAligned = false
         public init() {}
     }
 
@@ -55,13 +58,23 @@ public enum VocabularyBuilder {
             let tokenizer = try Tokenizer(options: side.tokenizer)
             var lines: [[String]] = []
             var bytes = 0
+            var fileLines: [Int] = []
             for file in side.files {
-                for line in try TextFile.readLines(file, invalidUTF8: options.invalidUTF8) {
+                let text = try TextFile.readLines(file, invalidUTF8: options.invalidUTF8)
+                fileLines.append(text.count)
+                for line in text {
                     bytes += line.utf8.count + 1
                     lines.append(try tokenizer.tokenize(line))
                 }
             }
-            return (lines, bytes)
+            return (lines, bytes, fileLines)
+        }
+        if options.lineAligned, let first = sides.first {
+            for (i, side) in sides.enumerated().dropFirst() {
+                for (k, file) in side.files.enumerated() where tokenized[i].2[k] != tokenized[0].2[k] {
+                    throw .lineCountMismatch(file: first.files[k], lines: tokenized[0].2[k], otherFile: file, otherLines: tokenized[i].2[k])
+                }
+            }
         }
         timings.tokenize = clock.lap()
 
