@@ -109,7 +109,7 @@ public enum Checkpoint {
             throw TrainingError.io("\(path): a model file without training state; it cannot be resumed from")
         }
         let state = try JSONDecoder().decode(TrainingState.self, from: Data(stateText.utf8))
-        let options = try JSONDecoder().decode(TrainingOptions.self, from: Data(optionsText.utf8))
+        let options = try TrainingOptions.decode(json: optionsText)
         var byName: [String: SafeTensors.Tensor] = [:]
         for tensor in tensors where tensor.name.hasPrefix(ModelFile.optimizerPrefix) { byName[tensor.name] = tensor }
         var moments: [String: (m: Matrix, v: Matrix)] = [:]

@@ -252,6 +252,11 @@ public final class Trainer {
         }
         log.say(String(format: "validation at step %d: perplexity %.2f, BLEU %.2f (%@), chrF %.2f%@ (%.1f s)", state.step, perplexity,
                        bleu, tokenizer.rawValue, chrf, improved ? ", best so far: model saved" : "", clock.lap()))
+        for i in validation.raw.sources.indices.prefix(options.validExamples) {
+            func cut(_ text: String) -> String { text.count > 200 ? String(text.prefix(199)) + "…" : text }
+            log.say("  source:     \(cut(validation.raw.sources[i]))\n  reference:  \(cut(validation.raw.targets[i]))\n"
+                    + "  hypothesis: \(cut(hypotheses[i]))")
+        }
         log.record(["event": "validation", "step": state.step, "perplexity": perplexity, "bleu": bleu, "chrf": chrf,
                     "seconds": state.trainingSeconds, "improved": improved])
         return improved

@@ -58,6 +58,8 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     // Validation and checkpoints
     public var validSteps = 1000
     public var validBatchSize = 64
+    /// Dev sentences shown with their translation at each validation (as Joey NMT does).
+    public var validExamples = 1
     public var earlyStoppingMetric = StoppingMetric.bleu
     public var patience = 0          // validations without improvement before stopping; 0: never
     public var checkpointSteps = 1000
@@ -117,6 +119,7 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
             problems.append("\(flag) must be ≥ 1, got \(value)")
         }
         for (flag, value) in [("--train-steps", trainSteps), ("--epochs", epochs), ("--patience", patience),
+                              ("--valid-examples", validExamples),
                               ("--warmup-steps", warmupSteps), ("--merges", merges), ("--decay-start", decayStart)] where value < 0 {
             problems.append("\(flag) must be ≥ 0, got \(value)")
         }
@@ -130,6 +133,19 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         }
         problems += modelConfig(sourceVocabularySize: 10, targetVocabularySize: 10).problems().map(Self.flagNamed)
         return problems
+    }
+
+    /// Options from JSON in which keys may be missing (options added after a checkpoint was
+    /// written): those take their defaults, so older runs still resume.
+    public static func decode(json: String) throws -> TrainingOptions {
+        // Whole options decode directly (JSONSerialization below would round a seed above 2⁵³).
+        if let options = try? JSONDecoder().decode(TrainingOptions.self, from: Data(json.utf8)) { return options }
+        var merged = try JSONSerialization.jsonObject(with: JSONEncoder().encode(TrainingOptions())) as! [String: Any]
+        guard let stored = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] else {
+            throw TrainingError.io("the stored training options are not a JSON object")
+        }
+        merged.merge(stored) { _, new in new }
+        return try JSONDecoder().decode(TrainingOptions.self, from: JSONSerialization.data(withJSONObject: merged))
     }
 
     /// The model configuration's field names and this tool's flags for them.

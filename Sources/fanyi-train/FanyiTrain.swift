@@ -79,6 +79,7 @@ struct Train: ParsableCommand {
     @Option(help: "Stop after this many seconds of training (0: no limit).") var maxTime: Double?
     @Option(help: "Validate every this many steps (default 1000).") var validSteps: Int?
     @Option(help: "Sentences per validation batch (default 64).") var validBatchSize: Int?
+    @Option(help: "Dev sentences shown with their translation at each validation (default 1).") var validExamples: Int?
     @Option(help: "Metric for the best model and early stopping: bleu, chrf or perplexity.") var earlyStoppingMetric: TrainingOptions.StoppingMetric?
     @Option(help: "Stop after this many validations without improvement (0: never).") var patience: Int?
     @Option(help: "Checkpoint every this many steps (default 1000).") var checkpointSteps: Int?
@@ -131,6 +132,7 @@ struct Train: ParsableCommand {
         if let maxTime { o.maxTime = maxTime }
         if let validSteps { o.validSteps = validSteps }
         if let validBatchSize { o.validBatchSize = validBatchSize }
+        if let validExamples { o.validExamples = validExamples }
         if let earlyStoppingMetric { o.earlyStoppingMetric = earlyStoppingMetric }
         if let patience { o.patience = patience }
         if let checkpointSteps { o.checkpointSteps = checkpointSteps }

@@ -43,6 +43,9 @@ enum TinyRun {
         #expect(again.status == 0, "\(again.stderr)")
         #expect(again.stderr.contains("resuming from"))
         #expect(again.stderr.contains("step 14/14  epoch "))
+        // Each validation shows the first dev sentence, its reference and its translation.
+        let dev = try String(contentsOfFile: TinyRun.folder + "/dev.en", encoding: .utf8).split(separator: "\n")[0]
+        #expect(again.stderr.contains("\n  source:     \(dev)\n  reference:  ") && again.stderr.contains("\n  hypothesis: "))
         #expect(again.stderr.contains("finished (--train-steps or --epochs reached) after 14 steps"))
         #expect(again.stderr.contains("next: translate with `fanyi-translate --model run/model.safetensors < FILE`"))
         // The effective configuration is YAML with the numbers as typed.

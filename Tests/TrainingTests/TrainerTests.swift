@@ -212,3 +212,22 @@ func quietLog() throws -> TrainingLog { try TrainingLog(path: nil, isTerminal: f
         #expect(Trainer.clock(3725) == "1:02:05")
     }
 }
+
+@Suite struct StoredOptionsTests {
+    /// Options stored by an older version lack the newer keys: those take their defaults.
+    @Test func missingKeysTakeTheirDefaults() throws {
+        var options = TrainingOptions()
+        options.train = ["a/train"]
+        options.dropout = 0.3
+        options.seed = (1 << 60) + 3
+        let json = String(decoding: try JSONEncoder().encode(options), as: UTF8.self)
+        #expect(try TrainingOptions.decode(json: json) == options)
+        var object = try JSONSerialization.jsonObject(with: Data(json.utf8)) as! [String: Any]
+        object["validExamples"] = nil
+        object["seed"] = 7
+        let older = String(decoding: try JSONSerialization.data(withJSONObject: object), as: UTF8.self)
+        let decoded = try TrainingOptions.decode(json: older)
+        #expect(decoded.validExamples == TrainingOptions().validExamples && decoded.dropout == 0.3 && decoded.train == ["a/train"])
+        #expect(throws: (any Error).self) { try TrainingOptions.decode(json: "[1]") }
+    }
+}
