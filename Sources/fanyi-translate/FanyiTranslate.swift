@@ -81,6 +81,11 @@ struct FanyiTranslate: ParsableCommand {
         let reader = try LineReader(path: input, policy: invalidUTF8)
         var outputDescriptor: Int32 = 1
         if let output {
+            var (inputStat, outputStat) = (stat(), stat())
+            if input != "-" && stat(input, &inputStat) == 0 && stat(output, &outputStat) == 0
+                && inputStat.st_dev == outputStat.st_dev && inputStat.st_ino == outputStat.st_ino {
+                throw ToolError(description: "--output \(output) is the --input file: it would be emptied before it is read; write elsewhere")
+            }
             outputDescriptor = open(output, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
             guard outputDescriptor >= 0 else {
                 throw ToolError(description: "--output \(output): cannot open for writing (\(String(cString: strerror(errno)))); give a writable file")

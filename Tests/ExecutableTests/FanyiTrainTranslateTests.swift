@@ -247,6 +247,9 @@ enum TinyRun {
         let unwritable = try run("fanyi-translate", ["--model", TinyRun.model, "-i", "in.txt", "-o", "/proc/no/out.txt"],
                                  input: "", in: folder)
         #expect(unwritable.status != 0 && unwritable.stderr.contains("--output /proc/no/out.txt: cannot open for writing"))
+        let same = try run("fanyi-translate", ["--model", TinyRun.model, "-i", "in.txt", "-o", "./in.txt"], input: "", in: folder)
+        #expect(same.status != 0 && same.stderr.contains("is the --input file"), "\(same.stderr)")
+        #expect(try String(contentsOfFile: folder + "/in.txt", encoding: .utf8) == input)
     }
 
     @Test func oneLineOutPerLineIn() throws {
