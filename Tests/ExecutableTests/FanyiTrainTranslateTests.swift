@@ -138,6 +138,9 @@ enum TinyRun {
     @Test(arguments: [
         ([] as [String], "--train PREFIX is required"),
         (["--train", "train", "--source-lang", "en", "--target-lang", "zh", "--output", "o", "--batch-size", "0"], "--batch-size must be ≥ 1"),
+        (["--train", "train", "--source-lang", "en", "--target-lang", "zh", "--output", "o", "--valid-examples=-1"], "--valid-examples must be ≥ 0"),
+        (["export", "run/model.safetensors", "--output", "x", "--shortlist", "train", "--shortlist-size", "0"], "--shortlist-size must be ≥ 1"),
+        (["export", "run/model.safetensors", "--output", "x", "--shortlist", "train", "--shortlist-frequent=-1"], "--shortlist-frequent must be ≥ 0"),
         (["--train", "train", "--source-lang", "en", "--target-lang", "zh", "--output", "o", "--attention", "dot", "--encoder-hidden-size", "3"], "--attention dot needs"),
         (["--train", "missing", "--source-lang", "en", "--target-lang", "zh", "--output", "o"], "missing.en: no such file. --train takes a prefix"),
         (["--train", "train", "--source-lang", "en", "--target-lang", "de", "--output", "o"], "this prefix has the languages en, zh"),
