@@ -72,10 +72,7 @@ public final class SGD: Optimizer {
 @discardableResult
 public func clipGradientNorm(_ parameters: [Parameter], maxNorm: Float) -> Float {
     var sum = 0.0
-    for p in parameters {
-        let g = p.grad.pointer
-        for i in 0..<p.grad.count { sum += Double(g[i]) * Double(g[i]) }
-    }
+    for p in parameters { sum += sumOfSquares(p.grad.pointer, count: p.grad.count) }
     let norm = Float(sum.squareRoot())
     if maxNorm > 0 && norm > maxNorm {
         let scale = maxNorm / norm
@@ -85,6 +82,24 @@ public func clipGradientNorm(_ parameters: [Parameter], maxNorm: Float) -> Float
         }
     }
     return norm
+}
+
+/// Σ x², accumulated in Double over eight independent lanes: one running sum would make every
+/// addition wait for the last (a 4-cycle chain per element over millions of gradients).
+func sumOfSquares(_ x: UnsafePointer<Float>, count: Int) -> Double {
+    var lanes = SIMD8<Double>()
+    var i = 0
+    while i + 8 <= count {
+        let v = SIMD8<Double>(SIMD8<Float>(UnsafeBufferPointer(start: x + i, count: 8)))
+        lanes += v * v
+        i += 8
+    }
+    var sum = lanes.sum()
+    while i < count {
+        sum += Double(x[i]) * Double(x[i])
+        i += 1
+    }
+    return sum
 }
 
 func powInt(_ x: Double, _ n: Int) -> Double {

@@ -231,3 +231,15 @@ func quietLog() throws -> TrainingLog { try TrainingLog(path: nil, isTerminal: f
         #expect(throws: (any Error).self) { try TrainingOptions.decode(json: "[1]") }
     }
 }
+
+@Suite struct GradientNormTests {
+    /// The eight-lane sum of squares is the plain Double sum, for counts on and off the lanes.
+    @Test(arguments: [0, 1, 7, 8, 9, 1003])
+    func sumOfSquaresMatchesThePlainSum(count: Int) {
+        var rng = RandomGenerator(seed: UInt64(count))
+        let values = (0..<count).map { _ in rng.nextFloat(in: -3..<3) }
+        let plain = values.reduce(0.0) { $0 + Double($1) * Double($1) }
+        let lanes = values.withUnsafeBufferPointer { sumOfSquares($0.baseAddress ?? UnsafePointer(bitPattern: 8)!, count: count) }
+        #expect(abs(lanes - plain) <= 1e-12 * max(plain, 1))
+    }
+}
