@@ -14,9 +14,10 @@ struct FanyiTranslate: ParsableCommand {
             The model file carries its vocabularies and tokenizer settings: it is all
             this needs. Lines are translated as they arrive and the output is flushed
             whenever more input would have to be waited for, so the tool works
-            interactively; from a file, lines are read ahead in batches of
-            --batch-size. An empty line gives an empty line. With --n-best N, each
-            input line gives N lines `INDEX ||| TEXT ||| SCORE` (Marian's format).
+            interactively; from a file, --read-ahead × --batch-size lines are read
+            ahead and batched by length. An empty line gives an empty line. With
+            --n-best N, each input line gives N lines `INDEX ||| TEXT ||| SCORE`
+            (Marian's format).
             Examples:
               echo "Select the cell range." \\
                   | fanyi-translate --model models/en-zh-lohelp.safetensors
@@ -35,6 +36,8 @@ struct FanyiTranslate: ParsableCommand {
     @Option(help: "Maximum output length as a factor of the source length (+5 tokens).") var maxLengthFactor = 2.0
     @Option(help: "Block repeated n-grams of this order (0: off).") var blockNgramRepeat = 0
     @Option(help: "Sentences translated together.") var batchSize = 32
+    @Option(help: "Batches read ahead when input is waiting, sorted by length across them (Marian's maxi-batch).")
+    var readAhead = 10
     @Option(help: "Threads.") var threads = 2
     @Flag(help: "Replace <unk> by the source piece it attends to most.") var replaceUnk = false
     @Flag(help: "Append a tab and the score to each translation.") var scores = false
@@ -53,6 +56,7 @@ struct FanyiTranslate: ParsableCommand {
         if !(maxLengthFactor > 0) { throw ValidationError("--max-length-factor must be > 0, got \(maxLengthFactor)") }
         if blockNgramRepeat < 0 { throw ValidationError("--block-ngram-repeat must be ≥ 0, got \(blockNgramRepeat)") }
         if batchSize < 1 { throw ValidationError("--batch-size must be ≥ 1, got \(batchSize)") }
+        if readAhead < 1 { throw ValidationError("--read-ahead must be ≥ 1, got \(readAhead)") }
         if threads < 1 { throw ValidationError("--threads must be ≥ 1, got \(threads)") }
         if nBest > 1 && (scores || alignment) { throw ValidationError("--n-best prints its own scores; drop --scores/--alignment") }
     }
@@ -116,7 +120,9 @@ struct FanyiTranslate: ParsableCommand {
         }
         do {
             while true {
-                if reader.willBlock || pending.count >= batchSize { try translatePending() }
+                // Lines of similar length share batches (less padding, fewer idle steps), so read
+                // ahead while input is there; translate at once when it is not (interactive use).
+                if reader.willBlock || pending.count >= batchSize * readAhead { try translatePending() }
                 guard let line = try reader.nextLine() else { break }
                 pending.append(line)
             }

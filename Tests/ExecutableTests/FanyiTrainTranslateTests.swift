@@ -243,6 +243,10 @@ enum TinyRun {
         let input = "Select it.\n\nOpen the dialog.\n"
         try input.write(toFile: folder + "/in.txt", atomically: true, encoding: .utf8)
         let piped = try run("fanyi-translate", ["--model", TinyRun.model, "--threads", "1"], input: input)
+        // Reading ahead batches lines by length across batches; the lines and their order stay.
+        let sorted = try run("fanyi-translate", ["--model", TinyRun.model, "--threads", "1", "--batch-size", "1", "--read-ahead", "3"],
+                             input: input)
+        #expect(sorted.status == 0 && sorted.stdout == piped.stdout, "\(sorted.stderr)")
         let files = try run("fanyi-translate", ["--model", TinyRun.model, "--threads", "1", "-i", "in.txt", "--output", "out.txt"],
                             input: "", in: folder)
         #expect(files.status == 0 && files.stdout.isEmpty, "\(files.stderr)")
@@ -321,6 +325,7 @@ enum TinyRun {
 
     @Test(arguments: [
         (["--beam-size", "0"], "--beam-size must be ≥ 1"),
+        (["--read-ahead", "0"], "--read-ahead must be ≥ 1"),
         (["--beam-size", "2", "--n-best", "3"], "--n-best must be between 1 and --beam-size"),
         (["--length-penalty-type", "odd"], "--length-penalty-type must be gnmt or average"),
         (["--max-length-factor", "0"], "--max-length-factor must be > 0"),
