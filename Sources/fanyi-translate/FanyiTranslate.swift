@@ -83,6 +83,10 @@ struct FanyiTranslate: ParsableCommand {
         }
 
         let reader = try LineReader(path: input, policy: invalidUTF8)
+        if input == "-" && isatty(0) != 0 {
+            // Someone at a terminal, not a pipe: say what the silent wait is for.
+            FileHandle.standardError.write(Data("fanyi-translate: \(translator.pipeline.sourceLanguage) → \(translator.pipeline.targetLanguage) with \(model); type a sentence and press Enter, Ctrl-D to end\n".utf8))
+        }
         var outputDescriptor: Int32 = 1
         if let output {
             var (inputStat, outputStat) = (stat(), stat())
