@@ -38,8 +38,10 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     public var batchSize = 64
     public var batchType = Batcher.Unit.sentences
     public var optimizer = "adam"
-    public var learningRate: Float = 0.001
-    public var warmupSteps = 0
+    // 0.002 after 300 linear warm-up steps: on en-es-bible, 15 minutes gave 25.8 dev BLEU with
+    // these and 21.5 with 0.001 and no warm-up (docs/runs/en-es-bible-tutorial-15min).
+    public var learningRate: Float = 0.002
+    public var warmupSteps = 300
     public var decay = LearningRateSchedule.Decay.none
     public var decayFactor: Float = 0.5
     public var decayStart = 0

@@ -62,8 +62,8 @@ struct Train: ParsableCommand {
     @Option(help: "Batch size (default 64).") var batchSize: Int?
     @Option(help: "Batch size unit: sentences or tokens.") var batchType: Batcher.Unit?
     @Option(help: "Optimizer: adam or sgd.") var optimizer: String?
-    @Option(help: "Learning rate (default 0.001).") var learningRate: Float?
-    @Option(help: "Linear warm-up steps (default 0).") var warmupSteps: Int?
+    @Option(help: "Learning rate (default 0.002).") var learningRate: Float?
+    @Option(help: "Linear warm-up steps (default 300).") var warmupSteps: Int?
     @Option(help: "Learning-rate decay: none, fixed or plateau.") var decay: LearningRateSchedule.Decay?
     @Option(help: "Decay factor (default 0.5).") var decayFactor: Float?
     @Option(help: "Fixed decay: first step (default 0).") var decayStart: Int?

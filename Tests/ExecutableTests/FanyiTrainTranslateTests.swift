@@ -49,7 +49,7 @@ enum TinyRun {
         #expect(again.stderr.contains("finished (--train-steps or --epochs reached) after 14 steps"))
         #expect(again.stderr.contains("next: translate with `fanyi-translate --model run/model.safetensors < FILE`"))
         // The effective configuration is YAML with the numbers as typed.
-        #expect(again.stderr.contains("\n  dropout: 0.2\n") && again.stderr.contains("\n  learning-rate: 0.001\n"), "\(again.stderr)")
+        #expect(again.stderr.contains("\n  dropout: 0.2\n") && again.stderr.contains("\n  learning-rate: 0.002\n"), "\(again.stderr)")
     }
 
     /// A run resumes from another working folder when its relative paths name the same files,

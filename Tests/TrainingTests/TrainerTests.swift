@@ -30,6 +30,7 @@ func tinyOptions(_ folder: String, output: String = "run") -> TrainingOptions {
     (o.sourceLang, o.targetLang, o.output) = ("en", "zh", folder + "/" + output)
     (o.merges, o.embeddingSize, o.encoderHiddenSize, o.decoderHiddenSize) = (100, 8, 4, 8)
     (o.batchSize, o.validSteps, o.checkpointSteps, o.logEvery, o.threads) = (8, 1000, 1000, 1000, 1)
+    (o.learningRate, o.warmupSteps) = (0.001, 0)  // the tests' few steps, whatever the defaults
     return o
 }
 
