@@ -142,11 +142,22 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     public static func decode(json: String) throws -> TrainingOptions {
         // Whole options decode directly (JSONSerialization below would round a seed above 2⁵³).
         if let options = try? JSONDecoder().decode(TrainingOptions.self, from: Data(json.utf8)) { return options }
-        var merged = try JSONSerialization.jsonObject(with: JSONEncoder().encode(TrainingOptions())) as! [String: Any]
         guard let stored = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] else {
             throw TrainingError.io("the stored training options are not a JSON object")
         }
-        merged.merge(stored) { _, new in new }
+        return try merging(stored)
+    }
+
+    /// The names of the options' fields as they are encoded (`valid` and `vocab` only when set).
+    public static func encodedKeys(of options: TrainingOptions = TrainingOptions()) throws -> Set<String> {
+        Set((try JSONSerialization.jsonObject(with: JSONEncoder().encode(options)) as! [String: Any]).keys)
+    }
+
+    /// `base` with the entries of `object` (keyed by field name, JSON values) put over it; a
+    /// value of the wrong type throws the decoder's `DecodingError`.
+    public static func merging(_ object: [String: Any], over base: TrainingOptions = TrainingOptions()) throws -> TrainingOptions {
+        var merged = try JSONSerialization.jsonObject(with: JSONEncoder().encode(base)) as! [String: Any]
+        merged.merge(object) { _, new in new }
         return try JSONDecoder().decode(TrainingOptions.self, from: JSONSerialization.data(withJSONObject: merged))
     }
 

@@ -20,20 +20,19 @@ enum ConfigFile {
         let loaded: Any?
         do { loaded = try Yams.load(yaml: text) } catch { throw TrainingError.io("\(path): not valid YAML: \(error)") }
         guard let map = loaded as? [String: Any] else { throw TrainingError.io("\(path): expected a map of options (key: value)") }
-        var base = try JSONSerialization.jsonObject(with: JSONEncoder().encode(defaults)) as! [String: Any]
+        let known = try TrainingOptions.encodedKeys(of: defaults).union(["valid", "vocab"])
+        var entries: [String: Any] = [:]
         for (key, value) in map {
             let name = camelCase(key)
-            guard base.keys.contains(name) || ["valid", "vocab"].contains(name) else {
-                throw TrainingError.invalidOption("\(path): unknown option '\(key)'")
-            }
+            guard known.contains(name) else { throw TrainingError.invalidOption("\(path): unknown option '\(key)'") }
             if name == "train", let single = value as? String {
-                base[name] = [single]
+                entries[name] = [single]
             } else {
-                base[name] = value
+                entries[name] = value
             }
         }
         do {
-            return try JSONDecoder().decode(TrainingOptions.self, from: JSONSerialization.data(withJSONObject: base))
+            return try TrainingOptions.merging(entries, over: defaults)
         } catch DecodingError.typeMismatch(let type, let context), DecodingError.valueNotFound(let type, let context) {
             let key = context.codingPath.first.map { kebabCase($0.stringValue) } ?? "?"
             throw TrainingError.invalidOption("\(path): '\(key)' needs \(describe(type)); see fanyi-train help train")
