@@ -86,7 +86,7 @@ let package = Package(
         .executableTarget(
             name: "fanyi-train",
             dependencies: [
-                "Training", "Seq2Seq",
+                "Training", "Seq2Seq", "Tensor",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
             ]

@@ -9,6 +9,8 @@ public final class Matrix: Equatable, CustomStringConvertible, @unchecked Sendab
     public private(set) var cols: Int
     public private(set) var pointer: UnsafeMutablePointer<Float>
     private var capacity: Int
+    /// Keeps the storage alive when this matrix lives inside a shared buffer (nil: owns `pointer`).
+    private var storageOwner: FloatBuffer?
 
     public var count: Int { rows * cols }
     public var shape: [Int] { [rows, cols] }
@@ -47,7 +49,29 @@ public final class Matrix: Equatable, CustomStringConvertible, @unchecked Sendab
         for i in 0..<count { pointer[i] = rng.nextFloat(in: -scale..<scale) }
     }
 
-    deinit { pointer.deallocate() }
+    /// A rows × cols matrix over `count` elements of `buffer` from `offset` on, which it keeps alive.
+    public init(rows: Int, cols: Int, in buffer: FloatBuffer, offset: Int) {
+        precondition(rows >= 0 && cols >= 0 && offset >= 0 && offset + rows * cols <= buffer.count,
+                     "\(rows)×\(cols) at \(offset) does not fit a buffer of \(buffer.count)")
+        self.rows = rows
+        self.cols = cols
+        capacity = rows * cols
+        pointer = buffer.pointer + offset
+        storageOwner = buffer
+    }
+
+    deinit { if storageOwner == nil { pointer.deallocate() } }
+
+    /// Moves the elements into `buffer` at `offset` and lives there from now on; views taken
+    /// before are invalid. Used to lay all parameters out in one buffer.
+    public func move(to buffer: FloatBuffer, offset: Int) {
+        precondition(offset >= 0 && offset + count <= buffer.count, "\(shape) at \(offset) does not fit a buffer of \(buffer.count)")
+        (buffer.pointer + offset).update(from: pointer, count: count)
+        if storageOwner == nil { pointer.deallocate() }
+        pointer = buffer.pointer + offset
+        capacity = count
+        storageOwner = buffer
+    }
 
     /// An independent copy.
     public func copy() -> Matrix {
@@ -84,6 +108,7 @@ public final class Matrix: Equatable, CustomStringConvertible, @unchecked Sendab
     public func prepare(rows: Int, cols: Int) {
         precondition(rows >= 0 && cols >= 0, "negative matrix shape \(rows)×\(cols)")
         if rows * cols > capacity {
+            precondition(storageOwner == nil, "a matrix inside a shared buffer cannot grow (\(shape) → [\(rows), \(cols)])")
             pointer.deallocate()
             capacity = rows * cols
             pointer = .allocate(capacity: capacity)
@@ -114,6 +139,23 @@ public final class Matrix: Equatable, CustomStringConvertible, @unchecked Sendab
     }
 
     public var description: String { "Matrix(\(rows)×\(cols))" }
+}
+
+/// Float32 storage shared by several matrices (e.g. all parameters in parameter order), zeroed.
+public final class FloatBuffer: @unchecked Sendable {
+    public let pointer: UnsafeMutablePointer<Float>
+    public let count: Int
+
+    public init(count: Int) {
+        precondition(count >= 0, "negative buffer size \(count)")
+        self.count = count
+        pointer = .allocate(capacity: max(count, 1))
+        pointer.initialize(repeating: 0, count: max(count, 1))
+    }
+
+    deinit { pointer.deallocate() }
+
+    public var buffer: UnsafeMutableBufferPointer<Float> { UnsafeMutableBufferPointer(start: pointer, count: count) }
 }
 
 /// A non-owning view of a row-major block: `rows` × `cols` elements, rows `stride` apart.

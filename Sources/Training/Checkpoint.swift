@@ -86,7 +86,7 @@ public enum Checkpoint {
         metadata[optionsKey] = String(decoding: try encoder.encode(options), as: UTF8.self)
         metadata[directoryKey] = FileManager.default.currentDirectoryPath
         let path = folder + "/" + fileName(step: state.step)
-        try SafeTensors.write(SafeTensors.encode(tensors, metadata: metadata, storage: .f32), to: path)
+        try SafeTensors.write(tensors, metadata: metadata, storage: .f32, to: path)
         let all = list(in: folder)
         for old in all.dropLast(options.keepCheckpoints) { try? FileManager.default.removeItem(atPath: old) }
     }

@@ -4,10 +4,10 @@ import Tensor
 /// Updates parameters from their accumulated gradients.
 public protocol Optimizer: AnyObject {
     /// One update with learning rate `learningRate`; gradients are read, not cleared.
-    func step(_ parameters: [Parameter], learningRate: Float)
+    func step(_ parameters: ParameterBuffer, learningRate: Float)
 }
 
-/// Adam (Kingma & Ba 2015) with bias correction.
+/// Adam (Kingma & Ba 2015) with bias correction, over the flat parameter buffer.
 ///
 ///   m ← β₁ m + (1 − β₁) g;   v ← β₂ v + (1 − β₂) g²
 ///   θ ← θ − lr · (m / (1 − β₁ᵗ)) / (√(v / (1 − β₂ᵗ)) + ε)
@@ -16,8 +16,13 @@ public final class Adam: Optimizer {
     public let beta2: Float
     public let epsilon: Float
     public private(set) var steps = 0
-    /// First and second moments, by parameter name.
-    public private(set) var moments: [String: (m: Matrix, v: Matrix)] = [:]
+    /// First and second moments, laid out like the parameter buffer (nil before the first step).
+    private var m: FloatBuffer?
+    private var v: FloatBuffer?
+    /// The buffer the moments belong to.
+    private var layout: ParameterBuffer?
+    /// Moments from a checkpoint, by parameter name, until the first step places them.
+    private var restored: [String: (m: Matrix, v: Matrix)] = [:]
 
     public init(beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8) {
         self.beta1 = beta1
@@ -28,10 +33,35 @@ public final class Adam: Optimizer {
     /// Restores the state saved in a checkpoint.
     public func restore(steps: Int, moments: [String: (m: Matrix, v: Matrix)]) {
         self.steps = steps
-        self.moments = moments
+        restored = moments
+        m = nil
+        v = nil
+        layout = nil
     }
 
-    public func step(_ parameters: [Parameter], learningRate: Float) {
+    /// First and second moments by parameter name, as matrices over the moment buffers (empty
+    /// before the first step).
+    public var moments: [String: (m: Matrix, v: Matrix)] {
+        guard let layout, let m, let v else { return restored }
+        var result: [String: (m: Matrix, v: Matrix)] = [:]
+        for (p, offset) in zip(layout.parameters, layout.offsets) {
+            result[p.name] = (Matrix(rows: p.value.rows, cols: p.value.cols, in: m, offset: offset),
+                              Matrix(rows: p.value.rows, cols: p.value.cols, in: v, offset: offset))
+        }
+        return result
+    }
+
+    public func step(_ parameters: ParameterBuffer, learningRate: Float) {
+        if layout !== parameters {
+            let (newM, newV) = (FloatBuffer(count: parameters.count), FloatBuffer(count: parameters.count))
+            for (p, offset) in zip(parameters.parameters, parameters.offsets) {
+                if let saved = restored[p.name], saved.m.count == p.value.count, saved.v.count == p.value.count {
+                    (newM.pointer + offset).update(from: saved.m.pointer, count: p.value.count)
+                    (newV.pointer + offset).update(from: saved.v.pointer, count: p.value.count)
+                }
+            }
+            (m, v, layout, restored) = (newM, newV, parameters, [:])
+        }
         steps += 1
         let (b1, b2, eps) = (beta1, beta2, epsilon)
         let correction1 = 1 - Float(powInt(Double(b1), steps))
@@ -39,19 +69,12 @@ public final class Adam: Optimizer {
         // Fold both corrections into the step size and ε: θ −= α m / (√v + ε̂).
         let alpha = learningRate * correction2.squareRoot() / correction1
         let epsHat = eps * correction2.squareRoot()
-        for p in parameters {
-            let state = moments[p.name] ?? {
-                let s = (m: Matrix(rows: p.value.rows, cols: p.value.cols), v: Matrix(rows: p.value.rows, cols: p.value.cols))
-                moments[p.name] = s
-                return s
-            }()
-            let (theta, g, m, v) = (p.value.pointer, p.grad.pointer, state.m.pointer, state.v.pointer)
-            for i in 0..<p.value.count {
-                let gi = g[i]
-                m[i] = b1 * m[i] + (1 - b1) * gi
-                v[i] = b2 * v[i] + (1 - b2) * gi * gi
-                theta[i] -= alpha * m[i] / (v[i].squareRoot() + epsHat)
-            }
+        let (theta, g, m, v) = (parameters.values.pointer, parameters.gradients.pointer, m!.pointer, v!.pointer)
+        for i in 0..<parameters.count {
+            let gi = g[i]
+            m[i] = b1 * m[i] + (1 - b1) * gi
+            v[i] = b2 * v[i] + (1 - b2) * gi * gi
+            theta[i] -= alpha * m[i] / (v[i].squareRoot() + epsHat)
         }
     }
 }
@@ -59,27 +82,21 @@ public final class Adam: Optimizer {
 /// Plain stochastic gradient descent: θ ← θ − lr · g.
 public final class SGD: Optimizer {
     public init() {}
-    public func step(_ parameters: [Parameter], learningRate: Float) {
-        for p in parameters {
-            let (theta, g) = (p.value.pointer, p.grad.pointer)
-            for i in 0..<p.value.count { theta[i] -= learningRate * g[i] }
-        }
+    public func step(_ parameters: ParameterBuffer, learningRate: Float) {
+        let (theta, g) = (parameters.values.pointer, parameters.gradients.pointer)
+        for i in 0..<parameters.count { theta[i] -= learningRate * g[i] }
     }
 }
 
 /// Scales all gradients so that their global L2 norm is at most `maxNorm`; returns the norm
 /// before scaling.
 @discardableResult
-public func clipGradientNorm(_ parameters: [Parameter], maxNorm: Float) -> Float {
-    var sum = 0.0
-    for p in parameters { sum += sumOfSquares(p.grad.pointer, count: p.grad.count) }
-    let norm = Float(sum.squareRoot())
+public func clipGradientNorm(_ parameters: ParameterBuffer, maxNorm: Float) -> Float {
+    let norm = Float(sumOfSquares(parameters.gradients.pointer, count: parameters.count).squareRoot())
     if maxNorm > 0 && norm > maxNorm {
         let scale = maxNorm / norm
-        for p in parameters {
-            let g = p.grad.pointer
-            for i in 0..<p.grad.count { g[i] *= scale }
-        }
+        let g = parameters.gradients.pointer
+        for i in 0..<parameters.count { g[i] *= scale }
     }
     return norm
 }

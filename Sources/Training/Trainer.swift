@@ -18,6 +18,10 @@ public final class Trainer {
     let validation: (raw: ParallelCorpus, encoded: EncodedCorpus)?
     let batcher: Batcher
     let log: TrainingLog
+    /// Activation buffers, shared by training steps and validation so that each grows once.
+    lazy var workspace = model.makeWorkspace()
+    /// The dev set's translator, kept across validations for the same reason.
+    lazy var greedy = GreedySearch(model: model)
     /// Set by a signal handler (or a test): the loop finishes its step, checkpoints and returns.
     public static let stopRequested = Atomic<Bool>(false)
 
@@ -124,15 +128,14 @@ public final class Trainer {
     /// Trains until a limit, early stopping or a stop request.
     @discardableResult
     public func run() throws -> Outcome {
-        let workspace = model.makeWorkspace()
         var rng = state.randomGenerator
         var window = ProgressWindow()
-        let parameters = model.parameters
+        let parameters = model.buffer!
         var clock = Stopwatch()
         var sinceShown = Stopwatch()
         var epochBatches = 1
         var outcome = Outcome.finished
-        log.say("model: \(parameters.reduce(0) { $0 + $1.value.count }) parameters; \(options.threads) thread(s); starting at step \(state.step + 1)")
+        log.say("model: \(parameters.count) parameters; \(options.threads) thread(s); starting at step \(state.step + 1)")
 
         training: while true {
             if options.epochs > 0 && state.epoch >= options.epochs { break }
@@ -204,9 +207,12 @@ public final class Trainer {
         let model = options.output + "/model.safetensors"
         log.summary(String(format: "%@ after %d steps, %.2f epochs, %@ of training; %@; model: %@",
                            outcome.explanation, state.step, epochs, Self.clock(state.trainingSeconds), best, model))
+        let usage = ResourceUsage.now()
+        log.say(usage.summary)
         log.say("next: translate with `fanyi-translate --model \(model) < FILE`, draw the curve with "
                 + "`fanyi-train plot \(options.output)/train.log.jsonl`")
-        log.record(["event": "end", "outcome": outcome.rawValue, "step": state.step, "seconds": state.trainingSeconds])
+        log.record(["event": "end", "outcome": outcome.rawValue, "step": state.step, "seconds": state.trainingSeconds,
+                    "peak_rss_bytes": usage.peakResidentBytes, "system_cpu_percent": usage.systemPercent])
         return outcome
     }
 
@@ -216,16 +222,13 @@ public final class Trainer {
         guard let validation else { return false }
         var clock = Stopwatch()
         // Perplexity of the references (no dropout, no label smoothing).
-        let workspace = model.makeWorkspace()
-        var rng = RandomGenerator(seed: 0)
         var totalLoss = 0.0, tokens = 0
         let batches = Batcher(corpus: validation.encoded, batchSize: options.validBatchSize, unit: .sentences).batches(epoch: 0, seed: 0)
         for indices in batches {
             let batch = Batch(sources: indices.map { validation.encoded.sources[$0] }, targets: indices.map { validation.encoded.targets[$0] })
-            totalLoss += model.lossAndGradients(batch, training: false, using: &rng, workspace: workspace)
+            totalLoss += model.loss(batch, workspace: workspace)
             tokens += batch.targetTokens
         }
-        model.zeroGradients()
         let perplexity = exp(totalLoss / Double(max(tokens, 1)))
         // Greedy translations of every dev line, scored against the raw references.
         let hypotheses = try translate(validation.raw.sources)
@@ -264,7 +267,7 @@ public final class Trainer {
 
     /// Greedy translations of `sources` (raw text), in order; an empty line gives an empty line.
     public func translate(_ sources: [String]) throws -> [String] {
-        let search = GreedySearch(model: model)
+        let search = greedy
         let ids = try sources.map { try pipeline.source.ids($0) }
         let order = ids.indices.filter { !ids[$0].isEmpty }.sorted { ids[$0].count < ids[$1].count }
         var outputs = [String](repeating: "", count: sources.count)

@@ -12,7 +12,7 @@ public final class TrainingLog {
     public init(path: String?, isTerminal: Bool, quiet: Bool) throws {
         if let path {
             if !FileManager.default.fileExists(atPath: path) {
-                FileManager.default.createFile(atPath: path, contents: nil)
+                _ = FileManager.default.createFile(atPath: path, contents: nil)
             }
             guard let handle = FileHandle(forWritingAtPath: path) else { throw TrainingError.io("\(path): cannot open the log file for writing") }
             handle.seekToEndOfFile()

@@ -1,8 +1,15 @@
 import ArgumentParser
+import Tensor
 import Glibc
 
 @main
 struct FanyiBench: ParsableCommand {
+    /// Gives OpenBLAS its settings (see `BLASEnvironment`) before parsing and running.
+    static func main() {
+        BLASEnvironment.prepare()
+        main(nil)
+    }
+
     static let configuration = CommandConfiguration(
         commandName: "fanyi-bench",
         abstract: "Measure Fanyi's speed (build with -c release; numbers are medians of repeats).",
@@ -27,11 +34,4 @@ func monotonicSeconds() -> Double {
     var ts = timespec()
     clock_gettime(CLOCK_MONOTONIC, &ts)
     return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-}
-
-/// Peak resident memory of this process in MiB.
-func peakMemoryMiB() -> Double {
-    var usage = rusage()
-    getrusage(RUSAGE_SELF.rawValue, &usage)
-    return Double(usage.ru_maxrss) / 1024
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Tokenization
+import Training
 
 /// Tokenizer, BPE learning and BPE application speed on a shipped corpus, one thread.
 struct TokenizeBenchmark: ParsableCommand {
@@ -68,6 +69,6 @@ struct TokenizeBenchmark: ParsableCommand {
         }
         print(String(format: "apply BPE: %d tokens → %d subwords in %.3f s: %.0f tokens/s (cold cache)",
                      tokenCount, pieces, applySeconds, Double(tokenCount) / applySeconds))
-        print(String(format: "peak memory %.0f MiB", peakMemoryMiB()))
+        print(String(format: "peak memory %.0f MiB", ResourceUsage.now().peakResidentMiB))
     }
 }

@@ -1,19 +1,27 @@
 import ArgumentParser
 import Seq2Seq
 import Tensor
+import Tokenization
 import Training
 
-/// Training steps (forward, backward, Adam) of the reference configuration on synthetic batches.
+/// Training steps (forward, backward, clipping, Adam) of the reference configuration, on synthetic
+/// batches or on real batches of a corpus cut as the trainer cuts them.
 struct TrainBenchmark: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
         abstract: "Training speed of the reference configuration: target tokens/s, GFLOP/s, peak memory.",
         discussion: """
-            Reference configuration: vocabularies 8,000, embeddings 256, encoder 2
-            bidirectional LSTM layers of 128 per direction, decoder 2 LSTM layers of
-            256, general attention with input feeding, dropout 0.2; batches of 64
-            sentence pairs of 20–30 tokens (synthetic ids).
-            Example: fanyi-bench train --threads 2
+            Reference configuration: embeddings 256, encoder 2 bidirectional LSTM
+            layers of 128 per direction, decoder 2 LSTM layers of 256, general
+            attention with input feeding, dropout 0.2, label smoothing 0.1, Adam.
+            Synthetic batches: vocabularies of 8,000, 64 pairs of 20–30 tokens.
+            With --corpus: the corpus encoded with --vocab, batches as fanyi-train
+            makes them (length buckets, shuffled, first epoch), vocabularies sized
+            by --vocab. The GEMM ceiling is measured in the same run.
+            Examples: fanyi-bench train --threads 2
+                      fanyi-bench train --corpus corpora/en-zh-lohelp/train \\
+                        --source-lang en --target-lang zh \\
+                        --vocab vocab/en-zh-lohelp.json --steps 60
             """)
 
     @Option(help: "OpenBLAS threads.")
@@ -34,29 +42,70 @@ struct TrainBenchmark: ParsableCommand {
     @Option(help: "Attention: dot, general or mlp.")
     var attention: AttentionKind = .general
 
+    @Option(help: "Real batches from the corpus PREFIX (PREFIX.SRC, PREFIX.TGT) instead of synthetic ones.")
+    var corpus: String?
+
+    @Option(help: "Source language of --corpus.")
+    var sourceLang: String?
+
+    @Option(help: "Target language of --corpus.")
+    var targetLang: String?
+
+    @Option(help: "Vocabulary manifest for --corpus (from fanyi-vocab build).")
+    var vocab: String?
+
     func validate() throws {
         if threads < 1 { throw ValidationError("--threads must be ≥ 1") }
         if steps < 1 || warmup < 0 { throw ValidationError("--steps must be ≥ 1 and --warmup ≥ 0") }
         if batchSize < 1 { throw ValidationError("--batch-size must be ≥ 1") }
+        if corpus != nil && (sourceLang == nil || targetLang == nil || vocab == nil) {
+            throw ValidationError("--corpus needs --source-lang, --target-lang and --vocab")
+        }
+        if corpus == nil && (sourceLang != nil || targetLang != nil || vocab != nil) {
+            throw ValidationError("--source-lang, --target-lang and --vocab go with --corpus")
+        }
+    }
+
+    /// The batches to time and the vocabulary sizes they need.
+    func makeBatches() throws -> (batches: [Batch], sourceVocabulary: Int, targetVocabulary: Int, label: String) {
+        let count = warmup + steps
+        guard let corpus, let sourceLang, let targetLang, let vocab else {
+            var rng = RandomGenerator(seed: 7)
+            func sentence() -> [Int32] {
+                (0..<Int.random(in: 20...30, using: &rng)).map { _ in Int32.random(in: 4..<8000, using: &rng) }
+            }
+            let batches = (0..<count).map { _ in
+                let pairs = (0..<batchSize).map { _ in (sentence(), sentence()) }
+                return Batch(sources: pairs.map(\.0), targets: pairs.map(\.1))
+            }
+            return (batches, 8000, 8000, "synthetic batches")
+        }
+        let pipeline = try TextPipeline(manifest: vocab, sourceLanguage: sourceLang, targetLanguage: targetLang)
+        let raw = try ParallelCorpus.read(prefixes: [corpus], sourceLanguage: sourceLang, targetLanguage: targetLang)
+        let encoded = try pipeline.encode(raw, maxLength: TrainingOptions().maxLength)
+        let batcher = Batcher(corpus: encoded, batchSize: batchSize, unit: .sentences)
+        var batches: [Batch] = []
+        var epoch = 0
+        while batches.count < count {
+            for indices in batcher.batches(epoch: epoch, seed: 1).prefix(count - batches.count) {
+                batches.append(batcher.batch(indices))
+            }
+            epoch += 1
+        }
+        return (batches, pipeline.source.vocabulary.count, pipeline.target.vocabulary.count,
+                "real batches of \(corpus) (\(encoded.count) pairs)")
     }
 
     func run() throws {
         BLAS.threads = threads
-        var config = ModelConfig.reference()
+        let (batches, sourceVocabulary, targetVocabulary, label) = try makeBatches()
+        var config = ModelConfig.reference(sourceVocabularySize: sourceVocabulary, targetVocabularySize: targetVocabulary)
         config.cell = cell
         config.attention = attention
         let model = Seq2SeqModel(config: config, seed: 1)
         let optimizer = Adam()
         let workspace = model.makeWorkspace()
         var rng = RandomGenerator(seed: 7)
-        func syntheticBatch() -> Batch {
-            func sentence() -> [Int32] {
-                (0..<Int.random(in: 20...30, using: &rng)).map { _ in Int32.random(in: 4..<8000, using: &rng) }
-            }
-            let pairs = (0..<batchSize).map { _ in (sentence(), sentence()) }
-            return Batch(sources: pairs.map(\.0), targets: pairs.map(\.1))
-        }
-        let batches = (0..<(warmup + steps)).map { _ in syntheticBatch() }
         let parameterCount = model.parameters.reduce(0) { $0 + $1.value.count }
 
         var times: [Double] = []
@@ -64,6 +113,7 @@ struct TrainBenchmark: ParsableCommand {
         var flops: [Int] = []
         var phases = (forwardBackward: 0.0, optimizer: 0.0, blas: 0.0)
         BLAS.profiling = true
+        let before = ResourceUsage.now()
         for (i, batch) in batches.enumerated() {
             let flopsBefore = BLAS.flopCounter.load(ordering: .relaxed)
             let blasBefore = BLAS.nanosecondCounter.load(ordering: .relaxed)
@@ -72,8 +122,8 @@ struct TrainBenchmark: ParsableCommand {
             model.lossAndGradients(batch, labelSmoothing: 0.1, gradientScale: 1 / Float(batch.targetTokens),
                                    using: &rng, workspace: workspace)
             let middle = monotonicSeconds()
-            clipGradientNorm(model.parameters, maxNorm: 5)
-            optimizer.step(model.parameters, learningRate: 1e-3)
+            clipGradientNorm(model.buffer, maxNorm: 5)
+            optimizer.step(model.buffer, learningRate: 1e-3)
             let end = monotonicSeconds()
             if i >= warmup {
                 times.append(end - start)
@@ -84,17 +134,40 @@ struct TrainBenchmark: ParsableCommand {
                 phases.blas += Double(BLAS.nanosecondCounter.load(ordering: .relaxed) - blasBefore) / 1e9
             }
         }
+        BLAS.profiling = false
+        let after = ResourceUsage.now()
+        let ceiling = gemmCeiling()
+
         let order = times.indices.sorted { times[$0] < times[$1] }
         let median = order[order.count / 2]
-        let tokensPerSecond = Double(tokens[median]) / times[median]
-        let gflops = Double(flops[median]) / times[median] / 1e9
-        print(String(format: "train (%@, %@ attention, batch %d, %d threads, %.1f M parameters): median step %.3f s over %d steps, %.0f target tokens/s, %.1f GFLOP/s in GEMMs (%.1f MFLOP per target token), peak memory %.0f MiB",
-                     cell.rawValue, attention.rawValue, batchSize, threads, Double(parameterCount) / 1e6, times[median], steps,
-                     tokensPerSecond, gflops, Double(flops[median]) / Double(tokens[median]) / 1e6, peakMemoryMiB()))
-        let total = phases.forwardBackward + phases.optimizer
+        let total = times.reduce(0, +)
+        let gflops = Double(flops.reduce(0, +)) / total / 1e9
+        print(String(format: "train (%@, %@ attention, batch %d, %d threads, %.1f M parameters, %@):",
+                     cell.rawValue, attention.rawValue, batchSize, threads, Double(parameterCount) / 1e6, label))
+        print(String(format: "  %d timed steps: median step %.3f s, %.0f target tokens/s, %.1f GFLOP/s in GEMMs (%.1f MFLOP per target token)",
+                     steps, times[median], Double(tokens.reduce(0, +)) / total, gflops,
+                     Double(flops.reduce(0, +)) / Double(tokens.reduce(0, +)) / 1e6))
+        print(String(format: "  GEMM ceiling in this run (1600×256·256×1024, %d threads): %.1f GFLOP/s; training reaches %.0f %% of it",
+                     threads, ceiling, 100 * gflops / ceiling))
+        let cpu = ResourceUsage(peakResidentBytes: after.peakResidentBytes, userSeconds: after.userSeconds - before.userSeconds,
+                                systemSeconds: after.systemSeconds - before.systemSeconds)
+        print("  \(cpu.summary) during the steps")
+        let stepTime = phases.forwardBackward + phases.optimizer
         print(String(format: "  where the time goes: BLAS (gemm/gemv/ger) %.0f %%, other forward+backward work (gates, softmax, copies) %.0f %%, gradient clipping + Adam %.0f %%",
-                     100 * phases.blas / total, 100 * (phases.forwardBackward - phases.blas) / total,
-                     100 * phases.optimizer / total))
+                     100 * phases.blas / stepTime, 100 * (phases.forwardBackward - phases.blas) / stepTime,
+                     100 * phases.optimizer / stepTime))
+    }
+
+    /// Median GFLOP/s of the LSTM input projection's GEMM, the shape `fanyi-bench gemm` reports first.
+    func gemmCeiling() -> Double {
+        var rng = RandomGenerator(seed: 1)
+        let (m, k, n) = (1600, 256, 1024)
+        let a = Matrix(rows: m, cols: k, uniform: 1, using: &rng)
+        let b = Matrix(rows: k, cols: n, uniform: 1, using: &rng)
+        let c = Matrix(rows: m, cols: n)
+        BLAS.gemm(a.view, b.view, into: c.view)
+        let seconds = medianSeconds(20) { BLAS.gemm(a.view, b.view, into: c.view) }
+        return 2 * Double(m * n * k) / seconds / 1e9
     }
 }
 

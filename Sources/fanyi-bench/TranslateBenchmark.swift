@@ -1,5 +1,6 @@
 import ArgumentParser
 import Tensor
+import Training
 import Tokenization
 import Translation
 
@@ -79,7 +80,7 @@ struct TranslateBenchmark: ParsableCommand {
         latencies.sort()
         print(String(format: "beam %d%@: %.1f sentences/s, %.0f target tokens/s (median of %d runs, batch %d); single sentences: median %.1f ms, 90th percentile %.1f ms; peak memory %.0f MiB",
                      beam, label, Double(lines.count) / seconds, Double(outputTokens) / seconds, repeats, batchSize,
-                     1000 * latencies[latencies.count / 2], 1000 * latencies[latencies.count * 9 / 10], peakMemoryMiB()))
+                     1000 * latencies[latencies.count / 2], 1000 * latencies[latencies.count * 9 / 10], ResourceUsage.now().peakResidentMiB))
         print(String(format: "  BLAS calls take %.0f %% of the bulk time (%.1f GFLOP/s); the rest is search bookkeeping, log-softmax, tokenization",
                      100 * min(1, blasSeconds / seconds), gflops))
         return texts

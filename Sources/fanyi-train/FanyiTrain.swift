@@ -1,10 +1,17 @@
 import ArgumentParser
+import Tensor
 import Foundation
 import Seq2Seq
 import Training
 
 @main
 struct FanyiTrain: ParsableCommand {
+    /// Gives OpenBLAS its settings (see `BLASEnvironment`) before parsing and running.
+    static func main() {
+        BLASEnvironment.prepare()
+        main(nil)
+    }
+
     static let configuration = CommandConfiguration(
         commandName: "fanyi-train",
         abstract: "Train a translation model on a parallel corpus.",

@@ -7,6 +7,12 @@ import Translation
 
 @main
 struct FanyiTranslate: ParsableCommand {
+    /// Gives OpenBLAS its settings (see `BLASEnvironment`) before parsing and running.
+    static func main() {
+        BLASEnvironment.prepare()
+        main(nil)
+    }
+
     static let configuration = CommandConfiguration(
         commandName: "fanyi-translate",
         abstract: "Translate stdin to stdout, one line out per line in.",

@@ -36,6 +36,31 @@ let fixtureFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().
         try ModelFile.save(model, to: path)
         try ModelFile.save(model, to: path)  // replacing an existing file
         #expect(try ModelFile.load(path).model.parameters.map(\.value) == model.parameters.map(\.value))
+        // The streamed file is byte for byte what `encode` gives, in both storage types.
+        for storage in StorageType.allCases {
+            try ModelFile.save(model, metadata: metadata, storage: storage, to: path)
+            #expect(try SafeTensors.read(path) == ModelFile.encode(model, metadata: metadata, storage: storage))
+        }
+        try? FileManager.default.removeItem(atPath: path)
+    }
+
+    /// Tensors larger than one write piece (2¹⁸ elements) stream correctly; a folder that cannot
+    /// be written leaves no temporary file behind and names the path.
+    @Test func largeTensorsStreamAndWriteFailuresAreReported() throws {
+        let values = (0..<300_001).map { Float($0 % 977) - 488.5 }
+        let tensors = [SafeTensors.Tensor(name: "big", shape: [300_001], values: values),
+                       SafeTensors.Tensor(name: "a", shape: [2], values: [1, 2])]
+        let folder = NSTemporaryDirectory() + "fanyi-stream-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let path = folder + "/big.safetensors"
+        try SafeTensors.write(tensors, metadata: ["k": "v"], storage: .f32, to: path)
+        let bytes = try SafeTensors.read(path)
+        #expect(bytes == SafeTensors.encode(tensors, metadata: ["k": "v"], storage: .f32))
+        #expect(try SafeTensors.decode(bytes, file: path).tensors.first { $0.name == "big" }?.values == values)
+        let missing = folder + "/no-such-folder/x.safetensors"
+        #expect(throws: ModelFileError.self) { try SafeTensors.write(tensors, metadata: [:], storage: .f32, to: missing) }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder) == ["big.safetensors"])
     }
 
     @Test func float16HalvesTheDataAndRoundsGently() throws {

@@ -158,3 +158,35 @@ func trainByHeart(_ model: Seq2SeqModel, _ batch: Batch) -> Double {
         #expect(Seq2SeqModel.average([models[1]]).parameters[0].value.storage == models[1].parameters[0].value.storage)
     }
 }
+
+@Suite struct GeneratorChunkTests {
+    /// The generator and loss computed in chunks of a few target positions give the same loss
+    /// and gradients as one pass over the whole batch; the forward-only loss agrees too.
+    @Test func chunkedGeneratorMatchesOnePass() {
+        var config = ModelConfig(sourceVocabularySize: 9, targetVocabularySize: 8)
+        (config.embeddingSize, config.encoderHiddenSize, config.decoderHiddenSize, config.dropout) = (3, 2, 4, 0)
+        let model = Seq2SeqModel(config: config, seed: 6)
+        let batch = Batch(sources: ModelTests.pairs.map(\.0), targets: ModelTests.pairs.map(\.1))
+        let workspace = model.makeWorkspace()
+        func run(chunkRows: Int) -> (Double, [Float]) {
+            model.generatorChunkElements = chunkRows * config.targetVocabularySize
+            model.zeroGradients()
+            var rng = RandomGenerator(seed: 2)
+            let loss = model.lossAndGradients(batch, labelSmoothing: 0.1, training: false, using: &rng, workspace: workspace)
+            return (loss, Array(model.buffer.gradients.buffer))
+        }
+        let rows = batch.targetSteps * batch.size
+        #expect(model.generatorChunkRows >= 1)
+        let (whole, wholeGradients) = run(chunkRows: rows)
+        for chunk in [1, 2, 5] {
+            let (loss, gradients) = run(chunkRows: chunk)
+            #expect(abs(loss - whole) < 1e-5 * abs(whole))
+            let worst = zip(gradients, wholeGradients).map { abs($0 - $1) }.max()!
+            #expect(worst < 1e-6, "chunks of \(chunk) rows: gradients differ by \(worst)")
+        }
+        var rng = RandomGenerator(seed: 2)
+        model.generatorChunkElements = 3 * config.targetVocabularySize
+        let plain = model.lossAndGradients(batch, training: false, using: &rng, workspace: workspace)
+        #expect(abs(model.loss(batch, workspace: workspace) - plain) < 1e-5 * abs(plain))
+    }
+}

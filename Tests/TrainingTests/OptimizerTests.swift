@@ -8,12 +8,13 @@ import Tensor
     /// Adam's folded bias correction equals the textbook update.
     @Test func adamMatchesTheTextbook() {
         let p = Parameter("p", Matrix([[0.5, -1, 2]]))
+        let buffer = ParameterBuffer([p])
         let adam = Adam()
         var m: [Double] = [0, 0, 0], v: [Double] = [0, 0, 0], theta: [Double] = [0.5, -1, 2]
         for step in 1...5 {
             for i in 0..<3 { p.grad.pointer[i] = Float(theta[i] * Double(step) * 0.3 - 0.1) }
             let g = (0..<3).map { Double(p.grad.pointer[$0]) }
-            adam.step([p], learningRate: 0.01)
+            adam.step(buffer, learningRate: 0.01)
             for i in 0..<3 {
                 m[i] = 0.9 * m[i] + 0.1 * g[i]
                 v[i] = 0.999 * v[i] + 0.001 * g[i] * g[i]
@@ -26,11 +27,12 @@ import Tensor
 
     @Test func sgdAndClipping() {
         let p = Parameter("p", Matrix([[1, 1]]))
+        let buffer = ParameterBuffer([p])
         p.grad.pointer[0] = 3
         p.grad.pointer[1] = 4
-        #expect(clipGradientNorm([p], maxNorm: 1) == 5)
+        #expect(clipGradientNorm(buffer, maxNorm: 1) == 5)
         #expect(abs(p.grad.pointer[0] - 0.6) < 1e-6 && abs(p.grad.pointer[1] - 0.8) < 1e-6)
-        SGD().step([p], learningRate: 0.5)
+        SGD().step(buffer, learningRate: 0.5)
         #expect(abs(p.value.pointer[0] - 0.7) < 1e-6 && abs(p.value.pointer[1] - 0.6) < 1e-6)
     }
 }

@@ -46,6 +46,11 @@ double fanyi_softmax_cross_entropy(const float *logits, const int32_t *targets, 
                                    int64_t cols, float smoothing, int32_t ignore, float scale,
                                    float *grad, float *loss);
 
+/// 1 when the CPU has AVX2 and FMA (x86-64 only).
+int fanyi_cpu_has_avx2_fma(void);
+/// 1 when the CPU has AVX-512 F, BW, VL and DQ (what OpenBLAS's SkylakeX kernels use).
+int fanyi_cpu_has_avx512(void);
+
 #ifdef __cplusplus
 }
 #endif

@@ -12,6 +12,8 @@ public final class Seq2SeqModel: ParameterOwner {
     public let generator: Generator
     /// Dense bridge: per decoder layer, a tanh layer for h (and one for c with LSTMs).
     public let bridges: [(h: Linear, c: Linear?)]
+    /// The parameters' values and gradients, each in one buffer in `parameters` order.
+    public private(set) var buffer: ParameterBuffer!
 
     public var parameters: [Parameter] {
         encoder.parameters + bridges.flatMap { [$0.h] + ($0.c.map { [$0] } ?? []) }.flatMap(\.parameters)
@@ -46,6 +48,7 @@ public final class Seq2SeqModel: ParameterOwner {
                               tiedTo: config.tiedTargetEmbeddings ? targetEmbedding : nil, using: &decoderRng)
         let names = parameters.map(\.name)
         precondition(Set(names).count == names.count, "duplicate parameter names")
+        buffer = ParameterBuffer(parameters)
     }
 
     // MARK: - Encoding (shared by training and search)
@@ -125,15 +128,24 @@ public final class Seq2SeqModel: ParameterOwner {
             initial: workspace.initial.map { RecurrentState(h: $0.h.view, c: $0.c?.view) },
             memory: workspace.memory, training: training, using: &decoderRng, cache: workspace.decoder)
 
-        // Generator and loss for every target position at once; the gradient overwrites the logits.
-        workspace.logits.prepare(rows: rows, cols: v)
-        generator.forward(attentional.view, into: workspace.logits.view)
-        let loss = batch.targetOutput.withUnsafeBufferPointer { targets in
-            Kernels.softmaxCrossEntropy(logits: workspace.logits.view, targets: targets, smoothing: labelSmoothing,
-                                        ignoreIndex: Batch.paddingID, scale: gradientScale, grad: workspace.logits.view)
-        }
+        // Generator, loss and generator backward in chunks of target positions: the logits of a
+        // whole batch (T·B × V: 233 MB for 64 × 100 × 9,103) would be a step's largest buffer.
+        // The gradient overwrites each chunk's logits.
+        let chunk = generatorChunkRows
         workspace.dAttentional.prepare(rows: rows, cols: config.decoderHiddenSize)
-        generator.backward(x: attentional.view, dLogits: workspace.logits.view, dx: workspace.dAttentional.view)
+        var loss = 0.0
+        for start in stride(from: 0, to: rows, by: chunk) {
+            let n = min(chunk, rows - start)
+            let x = attentional.rows(start, n)
+            workspace.logits.prepare(rows: n, cols: v)                     // n × V
+            generator.forward(x, into: workspace.logits.view)
+            loss += batch.targetOutput.withUnsafeBufferPointer { all in
+                Kernels.softmaxCrossEntropy(logits: workspace.logits.view, targets: UnsafeBufferPointer(rebasing: all[start..<(start + n)]),
+                                            smoothing: labelSmoothing, ignoreIndex: Batch.paddingID, scale: gradientScale,
+                                            grad: workspace.logits.view)
+            }
+            generator.backward(x: x, dLogits: workspace.logits.view, dx: workspace.dAttentional.rows(start, n))
+        }
 
         let dInitial = decoder.backward(dAttentional: workspace.dAttentional, memory: workspace.memory,
                                         cache: workspace.decoder)
@@ -141,6 +153,36 @@ public final class Seq2SeqModel: ParameterOwner {
         decoder.attention.finishBackward(memory: workspace.memory, dMemory: workspace.dMemory.view)
         encoder.backward(dMemory: workspace.dMemory, dFinal: bridgeBackward(dInitial, workspace: workspace),
                          cache: workspace.encoder)
+        return loss
+    }
+
+    /// Logits per generator chunk: 8 M (32 MB) whatever the vocabulary (tests make it small).
+    var generatorChunkElements = 8 << 20
+    /// Target positions per generator chunk.
+    var generatorChunkRows: Int { max(1, generatorChunkElements / config.targetVocabularySize) }
+
+    /// The summed cross-entropy of the batch's target tokens without dropout, label smoothing or
+    /// gradients (validation perplexity).
+    public func loss(_ batch: Batch, workspace: Workspace) -> Double {
+        let b = batch.size
+        let v = config.targetVocabularySize
+        let rows = batch.targetSteps * b
+        var rng = RandomGenerator(seed: 0)  // unused without dropout
+        encode(source: batch.source, lengths: batch.sourceLengths, batch: b, training: false, using: &rng, workspace: workspace)
+        let attentional = decoder.forward(
+            ids: batch.targetInput, batch: b, masks: batch.targetMasks,
+            initial: workspace.initial.map { RecurrentState(h: $0.h.view, c: $0.c?.view) },
+            memory: workspace.memory, training: false, using: &rng, cache: workspace.decoder)
+        var loss = 0.0
+        for start in stride(from: 0, to: rows, by: generatorChunkRows) {
+            let n = min(generatorChunkRows, rows - start)
+            workspace.logits.prepare(rows: n, cols: v)                     // n × V
+            generator.forward(attentional.rows(start, n), into: workspace.logits.view)
+            loss += batch.targetOutput.withUnsafeBufferPointer { all in
+                Kernels.softmaxCrossEntropy(logits: workspace.logits.view, targets: UnsafeBufferPointer(rebasing: all[start..<(start + n)]),
+                                            ignoreIndex: Batch.paddingID, grad: workspace.logits.view)
+            }
+        }
         return loss
     }
 
@@ -179,7 +221,5 @@ public final class Seq2SeqModel: ParameterOwner {
         }
     }
 
-    public func zeroGradients() {
-        for p in parameters { p.zeroGrad() }
-    }
+    public func zeroGradients() { buffer.zeroGradients() }
 }

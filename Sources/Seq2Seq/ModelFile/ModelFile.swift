@@ -12,6 +12,19 @@ public enum ModelFile {
 
     /// The file bytes of `model` with extra metadata entries.
     public static func encode(_ model: Seq2SeqModel, metadata extra: [String: String] = [:], storage: StorageType = .f32) -> [UInt8] {
+        let (tensors, metadata) = contents(model, metadata: extra)
+        return SafeTensors.encode(tensors, metadata: metadata, storage: storage)
+    }
+
+    /// Writes `model` atomically, tensor by tensor (the same bytes as `encode`).
+    public static func save(_ model: Seq2SeqModel, metadata: [String: String] = [:], storage: StorageType = .f32,
+                            to path: String) throws(ModelFileError) {
+        let (tensors, metadata) = contents(model, metadata: metadata)
+        try SafeTensors.write(tensors, metadata: metadata, storage: storage, to: path)
+    }
+
+    /// The parameters as tensors and the metadata with the format and configuration added.
+    static func contents(_ model: Seq2SeqModel, metadata extra: [String: String]) -> ([SafeTensors.Tensor], [String: String]) {
         var metadata = extra
         metadata["format"] = formatName
         metadata["format_version"] = formatVersion
@@ -19,12 +32,7 @@ public enum ModelFile {
         let tensors = model.parameters.map {
             SafeTensors.Tensor(name: $0.name, shape: $0.value.shape, values: $0.value.storage)
         }
-        return SafeTensors.encode(tensors, metadata: metadata, storage: storage)
-    }
-
-    public static func save(_ model: Seq2SeqModel, metadata: [String: String] = [:], storage: StorageType = .f32,
-                            to path: String) throws(ModelFileError) {
-        try SafeTensors.write(encode(model, metadata: metadata, storage: storage), to: path)
+        return (tensors, metadata)
     }
 
     /// Rebuilds a model from file bytes; checks the format, the configuration and that every

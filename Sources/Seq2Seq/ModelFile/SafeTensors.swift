@@ -50,6 +50,16 @@ public enum SafeTensors {
 
     /// The file bytes for `tensors` (stored in name order) and `metadata`.
     public static func encode(_ tensors: [Tensor], metadata: [String: String], storage: StorageType) -> [UInt8] {
+        var bytes: [UInt8] = []
+        forEachPiece(tensors, metadata: metadata, storage: storage) { bytes.append(contentsOf: $0); return true }
+        return bytes
+    }
+
+    /// The file in pieces, in order: the header length and header, then each tensor's data in
+    /// pieces of at most 1 MiB, so that a writer never holds the whole file. Stops when `body`
+    /// returns false.
+    static func forEachPiece(_ tensors: [Tensor], metadata: [String: String], storage: StorageType,
+                             _ body: (UnsafeRawBufferPointer) -> Bool) {
         let sorted = tensors.sorted { $0.name < $1.name }
         var header = "{\"__metadata__\":" + jsonObject(metadata)
         var offset = 0
@@ -62,19 +72,26 @@ public enum SafeTensors {
         header += "}"
         var headerBytes = Array(header.utf8)
         while headerBytes.count % 8 != 0 { headerBytes.append(0x20) }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(8 + headerBytes.count + offset)
-        withUnsafeBytes(of: UInt64(headerBytes.count).littleEndian) { bytes.append(contentsOf: $0) }
-        bytes.append(contentsOf: headerBytes)
+        guard withUnsafeBytes(of: UInt64(headerBytes.count).littleEndian, body), headerBytes.withUnsafeBytes(body) else { return }
+        let piece = 1 << 18  // elements
+        var buffer = [UInt8](repeating: 0, count: piece * storage.byteSize)
         for tensor in sorted {
-            switch storage {
-            case .f32:
-                for v in tensor.values { withUnsafeBytes(of: v.bitPattern.littleEndian) { bytes.append(contentsOf: $0) } }
-            case .f16:
-                for v in tensor.values { withUnsafeBytes(of: Float16(v).bitPattern.littleEndian) { bytes.append(contentsOf: $0) } }
+            var start = 0
+            while start < tensor.values.count {
+                let count = min(piece, tensor.values.count - start)
+                buffer.withUnsafeMutableBytes { out in
+                    for i in 0..<count {
+                        let v = tensor.values[start + i]
+                        switch storage {
+                        case .f32: out.storeBytes(of: v.bitPattern.littleEndian, toByteOffset: 4 * i, as: UInt32.self)
+                        case .f16: out.storeBytes(of: Float16(v).bitPattern.littleEndian, toByteOffset: 2 * i, as: UInt16.self)
+                        }
+                    }
+                }
+                guard buffer.withUnsafeBytes({ body(UnsafeRawBufferPointer(rebasing: $0[0..<(count * storage.byteSize)])) }) else { return }
+                start += count
             }
         }
-        return bytes
     }
 
     /// Parses and checks file bytes; `file` names the source in errors. Never reads out of bounds:
@@ -167,11 +184,37 @@ public enum SafeTensors {
 
     /// Writes atomically: a temporary file beside `path`, then renamed over it.
     public static func write(_ bytes: [UInt8], to path: String) throws(ModelFileError) {
+        try writeAtomically(to: path) { write in _ = bytes.withUnsafeBytes(write) }
+    }
+
+    /// Writes `tensors` and `metadata` atomically, a piece at a time: the process never holds a
+    /// copy of the file (a checkpoint of the reference model is over 100 MB).
+    public static func write(_ tensors: [Tensor], metadata: [String: String], storage: StorageType,
+                             to path: String) throws(ModelFileError) {
+        try writeAtomically(to: path) { write in forEachPiece(tensors, metadata: metadata, storage: storage, write) }
+    }
+
+    /// Runs `produce` with a function that appends bytes to a temporary file beside `path` (and
+    /// answers false once writing failed), then renames the file over `path`; on failure the
+    /// temporary file is removed.
+    static func writeAtomically(to path: String, _ produce: ((UnsafeRawBufferPointer) -> Bool) -> Void) throws(ModelFileError) {
         let temporary = path + ".tmp-\(ProcessInfo.processInfo.processIdentifier)"
-        do {
-            try Data(bytes).write(to: URL(fileURLWithPath: temporary))
-        } catch {
-            throw .io(file: path, reason: "cannot write: \(error.localizedDescription)")
+        guard let file = fopen(temporary, "wb") else {
+            throw .io(file: path, reason: "cannot write: \(String(cString: strerror(errno)))")
+        }
+        var failure: String?
+        produce { bytes in
+            guard failure == nil else { return false }
+            if bytes.count > 0 && fwrite(bytes.baseAddress, 1, bytes.count, file) != bytes.count {
+                failure = String(cString: strerror(errno))
+            }
+            return failure == nil
+        }
+        if failure == nil && fflush(file) != 0 { failure = String(cString: strerror(errno)) }
+        if fclose(file) != 0 && failure == nil { failure = String(cString: strerror(errno)) }
+        if let failure {
+            unlink(temporary)
+            throw .io(file: path, reason: "cannot write: \(failure)")
         }
         guard rename(temporary, path) == 0 else {  // atomic, replacing an existing file
             let reason = String(cString: strerror(errno))

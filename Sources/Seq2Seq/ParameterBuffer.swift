@@ -1,0 +1,38 @@
+import Tensor
+
+/// All parameters' values in one contiguous buffer and all gradients in another, in parameter
+/// order (llm.c's layout).
+///
+/// Creating it moves every parameter's value and gradient matrix into the buffers, so layers keep
+/// using their `Parameter`s unchanged while the optimizer, gradient clipping and the all-reduce of
+/// data-parallel training each make one pass (or one call) over one buffer.
+public final class ParameterBuffer {
+    public let parameters: [Parameter]
+    /// Where each parameter starts in both buffers.
+    public let offsets: [Int]
+    public let values: FloatBuffer
+    public let gradients: FloatBuffer
+
+    /// Number of scalars (the length of both buffers).
+    public var count: Int { values.count }
+
+    public init(_ parameters: [Parameter]) {
+        precondition(Set(parameters.map(ObjectIdentifier.init)).count == parameters.count, "a parameter appears twice")
+        self.parameters = parameters
+        var offsets: [Int] = []
+        var total = 0
+        for p in parameters {
+            offsets.append(total)
+            total += p.value.count
+        }
+        self.offsets = offsets
+        values = FloatBuffer(count: total)
+        gradients = FloatBuffer(count: total)
+        for (p, offset) in zip(parameters, offsets) {
+            p.value.move(to: values, offset: offset)
+            p.grad.move(to: gradients, offset: offset)
+        }
+    }
+
+    public func zeroGradients() { gradients.pointer.update(repeating: 0, count: count) }
+}
