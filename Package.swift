@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "Tokenization", targets: ["Tokenization"]),
         .library(name: "Tensor", targets: ["Tensor"]),
         .library(name: "Seq2Seq", targets: ["Seq2Seq"]),
+        .library(name: "DataParallel", targets: ["DataParallel"]),
         .library(name: "Training", targets: ["Training"]),
         .library(name: "Evaluation", targets: ["Evaluation"]),
         .library(name: "Translation", targets: ["Translation"]),
@@ -40,6 +41,13 @@ let package = Package(
             providers: [.apt(["libopenblas-dev"])]
         ),
 
+        /// Open MPI's C interface (Debian libopenmpi-dev), for data-parallel training across processes.
+        .systemLibrary(
+            name: "CMPI",
+            pkgConfig: "ompi-c",
+            providers: [.apt(["libopenmpi-dev"])]
+        ),
+
         /// Transcendental and row kernels (exp, sigmoid, tanh, softmax, cross-entropy) with an
         /// AVX2+FMA path chosen at run time; Swift cannot enable AVX2 per function without
         /// unsafe flags, which would bar Fanyi from being a package dependency.
@@ -62,8 +70,11 @@ let package = Package(
         /// Layers with explicit forward and backward, the encoder–decoder model, search, model file.
         .target(name: "Seq2Seq", dependencies: ["Tensor"]),
 
+        /// The processes that train together: one, or the ranks of an `mpirun` job (all-reduce, broadcast).
+        .target(name: "DataParallel", dependencies: ["CMPI"]),
+
         /// Corpus reading, batching, optimizers, schedules, checkpoints, validation, the training loop.
-        .target(name: "Training", dependencies: ["Seq2Seq", "Tensor", "Tokenization", "Evaluation"]),
+        .target(name: "Training", dependencies: ["Seq2Seq", "Tensor", "Tokenization", "Evaluation", "DataParallel"]),
 
         /// BLEU and chrF with sacreBLEU's tokenizers, giving sacreBLEU's numbers.
         .target(name: "Evaluation"),
@@ -86,7 +97,7 @@ let package = Package(
         .executableTarget(
             name: "fanyi-train",
             dependencies: [
-                "Training", "Seq2Seq", "Tensor",
+                "Training", "Seq2Seq", "Tensor", "DataParallel",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
             ]

@@ -25,6 +25,8 @@ public struct TrainingState: Codable, Equatable, Sendable {
     public var history: [ValidationRecord] = []
     public var trainingSeconds = 0.0
     public var targetTokens = 0
+    /// Ranks of the data-parallel run (nil in checkpoints from before: 1); the batch order depends on it.
+    public var ranks: Int?
 
     public init(schedule: LearningRateSchedule, rng: RandomGenerator) {
         self.schedule = schedule

@@ -51,17 +51,27 @@ public final class Adam: Optimizer {
         return result
     }
 
-    public func step(_ parameters: ParameterBuffer, learningRate: Float) {
-        if layout !== parameters {
-            let (newM, newV) = (FloatBuffer(count: parameters.count), FloatBuffer(count: parameters.count))
-            for (p, offset) in zip(parameters.parameters, parameters.offsets) {
-                if let saved = restored[p.name], saved.m.count == p.value.count, saved.v.count == p.value.count {
-                    (newM.pointer + offset).update(from: saved.m.pointer, count: p.value.count)
-                    (newV.pointer + offset).update(from: saved.v.pointer, count: p.value.count)
-                }
+    /// The moment buffers laid out like `parameters` (zeros, or the restored moments), for the
+    /// ranks of a data-parallel run to receive rank 0's.
+    public func momentBuffers(for parameters: ParameterBuffer) -> (m: FloatBuffer, v: FloatBuffer) {
+        place(parameters)
+        return (m!, v!)
+    }
+
+    private func place(_ parameters: ParameterBuffer) {
+        guard layout !== parameters else { return }
+        let (newM, newV) = (FloatBuffer(count: parameters.count), FloatBuffer(count: parameters.count))
+        for (p, offset) in zip(parameters.parameters, parameters.offsets) {
+            if let saved = restored[p.name], saved.m.count == p.value.count, saved.v.count == p.value.count {
+                (newM.pointer + offset).update(from: saved.m.pointer, count: p.value.count)
+                (newV.pointer + offset).update(from: saved.v.pointer, count: p.value.count)
             }
-            (m, v, layout, restored) = (newM, newV, parameters, [:])
         }
+        (m, v, layout, restored) = (newM, newV, parameters, [:])
+    }
+
+    public func step(_ parameters: ParameterBuffer, learningRate: Float) {
+        place(parameters)
         steps += 1
         let (b1, b2, eps) = (beta1, beta2, epsilon)
         let correction1 = 1 - Float(powInt(Double(b1), steps))

@@ -1,3 +1,4 @@
+import DataParallel
 import Evaluation
 import Foundation
 import Seq2Seq
@@ -8,6 +9,11 @@ import Tokenization
 /// The training loop: batches, forward and backward, clipping, the optimizer, the schedule,
 /// validation (perplexity, BLEU and chrF of greedy translations of the dev set), the best model,
 /// checkpoints, early stopping and clean stops on request.
+///
+/// Data-parallel across the ranks of `group` (synchronous SGD): every rank holds the same
+/// parameters, computes the gradient of its share of each global batch, and the summed gradient
+/// (one all-reduce over the flat gradient buffer) drives the same clipping and Adam step on every
+/// rank. Rank 0 alone reads checkpoints, validates, logs and writes files.
 public final class Trainer {
     public let options: TrainingOptions
     public let pipeline: TextPipeline
@@ -18,6 +24,7 @@ public final class Trainer {
     let validation: (raw: ParallelCorpus, encoded: EncodedCorpus)?
     let batcher: Batcher
     let log: TrainingLog
+    public let group: ProcessGroup
     /// Activation buffers, shared by training steps and validation so that each grows once.
     lazy var workspace = model.makeWorkspace()
     /// The dev set's translator, kept across validations for the same reason.
@@ -27,36 +34,55 @@ public final class Trainer {
 
     /// Prepares a run: reads the data, builds or loads the vocabularies, creates the model, or
     /// resumes from the newest checkpoint in the output folder (refusing an incompatible one).
-    public init(options: TrainingOptions, log: TrainingLog, overwrite: Bool = false) throws {
+    /// With several ranks, rank 0 does what touches the output folder and sends the others the
+    /// vocabularies, the parameters, the optimizer moments and the run's state.
+    public init(options: TrainingOptions, log: TrainingLog, overwrite: Bool = false,
+                group: ProcessGroup = SingleProcess()) throws {
         let problems = options.problems() + options.missingFiles()
         guard problems.isEmpty else { throw TrainingError.invalidOption(problems.joined(separator: "\n")) }
         self.options = options
         self.log = log
-        try FileManager.default.createDirectory(atPath: options.output, withIntermediateDirectories: true)
-        if overwrite {
-            for file in Checkpoint.list(in: options.output) { try FileManager.default.removeItem(atPath: file) }
+        self.group = group
+        try Self.checkSameOptions(options, group: group)
+        if group.isMain {
+            try FileManager.default.createDirectory(atPath: options.output, withIntermediateDirectories: true)
+            if overwrite {
+                for file in Checkpoint.list(in: options.output) { try FileManager.default.removeItem(atPath: file) }
+            }
         }
+        if group.size > 1 { log.say("data-parallel training: \(group.description)") }
 
         var clock = Stopwatch()
         let corpus = try ParallelCorpus.read(prefixes: options.train, sourceLanguage: options.sourceLang,
                                              targetLanguage: options.targetLang)
-        let validRaw = try options.valid.map {
+        let validRaw = try group.isMain ? options.valid.map {
             try ParallelCorpus.read(prefixes: [$0], sourceLanguage: options.sourceLang, targetLanguage: options.targetLang)
-        }
+        } : nil
 
-        let restored = try Checkpoint.list(in: options.output).last.map { path -> Checkpoint.Restored in
+        let restored = try group.isMain ? Checkpoint.list(in: options.output).last.map { path -> Checkpoint.Restored in
             let restored = try Checkpoint.load(path)
             try Checkpoint.checkCompatible(restored.options, directory: restored.directory, options, file: path)
+            let ranks = restored.state.ranks ?? 1
+            guard ranks == group.size else {
+                throw TrainingError.io("\(path): written by a run of \(ranks) rank(s), resumed with \(group.size); the batch order "
+                                       + "depends on the number of ranks: resume with `mpirun -np \(ranks) fanyi-train …`"
+                                       + " (or train afresh into another --output)")
+            }
             log.say("resuming from \(path) (step \(restored.state.step))")
             return restored
-        }
+        } : nil
         let pipeline: TextPipeline
-        if let restored {
-            pipeline = restored.pipeline
-        } else if let vocab = options.vocab {
-            pipeline = try TextPipeline(manifest: vocab, sourceLanguage: options.sourceLang, targetLanguage: options.targetLang)
+        if group.isMain {
+            if let restored {
+                pipeline = restored.pipeline
+            } else if let vocab = options.vocab {
+                pipeline = try TextPipeline(manifest: vocab, sourceLanguage: options.sourceLang, targetLanguage: options.targetLang)
+            } else {
+                pipeline = try Self.buildVocabularies(options, log: log)
+            }
+            if group.size > 1 { try Self.sendPipeline(pipeline, group: group) }
         } else {
-            pipeline = try Self.buildVocabularies(options, log: log)
+            pipeline = try Self.receivePipeline(group: group)  // from its checkpoint, files or training data
         }
         self.pipeline = pipeline
         training = try pipeline.encode(corpus, maxLength: options.maxLength)
@@ -74,6 +100,7 @@ public final class Trainer {
                                  seed: options.seed)
             state = TrainingState(schedule: options.schedule, rng: RandomGenerator(seed: options.seed).split(99))
         }
+        state.ranks = group.size
         if options.optimizer == "sgd" {
             optimizer = SGD()
         } else {
@@ -81,8 +108,72 @@ public final class Trainer {
             if let restored { adam.restore(steps: restored.state.optimizerSteps, moments: restored.moments) }
             optimizer = adam
         }
-        batcher = Batcher(corpus: training, batchSize: options.batchSize, unit: options.batchType)
+        batcher = Batcher(corpus: training, batchSize: options.batchSize * group.size, unit: options.batchType)
+        if group.size > 1 { try synchronize() }
         BLAS.threads = options.threads
+    }
+
+    // MARK: - Ranks
+
+    /// Ends the job when a rank's options differ from rank 0's, naming the option.
+    static func checkSameOptions(_ options: TrainingOptions, group: ProcessGroup) throws {
+        guard group.size > 1 else { return }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let mine = String(decoding: try encoder.encode(options), as: UTF8.self)
+        let main = group.broadcast(mine)
+        guard main != mine else { return }
+        let a = (try? JSONSerialization.jsonObject(with: Data(main.utf8))) as? [String: Any] ?? [:]
+        let b = (try? JSONSerialization.jsonObject(with: Data(mine.utf8))) as? [String: Any] ?? [:]
+        let differing = Set(a.keys).union(b.keys).sorted().filter {
+            (a[$0].map { "\($0)" } ?? "(unset)") != (b[$0].map { "\($0)" } ?? "(unset)")
+        }
+        let names = differing.map { key -> String in
+            "--" + key.reduce(into: "") { $0 += $1.isUppercase ? "-" + $1.lowercased() : String($1) }
+                + " (rank 0: \(a[key].map { "\($0)" } ?? "unset"), rank \(group.rank): \(b[key].map { "\($0)" } ?? "unset"))"
+        }
+        FileHandle.standardError.write(Data("fanyi-train: rank \(group.rank) was started with other options than rank 0: "
+            .appending(names.joined(separator: ", ")).appending("; every rank needs the same command\n").utf8))
+        group.abort(code: 2)
+    }
+
+    static func sendPipeline(_ pipeline: TextPipeline, group: ProcessGroup) throws {
+        let json = String(decoding: try JSONSerialization.data(withJSONObject: pipeline.metadata, options: [.sortedKeys]), as: UTF8.self)
+        _ = group.broadcast(json)
+    }
+
+    static func receivePipeline(group: ProcessGroup) throws -> TextPipeline {
+        let json = group.broadcast("")
+        guard let metadata = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: String] else {
+            throw TrainingError.io("rank \(group.rank): rank 0 sent vocabularies that are not a JSON string map")
+        }
+        return try TextPipeline(metadata: metadata, file: "rank 0's vocabularies")
+    }
+
+    /// Gives every rank rank 0's state, parameters and optimizer moments.
+    func synchronize() throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let stateJSON = group.broadcast(String(decoding: try encoder.encode(state), as: UTF8.self))
+        state = try JSONDecoder().decode(TrainingState.self, from: Data(stateJSON.utf8))
+        let config = group.broadcast(ModelFile.configJSON(model.config))
+        guard config == ModelFile.configJSON(model.config) else {
+            throw TrainingError.io("rank \(group.rank): rank 0's model configuration differs from this rank's:\n\(config)")
+        }
+        group.broadcast(model.buffer.values.pointer, count: model.buffer.count, root: 0)
+        if let adam = optimizer as? Adam {
+            if !group.isMain { adam.restore(steps: state.optimizerSteps, moments: [:]) }
+            let (m, v) = adam.momentBuffers(for: model.buffer)
+            group.broadcast(m.pointer, count: m.count, root: 0)
+            group.broadcast(v.pointer, count: v.count, root: 0)
+        }
+    }
+
+    /// This rank's share of a global batch: a contiguous slice (the batch is sorted by length,
+    /// so the shares have similar lengths). Empty when the batch has fewer pairs than ranks.
+    func share(of indices: [Int]) -> [Int] {
+        let (n, r, size) = (indices.count, group.rank, group.size)
+        return Array(indices[(r * n / size)..<((r + 1) * n / size)])
     }
 
     static func buildVocabularies(_ options: TrainingOptions, log: TrainingLog) throws -> TextPipeline {
@@ -135,7 +226,9 @@ public final class Trainer {
         var sinceShown = Stopwatch()
         var epochBatches = 1
         var outcome = Outcome.finished
-        log.say("model: \(parameters.count) parameters; \(options.threads) thread(s); starting at step \(state.step + 1)")
+        log.say("model: \(parameters.count) parameters; \(options.threads) thread(s)"
+                + (group.size > 1 ? " per rank, \(group.size) ranks of \(options.batchSize) pairs a batch" : "")
+                + "; starting at step \(state.step + 1)")
 
         training: while true {
             if options.epochs > 0 && state.epoch >= options.epochs { break }
@@ -146,21 +239,43 @@ public final class Trainer {
                                100 * batcher.paddingRatio(batches)))
             }
             while state.batchInEpoch < batches.count {
-                let batch = batcher.batch(batches[state.batchInEpoch])
+                let global = batches[state.batchInEpoch]
+                let mine = group.size > 1 ? share(of: global) : global
+                // Normalised by the global batch's target tokens, so that the sum over ranks is
+                // the gradient of the whole batch.
+                let globalTokens = global.reduce(0) { $0 + training.targets[$1].count + 1 }
                 state.step += 1
-                let learningRate = state.schedule.rate(step: state.step)
+                var learningRate = state.schedule.rate(step: state.step)
                 model.zeroGradients()
-                let loss = model.lossAndGradients(batch, labelSmoothing: options.labelSmoothing,
-                                                  gradientScale: 1 / Float(batch.targetTokens), using: &rng, workspace: workspace)
+                var loss = 0.0
+                if !mine.isEmpty {
+                    if group.isMain {
+                        loss = model.lossAndGradients(batcher.batch(mine), labelSmoothing: options.labelSmoothing,
+                                                      gradientScale: 1 / Float(globalTokens), using: &rng, workspace: workspace)
+                    } else {
+                        // Other dropout masks than rank 0's; the shared generator advances as rank 0's does.
+                        var local = rng.split(UInt64(5_000 + group.rank))
+                        loss = model.lossAndGradients(batcher.batch(mine), labelSmoothing: options.labelSmoothing,
+                                                      gradientScale: 1 / Float(globalTokens), using: &local, workspace: workspace)
+                    }
+                }
+                if !group.isMain { _ = rng.next() }
+                if group.size > 1 {
+                    group.allReduceSum(parameters.gradients.pointer, count: parameters.count)
+                    // The summed loss, and rank 0's learning rate (its schedule alone sees validations).
+                    var shared = [loss, group.isMain ? Double(learningRate) : 0]
+                    group.allReduceSum(&shared)
+                    (loss, learningRate) = (shared[0], Float(shared[1]))
+                }
                 if options.clipNorm > 0 { clipGradientNorm(parameters, maxNorm: options.clipNorm) }
                 optimizer.step(parameters, learningRate: learningRate)
                 state.optimizerSteps += 1
                 state.batchInEpoch += 1
-                state.targetTokens += batch.targetTokens
+                state.targetTokens += globalTokens
                 let seconds = clock.lap()
                 state.trainingSeconds += seconds
-                window.add(loss: loss, tokens: batch.targetTokens, seconds: seconds)
-                let validating = validation != nil && state.step % options.validSteps == 0
+                window.add(loss: loss, tokens: globalTokens, seconds: seconds)
+                let validating = group.isMain && validation != nil && state.step % options.validSteps == 0
                 let epochs = state.epochs(batchesInEpoch: epochBatches)
 
                 if state.step % options.logEvery == 0 {
@@ -176,11 +291,17 @@ public final class Trainer {
                     try validate()
                     _ = clock.lap()  // validation time is not training time
                 }
-                let stopNow = Self.stopRequested.load(ordering: .relaxed)
-                let timeUp = options.maxTime > 0 && state.trainingSeconds >= options.maxTime
+                var stopNow = Self.stopRequested.load(ordering: .relaxed)
+                var timeUp = options.maxTime > 0 && state.trainingSeconds >= options.maxTime
                 let stepsDone = options.trainSteps > 0 && state.step >= options.trainSteps
-                let patienceOut = options.patience > 0 && state.validationsWithoutImprovement >= options.patience
-                if state.step % options.checkpointSteps == 0 || stopNow || timeUp || stepsDone || patienceOut {
+                var patienceOut = options.patience > 0 && state.validationsWithoutImprovement >= options.patience
+                if group.size > 1 {
+                    // One decision for all ranks: a stop request on any rank; rank 0's clock and validations.
+                    var flags = [stopNow ? 1.0 : 0, group.isMain && timeUp ? 1 : 0, group.isMain && patienceOut ? 1 : 0]
+                    group.allReduceSum(&flags)
+                    (stopNow, timeUp, patienceOut) = (flags[0] > 0, flags[1] > 0, flags[2] > 0)
+                }
+                if group.isMain && (state.step % options.checkpointSteps == 0 || stopNow || timeUp || stepsDone || patienceOut) {
                     state.setRNG(rng)
                     try Checkpoint.save(model: model, optimizer: optimizer, pipeline: pipeline, options: options,
                                         state: state, folder: options.output)
@@ -193,6 +314,7 @@ public final class Trainer {
             state.epoch += 1
             state.batchInEpoch = 0
         }
+        guard group.isMain else { return outcome }
         if validation != nil && state.history.last?.step != state.step && outcome != .interrupted {
             _ = try validate()
         }

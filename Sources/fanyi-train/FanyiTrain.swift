@@ -1,4 +1,5 @@
 import ArgumentParser
+import DataParallel
 import Tensor
 import Foundation
 import Seq2Seq
@@ -157,13 +158,19 @@ struct Train: ParsableCommand {
 
     func run() throws {
         let options = try options()
-        try FileManager.default.createDirectory(atPath: options.output, withIntermediateDirectories: true)
-        let logPath = self.log ?? options.output + "/train.log.jsonl"
-        if overwrite { try? FileManager.default.removeItem(atPath: logPath) }
-        let log = try TrainingLog(path: logPath,
-                                  isTerminal: isatty(2) != 0, quiet: quiet)
-        log.say("fanyi-train " + CommandLine.arguments.dropFirst().joined(separator: " "))
-        log.say("effective configuration:\n" + ConfigFile.describe(options))
+        // Started by mpirun: one rank of a data-parallel job (rank 0 writes, the others are quiet).
+        let group = Launch.processGroup()
+        let log: TrainingLog
+        if group.isMain {
+            try FileManager.default.createDirectory(atPath: options.output, withIntermediateDirectories: true)
+            let logPath = self.log ?? options.output + "/train.log.jsonl"
+            if overwrite { try? FileManager.default.removeItem(atPath: logPath) }
+            log = try TrainingLog(path: logPath, isTerminal: isatty(2) != 0, quiet: quiet)
+            log.say("fanyi-train " + CommandLine.arguments.dropFirst().joined(separator: " "))
+            log.say("effective configuration:\n" + ConfigFile.describe(options))
+        } else {
+            log = try TrainingLog(path: nil, isTerminal: false, quiet: true)
+        }
         // A parent may have started us with these signals blocked (threads of libdispatch block
         // them, and a spawned child inherits the mask): unblock them, then catch them.
         var signals = sigset_t()
@@ -173,8 +180,14 @@ struct Train: ParsableCommand {
         sigprocmask(SIG_UNBLOCK, &signals, nil)
         signal(SIGINT) { _ in Trainer.stopRequested.store(true, ordering: .relaxed) }
         signal(SIGTERM) { _ in Trainer.stopRequested.store(true, ordering: .relaxed) }
-        let trainer = try Trainer(options: options, log: log, overwrite: overwrite)
-        try trainer.run()
+        do {
+            let trainer = try Trainer(options: options, log: log, overwrite: overwrite, group: group)
+            try trainer.run()
+        } catch where group.size > 1 {
+            // The other ranks may wait in a collective operation: end the whole job.
+            FileHandle.standardError.write(Data("Error: rank \(group.rank) of \(group.size): \(error)\n".utf8))
+            group.abort(code: 1)
+        }
     }
 }
 

@@ -1,0 +1,20 @@
+// CMPI: Open MPI's C interface (Debian libopenmpi-dev, pkg-config ompi-c).
+//
+// Open MPI's handles (MPI_COMM_WORLD, MPI_FLOAT, MPI_SUM, …) are macros over the addresses of
+// global structs, which Swift cannot import; these inline functions hand them over as values.
+#ifndef FANYI_CMPI_SHIM_H
+#define FANYI_CMPI_SHIM_H
+#include <mpi.h>
+
+static inline MPI_Comm fanyi_mpi_comm_world(void) { return MPI_COMM_WORLD; }
+static inline MPI_Datatype fanyi_mpi_float(void) { return MPI_FLOAT; }
+static inline MPI_Datatype fanyi_mpi_double(void) { return MPI_DOUBLE; }
+static inline MPI_Datatype fanyi_mpi_byte(void) { return MPI_BYTE; }
+static inline MPI_Datatype fanyi_mpi_int64(void) { return MPI_INT64_T; }
+static inline MPI_Op fanyi_mpi_sum(void) { return MPI_SUM; }
+static inline MPI_Op fanyi_mpi_max(void) { return MPI_MAX; }
+static inline void *fanyi_mpi_in_place(void) { return MPI_IN_PLACE; }
+static inline int fanyi_mpi_success(void) { return MPI_SUCCESS; }
+static inline int fanyi_mpi_max_processor_name(void) { return MPI_MAX_PROCESSOR_NAME; }
+
+#endif
