@@ -21,8 +21,24 @@ struct Output {
 /// Runs a built executable with `arguments`, feeding `input` on stdin; kills it after `timeout`.
 func run(_ tool: String, _ arguments: [String], input: Data = Data(), in folder: String? = nil,
          timeout: TimeInterval = 60) throws -> Output {
+    try runProgram(productsFolder + "/" + tool, arguments, input: input, in: folder, timeout: timeout)
+}
+
+/// `mpirun -np ranks` with `arguments` (tools named by their product name), allowed to run as
+/// root as CI does; killed after `timeout`.
+func runMPI(_ ranks: Int, _ tool: String, _ arguments: [String], in folder: String? = nil, timeout: TimeInterval = 120) throws -> Output {
+    try runProgram("/usr/bin/mpirun", mpirunArguments(ranks) + [productsFolder + "/" + tool] + arguments, in: folder, timeout: timeout)
+}
+
+func mpirunArguments(_ ranks: Int) -> [String] {
+    ["--allow-run-as-root", "--oversubscribe", "-np", "\(ranks)"]
+}
+
+/// Runs a program with `arguments`, feeding `input` on stdin; kills it after `timeout`.
+func runProgram(_ path: String, _ arguments: [String], input: Data = Data(), in folder: String? = nil,
+                timeout: TimeInterval = 60) throws -> Output {
     let process = Process()
-    process.executableURL = URL(fileURLWithPath: productsFolder + "/" + tool)
+    process.executableURL = URL(fileURLWithPath: path)
     process.arguments = arguments
     if let folder { process.currentDirectoryURL = URL(fileURLWithPath: folder) }
     let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
@@ -38,7 +54,7 @@ func run(_ tool: String, _ arguments: [String], input: Data = Data(), in folder:
     try stdin.fileHandleForWriting.close()
     if group.wait(timeout: .now() + timeout) == .timedOut {
         process.terminate()
-        throw TimedOut(command: ([tool] + arguments).joined(separator: " "))
+        throw TimedOut(command: ([path] + arguments).joined(separator: " "))
     }
     process.waitUntilExit()
     return Output(status: process.terminationStatus,
