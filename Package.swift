@@ -125,7 +125,7 @@ let package = Package(
         .executableTarget(
             name: "fanyi-bench",
             dependencies: [
-                "Tokenization", "Seq2Seq", "Training", "Translation", "Tensor",
+                "Tokenization", "Seq2Seq", "Training", "Translation", "Tensor", "DataParallel",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

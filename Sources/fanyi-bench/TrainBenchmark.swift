@@ -1,4 +1,5 @@
 import ArgumentParser
+import DataParallel
 import Seq2Seq
 import Tensor
 import Tokenization
@@ -18,7 +19,11 @@ struct TrainBenchmark: ParsableCommand {
             With --corpus: the corpus encoded with --vocab, batches as fanyi-train
             makes them (length buckets, shuffled, first epoch), vocabularies sized
             by --vocab. The GEMM ceiling is measured in the same run.
+            Under mpirun every rank trains its own batches (synthetic) or its share
+            of each global batch (--corpus), gradients summed by one all-reduce per
+            step; rank 0 prints the aggregate and the all-reduce time.
             Examples: fanyi-bench train --threads 2
+                      mpirun -np 2 fanyi-bench train --threads 1
                       fanyi-bench train --corpus corpora/en-zh-lohelp/train \\
                         --source-lang en --target-lang zh \\
                         --vocab vocab/en-zh-lohelp.json --steps 60
@@ -67,10 +72,10 @@ struct TrainBenchmark: ParsableCommand {
     }
 
     /// The batches to time and the vocabulary sizes they need.
-    func makeBatches() throws -> (batches: [Batch], sourceVocabulary: Int, targetVocabulary: Int, label: String) {
+    func makeBatches(group: ProcessGroup) throws -> (batches: [Batch], sourceVocabulary: Int, targetVocabulary: Int, label: String) {
         let count = warmup + steps
         guard let corpus, let sourceLang, let targetLang, let vocab else {
-            var rng = RandomGenerator(seed: 7)
+            var rng = RandomGenerator(seed: 7).split(UInt64(group.rank))
             func sentence() -> [Int32] {
                 (0..<Int.random(in: 20...30, using: &rng)).map { _ in Int32.random(in: 4..<8000, using: &rng) }
             }
@@ -83,12 +88,15 @@ struct TrainBenchmark: ParsableCommand {
         let pipeline = try TextPipeline(manifest: vocab, sourceLanguage: sourceLang, targetLanguage: targetLang)
         let raw = try ParallelCorpus.read(prefixes: [corpus], sourceLanguage: sourceLang, targetLanguage: targetLang)
         let encoded = try pipeline.encode(raw, maxLength: TrainingOptions().maxLength)
-        let batcher = Batcher(corpus: encoded, batchSize: batchSize, unit: .sentences)
+        // Global batches of batchSize × ranks pairs; each rank takes its slice, as fanyi-train does.
+        let batcher = Batcher(corpus: encoded, batchSize: batchSize * group.size, unit: .sentences)
         var batches: [Batch] = []
         var epoch = 0
         while batches.count < count {
-            for indices in batcher.batches(epoch: epoch, seed: 1).prefix(count - batches.count) {
-                batches.append(batcher.batch(indices))
+            for indices in batcher.batches(epoch: epoch, seed: 1) where batches.count < count {
+                let n = indices.count
+                let mine = Array(indices[(group.rank * n / group.size)..<((group.rank + 1) * n / group.size)])
+                if !mine.isEmpty { batches.append(batcher.batch(mine)) }
             }
             epoch += 1
         }
@@ -98,7 +106,8 @@ struct TrainBenchmark: ParsableCommand {
 
     func run() throws {
         BLAS.threads = threads
-        let (batches, sourceVocabulary, targetVocabulary, label) = try makeBatches()
+        let group = Launch.processGroup()
+        let (batches, sourceVocabulary, targetVocabulary, label) = try makeBatches(group: group)
         var config = ModelConfig.reference(sourceVocabularySize: sourceVocabulary, targetVocabularySize: targetVocabulary)
         config.cell = cell
         config.attention = attention
@@ -111,7 +120,8 @@ struct TrainBenchmark: ParsableCommand {
         var times: [Double] = []
         var tokens: [Int] = []
         var flops: [Int] = []
-        var phases = (forwardBackward: 0.0, optimizer: 0.0, blas: 0.0)
+        var phases = (forwardBackward: 0.0, optimizer: 0.0, blas: 0.0, allReduce: 0.0)
+        var allReduceTimes: [Double] = []
         BLAS.profiling = true
         let before = ResourceUsage.now()
         for (i, batch) in batches.enumerated() {
@@ -122,33 +132,51 @@ struct TrainBenchmark: ParsableCommand {
             model.lossAndGradients(batch, labelSmoothing: 0.1, gradientScale: 1 / Float(batch.targetTokens),
                                    using: &rng, workspace: workspace)
             let middle = monotonicSeconds()
+            // Tokens and GEMM flops of all ranks (their batches differ).
+            var stepTokens = [Double(batch.targetTokens), Double(BLAS.flopCounter.load(ordering: .relaxed) - flopsBefore)]
+            let communicationBefore = group.communicationSeconds
+            if group.size > 1 {
+                group.allReduceSum(model.buffer.gradients.pointer, count: model.buffer.count)
+                group.allReduceSum(&stepTokens)
+            }
+            let allReduce = group.communicationSeconds - communicationBefore
             clipGradientNorm(model.buffer, maxNorm: 5)
             optimizer.step(model.buffer, learningRate: 1e-3)
             let end = monotonicSeconds()
             if i >= warmup {
                 times.append(end - start)
-                tokens.append(batch.targetTokens)
-                flops.append(BLAS.flopCounter.load(ordering: .relaxed) - flopsBefore)
+                tokens.append(Int(stepTokens[0]))
+                allReduceTimes.append(allReduce)
+                phases.allReduce += allReduce
+                flops.append(Int(stepTokens[1]))
                 phases.forwardBackward += middle - start
-                phases.optimizer += end - middle
+                phases.optimizer += end - middle - allReduce
                 phases.blas += Double(BLAS.nanosecondCounter.load(ordering: .relaxed) - blasBefore) / 1e9
             }
         }
         BLAS.profiling = false
         let after = ResourceUsage.now()
+        // Every rank measures the ceiling at once, as they share the machine while training.
         let ceiling = gemmCeiling()
+        guard group.isMain else { return }
 
         let order = times.indices.sorted { times[$0] < times[$1] }
         let median = order[order.count / 2]
         let total = times.reduce(0, +)
         let gflops = Double(flops.reduce(0, +)) / total / 1e9
-        print(String(format: "train (%@, %@ attention, batch %d, %d threads, %.1f M parameters, %@):",
-                     cell.rawValue, attention.rawValue, batchSize, threads, Double(parameterCount) / 1e6, label))
+        print(String(format: "train (%@, %@ attention, batch %d, %d threads, %.1f M parameters, %@%@):",
+                     cell.rawValue, attention.rawValue, batchSize, threads, Double(parameterCount) / 1e6, label,
+                     group.size > 1 ? ", \(group.description), flops and tokens of all ranks" : ""))
         print(String(format: "  %d timed steps: median step %.3f s, %.0f target tokens/s, %.1f GFLOP/s in GEMMs (%.1f MFLOP per target token)",
                      steps, times[median], Double(tokens.reduce(0, +)) / total, gflops,
                      Double(flops.reduce(0, +)) / Double(tokens.reduce(0, +)) / 1e6))
-        print(String(format: "  GEMM ceiling in this run (1600×256·256×1024, %d threads): %.1f GFLOP/s; training reaches %.0f %% of it",
-                     threads, ceiling, 100 * gflops / ceiling))
+        if group.size > 1 {
+            print(String(format: "  all-reduce of %d gradients (%.1f MB) per step: median %.1f ms, %.0f %% of the step time",
+                         model.buffer.count, Double(model.buffer.count * 4) / 1e6, 1000 * allReduceTimes.sorted()[allReduceTimes.count / 2],
+                         100 * phases.allReduce / total))
+        }
+        print(String(format: "  GEMM ceiling in this run (1600×256·256×1024, %d threads%@): %.1f GFLOP/s; training reaches %.0f %% of it",
+                     threads, group.size > 1 ? " × \(group.size) ranks at once" : "", ceiling * Double(group.size), 100 * gflops / (ceiling * Double(group.size))))
         let cpu = ResourceUsage(peakResidentBytes: after.peakResidentBytes, userSeconds: after.userSeconds - before.userSeconds,
                                 systemSeconds: after.systemSeconds - before.systemSeconds)
         print("  \(cpu.summary) during the steps")
