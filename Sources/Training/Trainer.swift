@@ -20,7 +20,7 @@ public final class Trainer {
     public let model: Seq2SeqModel
     public let optimizer: Optimizer
     public private(set) var state: TrainingState
-    let training: EncodedCorpus
+    let training: any EncodedPairs
     let validation: (raw: ParallelCorpus, encoded: EncodedCorpus)?
     let batcher: Batcher
     let log: TrainingLog
@@ -53,8 +53,6 @@ public final class Trainer {
         if group.size > 1 { log.say("data-parallel training: \(group.description)") }
 
         var clock = Stopwatch()
-        let corpus = try ParallelCorpus.read(prefixes: options.train, sourceLanguage: options.sourceLang,
-                                             targetLanguage: options.targetLang)
         let validRaw = try group.isMain ? options.valid.map {
             try ParallelCorpus.read(prefixes: [$0], sourceLanguage: options.sourceLang, targetLanguage: options.targetLang)
         } : nil
@@ -85,11 +83,12 @@ public final class Trainer {
             pipeline = try Self.receivePipeline(group: group)  // from its checkpoint, files or training data
         }
         self.pipeline = pipeline
-        training = try pipeline.encode(corpus, maxLength: options.maxLength)
+        let (training, how) = try Self.trainingPairs(options, pipeline: pipeline, group: group, log: log)
+        self.training = training
         guard training.count > 0 else { throw TrainingError.emptyCorpus(options.train.joined(separator: ", ")) }
         validation = try validRaw.map { ($0, try pipeline.encode($0, maxLength: options.maxLength)) }
-        log.say(String(format: "training data: %@ (%.1f s to read and encode)", training.summary, clock.lap()))
-        if let validation { log.say("validation data: \(validation.encoded.summary)") }
+        log.say(String(format: "training data: %@ (%.1f s %@)", training.summary, clock.lap(), how))
+        if let validation { log.say("validation data: \(validation.encoded.pairs.summary)") }
 
         if let restored {
             model = restored.model
@@ -111,6 +110,51 @@ public final class Trainer {
         batcher = Batcher(corpus: training, batchSize: options.batchSize * group.size, unit: options.batchType)
         if group.size > 1 { try synchronize() }
         BLAS.threads = options.threads
+    }
+
+    // MARK: - Training data
+
+    /// The encoded-corpus file of a run, in its output folder.
+    public static func encodedCorpusPath(_ options: TrainingOptions) -> String { options.output + "/train.ids" }
+
+    /// The training pairs, from the run's encoded-corpus file, built (rank 0) or rebuilt when the
+    /// corpus, vocabularies or length limit changed or the file is damaged. Ranks on rank 0's host
+    /// read rank 0's file; ranks on other hosts encode the corpus into memory (they write nothing).
+    static func trainingPairs(_ options: TrainingOptions, pipeline: TextPipeline, group: ProcessGroup,
+                              log: TrainingLog) throws -> (any EncodedPairs, String) {
+        let path = encodedCorpusPath(options)
+        let languages = (options.sourceLang, options.targetLang)
+        let key = try EncodedCorpusFile.key(prefixes: options.train, languages: languages, pipeline: pipeline,
+                                            maxLength: options.maxLength)
+        func open() throws -> EncodedCorpusFile {
+            try EncodedCorpusFile(path: path, key: key, sourceVocabularySize: pipeline.source.vocabulary.count,
+                                  targetVocabularySize: pipeline.target.vocabulary.count)
+        }
+        if !group.isMain {
+            _ = group.broadcast("")  // rank 0's file is ready
+            if group.hosts[group.rank] == group.hosts[0] { return (try open(), "to open rank 0's encoded corpus") }
+            let corpus = try ParallelCorpus.read(prefixes: options.train, sourceLanguage: options.sourceLang,
+                                                 targetLanguage: options.targetLang)
+            return (try pipeline.encode(corpus, maxLength: options.maxLength).pairs, "to read and encode into memory")
+        }
+        var how = "to open the encoded corpus \(path)"
+        var existing: EncodedCorpusFile?
+        if FileManager.default.fileExists(atPath: path) {
+            do { existing = try open() } catch let error as EncodedCorpusFile.Damaged {
+                log.say("encoding the corpus again: \(error.reason) (\(path))")
+            }
+        }
+        let file: EncodedCorpusFile
+        if let existing {
+            file = existing
+        } else {
+            try EncodedCorpusFile.build(prefixes: options.train, languages: languages, pipeline: pipeline,
+                                        maxLength: options.maxLength, key: key, to: path, threads: 2)
+            file = try open()
+            how = "to read and encode into \(path)"
+        }
+        if group.size > 1 { _ = group.broadcast("ready") }
+        return (file, how)
     }
 
     // MARK: - Ranks
@@ -243,7 +287,7 @@ public final class Trainer {
                 let mine = group.size > 1 ? share(of: global) : global
                 // Normalised by the global batch's target tokens, so that the sum over ranks is
                 // the gradient of the whole batch.
-                let globalTokens = global.reduce(0) { $0 + training.targets[$1].count + 1 }
+                let globalTokens = global.reduce(0) { $0 + training.lengths($1).target + 1 }
                 state.step += 1
                 var learningRate = state.schedule.rate(step: state.step)
                 model.zeroGradients()
@@ -345,7 +389,7 @@ public final class Trainer {
         var clock = Stopwatch()
         // Perplexity of the references (no dropout, no label smoothing).
         var totalLoss = 0.0, tokens = 0
-        let batches = Batcher(corpus: validation.encoded, batchSize: options.validBatchSize, unit: .sentences).batches(epoch: 0, seed: 0)
+        let batches = Batcher(corpus: validation.encoded.pairs, batchSize: options.validBatchSize, unit: .sentences).batches(epoch: 0, seed: 0)
         for indices in batches {
             let batch = Batch(sources: indices.map { validation.encoded.sources[$0] }, targets: indices.map { validation.encoded.targets[$0] })
             totalLoss += model.loss(batch, workspace: workspace)

@@ -89,7 +89,7 @@ struct TrainBenchmark: ParsableCommand {
         let raw = try ParallelCorpus.read(prefixes: [corpus], sourceLanguage: sourceLang, targetLanguage: targetLang)
         let encoded = try pipeline.encode(raw, maxLength: TrainingOptions().maxLength)
         // Global batches of batchSize × ranks pairs; each rank takes its slice, as fanyi-train does.
-        let batcher = Batcher(corpus: encoded, batchSize: batchSize * group.size, unit: .sentences)
+        let batcher = Batcher(corpus: encoded.pairs, batchSize: batchSize * group.size, unit: .sentences)
         var batches: [Batch] = []
         var epoch = 0
         while batches.count < count {

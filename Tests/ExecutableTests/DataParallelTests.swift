@@ -77,7 +77,7 @@ import Testing
         process.currentDirectoryURL = URL(fileURLWithPath: TinyRun.folder)
         // A file, not a pipe: nobody reads while it runs, and a full pipe would stall mpirun.
         let errorsPath = TinyRun.folder + "/dp-killed.stderr"
-        FileManager.default.createFile(atPath: errorsPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: errorsPath, contents: nil)
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errorsPath))
         process.standardOutput = FileHandle.nullDevice
         try process.run()

@@ -170,7 +170,7 @@ func quietLog() throws -> TrainingLog { try TrainingLog(path: nil, isTerminal: f
 
     @Test func bucketingCoversEveryPairOnceAndReducesPadding() {
         let c = corpus()
-        let batcher = Batcher(corpus: c, batchSize: 16, unit: .sentences, window: 10)
+        let batcher = Batcher(corpus: c.pairs, batchSize: 16, unit: .sentences, window: 10)
         let batches = batcher.batches(epoch: 0, seed: 1)
         #expect(batches.flatMap { $0 }.sorted() == Array(0..<500))
         #expect(batches.allSatisfy { $0.count <= 16 })
@@ -184,7 +184,7 @@ func quietLog() throws -> TrainingLog { try TrainingLog(path: nil, isTerminal: f
 
     @Test func tokenBatchesStayUnderTheBudget() {
         let c = corpus()
-        let batcher = Batcher(corpus: c, batchSize: 200, unit: .tokens)
+        let batcher = Batcher(corpus: c.pairs, batchSize: 200, unit: .tokens)
         for indices in batcher.batches(epoch: 0, seed: 2) {
             let longest = indices.map { max(c.sources[$0].count, c.targets[$0].count + 1) }.max()!
             #expect(indices.count == 1 || indices.count * longest <= 200)

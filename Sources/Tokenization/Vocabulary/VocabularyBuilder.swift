@@ -53,21 +53,22 @@ public enum VocabularyBuilder {
         var timings = Timings()
         var clock = Stopwatch()
 
-        // 1. Tokenize each side (one thread per side: a Tokenizer is not thread-safe).
+        // 1. Tokenize each side in one streaming pass, counting token types (one thread per
+        //    side: a Tokenizer is not thread-safe). Memory grows with the types, not the lines.
         let tokenized = try parallelMap(sides) { side throws(TokenizationError) in
             let tokenizer = try Tokenizer(options: side.tokenizer)
-            var lines: [[String]] = []
+            var counts: [String: Int] = [:]
             var bytes = 0
             var fileLines: [Int] = []
             for file in side.files {
-                let text = try TextFile.readLines(file, invalidUTF8: options.invalidUTF8)
-                fileLines.append(text.count)
-                for line in text {
+                let reader = try LineReader(path: file, policy: options.invalidUTF8)
+                while let line = try reader.nextLine() {
                     bytes += line.utf8.count + 1
-                    lines.append(try tokenizer.tokenize(line))
+                    for token in try tokenizer.tokenize(line) { counts[token, default: 0] += 1 }
                 }
+                fileLines.append(reader.lineNumber)
             }
-            return (lines, bytes, fileLines)
+            return (counts, bytes, fileLines)
         }
         if options.lineAligned, let first = sides.first {
             for (i, side) in sides.enumerated().dropFirst() {
@@ -83,7 +84,12 @@ public enum VocabularyBuilder {
         if options.mergeCount > 0 {
             func wordCounts(_ indices: [Int]) -> [String: Int] {
                 var counts: [String: Int] = [:]
-                for i in indices { for line in tokenized[i].0 { BPELearner.addWords(of: line, to: &counts) } }
+                for i in indices {
+                    for (token, count) in tokenized[i].0 {
+                        let word = SubwordToken(token)
+                        if word.isSplittable { counts[String(word.core), default: 0] += count }
+                    }
+                }
                 return counts
             }
             if options.jointBPE {
@@ -99,28 +105,29 @@ public enum VocabularyBuilder {
         }
         timings.learn = clock.lap()
 
-        // 3. Count subwords and build the vocabularies.
+        // 3. Count subwords and build the vocabularies: BPE splits each token on its own, so a
+        //    token type's pieces count as often as the type.
         let results = parallelMap(Array(sides.indices)) { i in
             let bpe = merges[i].map(BPE.init(merges:))
             var counts: [String: Int] = [:]
             var tokens = 0
-            for line in tokenized[i].0 {
-                for piece in bpe?.apply(line) ?? line {
-                    counts[piece, default: 0] += 1
-                    tokens += 1
+            for (token, count) in tokenized[i].0 {
+                for piece in bpe?.apply([token]) ?? [token] {
+                    counts[piece, default: 0] += count
+                    tokens += count
                 }
             }
             return Result(
                 tokenizer: sides[i].tokenizer, merges: merges[i],
                 vocabulary: Vocabulary(counts: counts, minCount: options.minCount, maxSize: options.maxSize),
-                lines: tokenized[i].0.count, tokens: tokens, bytes: tokenized[i].1)
+                lines: tokenized[i].2.reduce(0, +), tokens: tokens, bytes: tokenized[i].1)
         }
         timings.apply = clock.lap()
         return (results, timings)
     }
 
     /// `transform` applied to each element on its own thread, results in order.
-    static func parallelMap<T, R, E: Error>(_ items: [T], _ transform: (T) throws(E) -> R) throws(E) -> [R] {
+    public static func parallelMap<T, R, E: Error>(_ items: [T], _ transform: (T) throws(E) -> R) throws(E) -> [R] {
         var results = [Swift.Result<R, E>?](repeating: nil, count: items.count)
         results.withUnsafeMutableBufferPointer { buffer in
             withoutActuallyEscaping(transform) { transform in

@@ -13,12 +13,12 @@ public struct Batcher: Sendable {
         case tokens
     }
 
-    public let corpus: EncodedCorpus
+    public let corpus: any EncodedPairs
     public let batchSize: Int
     public let unit: Unit
     public let window: Int
 
-    public init(corpus: EncodedCorpus, batchSize: Int, unit: Unit, window: Int = 100) {
+    public init(corpus: any EncodedPairs, batchSize: Int, unit: Unit, window: Int = 100) {
         self.corpus = corpus
         self.batchSize = batchSize
         self.unit = unit
@@ -30,17 +30,18 @@ public struct Batcher: Sendable {
         var rng = RandomGenerator(seed: seed).split(UInt64(epoch))
         var order = Array(0..<corpus.count)
         order.shuffle(using: &rng)
-        let averageLength = max(1, corpus.sources.reduce(0) { $0 + $1.count } / max(1, corpus.count))
+        let averageLength = max(1, corpus.sourceTokens / max(1, corpus.count))
         let pairsPerWindow = window * (unit == .sentences ? batchSize : max(1, batchSize / averageLength))
         var batches: [[Int]] = []
         var start = 0
         while start < order.count {
-            var slice = Array(order[start..<min(order.count, start + pairsPerWindow)])
-            slice.sort { (corpus.sources[$0].count, corpus.targets[$0].count, $0) < (corpus.sources[$1].count, corpus.targets[$1].count, $1) }
+            let slice = Array(order[start..<min(order.count, start + pairsPerWindow)])
+            let lengths = slice.map { corpus.lengths($0) }
+            let keyed = zip(slice, lengths).sorted { a, b in (a.1.source, a.1.target, a.0) < (b.1.source, b.1.target, b.0) }
             var current: [Int] = []
             var longest = 0
-            for index in slice {
-                let length = max(corpus.sources[index].count, corpus.targets[index].count + 1)
+            for (index, pairLengths) in keyed {
+                let length = max(pairLengths.source, pairLengths.target + 1)
                 let full = unit == .sentences ? current.count >= batchSize : (current.count + 1) * max(longest, length) > batchSize
                 if full && !current.isEmpty {
                     batches.append(current)
@@ -59,14 +60,16 @@ public struct Batcher: Sendable {
 
     /// The model batch of pair indices.
     public func batch(_ indices: [Int]) -> Batch {
-        Batch(sources: indices.map { corpus.sources[$0] }, targets: indices.map { corpus.targets[$0] })
+        let pairs = indices.map { corpus.pair($0) }
+        return Batch(sources: pairs.map(\.source), targets: pairs.map(\.target))
     }
 
     /// Share of padding in the source and target matrices over `batches` (0 = none).
     public func paddingRatio(_ batches: [[Int]]) -> Double {
         var real = 0, padded = 0
         for indices in batches {
-            let s = indices.map { corpus.sources[$0].count }, t = indices.map { corpus.targets[$0].count + 1 }
+            let lengths = indices.map { corpus.lengths($0) }
+            let s = lengths.map(\.source), t = lengths.map { $0.target + 1 }
             real += s.reduce(0, +) + t.reduce(0, +)
             padded += indices.count * (s.max()! + t.max()!)
         }

@@ -32,7 +32,28 @@ public struct ParallelCorpus: Sendable {
     }
 }
 
-/// Sentence pairs as model ids, with what was left out and why.
+/// Sentence pairs as model ids, what batches are cut from: in memory (`EncodedCorpus`) or in an
+/// encoded-corpus file (`EncodedCorpusFile`).
+public protocol EncodedPairs: AnyObject, Sendable {
+    var count: Int { get }
+    /// Subwords of pair `i`'s source and target (without `</s>`).
+    func lengths(_ i: Int) -> (source: Int, target: Int)
+    /// The ids of pair `i`.
+    func pair(_ i: Int) -> (source: [Int32], target: [Int32])
+    var skippedEmpty: Int { get }
+    var skippedLong: Int { get }
+}
+
+extension EncodedPairs {
+    public var summary: String {
+        "\(count) pairs kept, \(skippedEmpty) skipped as empty, \(skippedLong) skipped as longer than the length limit"
+    }
+
+    /// Subwords over all sources (for the average length).
+    public var sourceTokens: Int { (0..<count).reduce(0) { $0 + lengths($1).source } }
+}
+
+/// Sentence pairs as model ids in memory, with what was left out and why.
 public struct EncodedCorpus: Sendable {
     public var sources: [[Int32]]
     public var targets: [[Int32]]
@@ -43,7 +64,17 @@ public struct EncodedCorpus: Sendable {
 
     public var count: Int { sources.count }
 
-    public var summary: String {
-        "\(count) pairs kept, \(skippedEmpty) skipped as empty, \(skippedLong) skipped as longer than the length limit"
-    }
+    /// A reference to these pairs for batching.
+    public var pairs: InMemoryPairs { InMemoryPairs(self) }
+}
+
+/// An `EncodedCorpus` as `EncodedPairs`.
+public final class InMemoryPairs: EncodedPairs {
+    public let corpus: EncodedCorpus
+    public init(_ corpus: EncodedCorpus) { self.corpus = corpus }
+    public var count: Int { corpus.count }
+    public func lengths(_ i: Int) -> (source: Int, target: Int) { (corpus.sources[i].count, corpus.targets[i].count) }
+    public func pair(_ i: Int) -> (source: [Int32], target: [Int32]) { (corpus.sources[i], corpus.targets[i]) }
+    public var skippedEmpty: Int { corpus.skippedEmpty }
+    public var skippedLong: Int { corpus.skippedLong }
 }
