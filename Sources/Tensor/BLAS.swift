@@ -107,6 +107,9 @@ public enum BLAS {
     /// Threads OpenBLAS uses for each product.
     public static var threads: Int {
         get { Int(openblas_get_num_threads()) }
-        set { openblas_set_num_threads(Int32(max(1, newValue))) }
+        set {
+            openblas_set_num_threads(Int32(max(1, newValue)))
+            Parallel.threads = max(1, newValue)
+        }
     }
 }

@@ -57,6 +57,9 @@ public enum BLASEnvironment {
         guard !settings.isEmpty else { return }
         for (name, value) in settings { setenv(name, value, 0) }
         setenv(guardName, "1", 1)
-        execv("/proc/self/exe", CommandLine.unsafeArgv)
+        // The program's real path, so that ps and top show its name rather than "exe".
+        var path = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let length = readlink("/proc/self/exe", &path, path.count - 1)
+        execv(length > 0 ? path : Array("/proc/self/exe".utf8CString), CommandLine.unsafeArgv)
     }
 }

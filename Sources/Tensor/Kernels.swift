@@ -57,6 +57,14 @@ public enum Kernels {
             scale, grad.base, rowLoss)
     }
 
+    /// One Adam update of `count` parameters with the gradient scaled by `scale`; α and ε carry
+    /// the bias corrections (see `fanyi_adam`).
+    public static func adam(theta: UnsafeMutablePointer<Float>, gradient: UnsafePointer<Float>, m: UnsafeMutablePointer<Float>,
+                            v: UnsafeMutablePointer<Float>, count: Int, beta1: Float, beta2: Float, alpha: Float,
+                            epsilon: Float, scale: Float) {
+        fanyi_adam(theta, gradient, m, v, Int64(count), beta1, beta2, alpha, epsilon, scale)
+    }
+
     /// Fills `mask` for inverted dropout: each element is 0 with probability `rate`, else
     /// 1 / (1 − rate), so that `x · mask` keeps the expected value of x.
     public static func dropoutMask(_ mask: UnsafeMutableBufferPointer<Float>, rate: Float, using rng: inout RandomGenerator) {

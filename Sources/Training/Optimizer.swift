@@ -1,10 +1,18 @@
+import Synchronization
 import Seq2Seq
 import Tensor
 
 /// Updates parameters from their accumulated gradients.
 public protocol Optimizer: AnyObject {
-    /// One update with learning rate `learningRate`; gradients are read, not cleared.
-    func step(_ parameters: ParameterBuffer, learningRate: Float)
+    /// One update with learning rate `learningRate` from the gradients times `gradientScale`
+    /// (clipping folded in, so the gradients are read once); gradients are read, not changed.
+    func step(_ parameters: ParameterBuffer, learningRate: Float, gradientScale: Float)
+}
+
+extension Optimizer {
+    public func step(_ parameters: ParameterBuffer, learningRate: Float) {
+        step(parameters, learningRate: learningRate, gradientScale: 1)
+    }
 }
 
 /// Adam (Kingma & Ba 2015) with bias correction, over the flat parameter buffer.
@@ -70,7 +78,7 @@ public final class Adam: Optimizer {
         (m, v, layout, restored) = (newM, newV, parameters, [:])
     }
 
-    public func step(_ parameters: ParameterBuffer, learningRate: Float) {
+    public func step(_ parameters: ParameterBuffer, learningRate: Float, gradientScale: Float) {
         place(parameters)
         steps += 1
         let (b1, b2, eps) = (beta1, beta2, epsilon)
@@ -80,11 +88,10 @@ public final class Adam: Optimizer {
         let alpha = learningRate * correction2.squareRoot() / correction1
         let epsHat = eps * correction2.squareRoot()
         let (theta, g, m, v) = (parameters.values.pointer, parameters.gradients.pointer, m!.pointer, v!.pointer)
-        for i in 0..<parameters.count {
-            let gi = g[i]
-            m[i] = b1 * m[i] + (1 - b1) * gi
-            v[i] = b2 * v[i] + (1 - b2) * gi * gi
-            theta[i] -= alpha * m[i] / (v[i].squareRoot() + epsHat)
+        Parallel.forEachRange(parameters.count) { range in
+            Kernels.adam(theta: theta + range.lowerBound, gradient: g + range.lowerBound, m: m + range.lowerBound,
+                         v: v + range.lowerBound, count: range.count, beta1: b1, beta2: b2, alpha: alpha, epsilon: epsHat,
+                         scale: gradientScale)
         }
     }
 }
@@ -92,17 +99,35 @@ public final class Adam: Optimizer {
 /// Plain stochastic gradient descent: θ ← θ − lr · g.
 public final class SGD: Optimizer {
     public init() {}
-    public func step(_ parameters: ParameterBuffer, learningRate: Float) {
+    public func step(_ parameters: ParameterBuffer, learningRate: Float, gradientScale: Float) {
         let (theta, g) = (parameters.values.pointer, parameters.gradients.pointer)
-        for i in 0..<parameters.count { theta[i] -= learningRate * g[i] }
+        let rate = learningRate * gradientScale
+        for i in 0..<parameters.count { theta[i] -= rate * g[i] }
     }
+}
+
+/// The L2 norm of all gradients (summed on `Parallel.threads` threads).
+public func gradientNorm(_ parameters: ParameterBuffer) -> Float {
+    let g = parameters.gradients.pointer
+    let parts = Mutex<Double>(0)
+    Parallel.forEachRange(parameters.count) { range in
+        let sum = sumOfSquares(g + range.lowerBound, count: range.count)
+        parts.withLock { $0 += sum }
+    }
+    return Float(parts.withLock { $0 }.squareRoot())
+}
+
+/// The factor that brings gradients of norm `norm` down to `maxNorm` (1 when they are within
+/// it, or when `maxNorm` is 0: no clipping).
+public func clipScale(norm: Float, maxNorm: Float) -> Float {
+    maxNorm > 0 && norm > maxNorm ? maxNorm / norm : 1
 }
 
 /// Scales all gradients so that their global L2 norm is at most `maxNorm`; returns the norm
 /// before scaling.
 @discardableResult
 public func clipGradientNorm(_ parameters: ParameterBuffer, maxNorm: Float) -> Float {
-    let norm = Float(sumOfSquares(parameters.gradients.pointer, count: parameters.count).squareRoot())
+    let norm = gradientNorm(parameters)
     if maxNorm > 0 && norm > maxNorm {
         let scale = maxNorm / norm
         let g = parameters.gradients.pointer

@@ -311,8 +311,8 @@ public final class Trainer {
                     group.allReduceSum(&shared)
                     (loss, learningRate) = (shared[0], Float(shared[1]))
                 }
-                if options.clipNorm > 0 { clipGradientNorm(parameters, maxNorm: options.clipNorm) }
-                optimizer.step(parameters, learningRate: learningRate)
+                let scale = options.clipNorm > 0 ? clipScale(norm: gradientNorm(parameters), maxNorm: options.clipNorm) : 1
+                optimizer.step(parameters, learningRate: learningRate, gradientScale: scale)
                 state.optimizerSteps += 1
                 state.batchInEpoch += 1
                 state.targetTokens += globalTokens

@@ -140,8 +140,7 @@ struct TrainBenchmark: ParsableCommand {
                 group.allReduceSum(&stepTokens)
             }
             let allReduce = group.communicationSeconds - communicationBefore
-            clipGradientNorm(model.buffer, maxNorm: 5)
-            optimizer.step(model.buffer, learningRate: 1e-3)
+            optimizer.step(model.buffer, learningRate: 1e-3, gradientScale: clipScale(norm: gradientNorm(model.buffer), maxNorm: 5))
             let end = monotonicSeconds()
             if i >= warmup {
                 times.append(end - start)

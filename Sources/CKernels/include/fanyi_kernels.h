@@ -46,6 +46,12 @@ double fanyi_softmax_cross_entropy(const float *logits, const int32_t *targets, 
                                    int64_t cols, float smoothing, int32_t ignore, float scale,
                                    float *grad, float *loss);
 
+/// Adam with the gradient scaled by `scale` (clipping) and bias corrections folded into `alpha`
+/// and `eps`: g = scale·grad; m = β₁m + (1 − β₁)g; v = β₂v + (1 − β₂)g²; θ −= α·m / (√v + ε).
+/// The AVX2 path rounds like the portable one (no fused multiply-adds).
+void fanyi_adam(float *theta, const float *grad, float *m, float *v, int64_t n, float beta1, float beta2,
+                float alpha, float eps, float scale);
+
 /// 1 when the CPU has AVX2 and FMA (x86-64 only).
 int fanyi_cpu_has_avx2_fma(void);
 /// 1 when the CPU has AVX-512 F, BW, VL and DQ (what OpenBLAS's SkylakeX kernels use).
