@@ -5,6 +5,7 @@
 #ifndef FANYI_CMPI_SHIM_H
 #define FANYI_CMPI_SHIM_H
 #include <mpi.h>
+#include <malloc.h>
 
 static inline MPI_Comm fanyi_mpi_comm_world(void) { return MPI_COMM_WORLD; }
 static inline MPI_Datatype fanyi_mpi_float(void) { return MPI_FLOAT; }
@@ -16,5 +17,13 @@ static inline MPI_Op fanyi_mpi_max(void) { return MPI_MAX; }
 static inline void *fanyi_mpi_in_place(void) { return MPI_IN_PLACE; }
 static inline int fanyi_mpi_success(void) { return MPI_SUCCESS; }
 static inline int fanyi_mpi_max_processor_name(void) { return MPI_MAX_PROCESSOR_NAME; }
+
+// glibc's malloc tuning (malloc.h is not part of Swift's Glibc module): allocations up to
+// `mmap_threshold` bytes come from the heap, and up to `trim_threshold` free bytes at its top
+// are kept for reuse.
+static inline void fanyi_malloc_keep_large(int mmap_threshold, int trim_threshold) {
+    mallopt(M_MMAP_THRESHOLD, mmap_threshold);
+    mallopt(M_TRIM_THRESHOLD, trim_threshold);
+}
 
 #endif

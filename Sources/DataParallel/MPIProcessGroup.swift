@@ -17,6 +17,11 @@ public final class MPIProcessGroup: ProcessGroup {
     /// The world group, initialising MPI on first use; MPI is finalised at exit.
     public static func world() -> MPIProcessGroup {
         if let shared { return shared }
+        // Open MPI's all-reduce of the 35 MB gradient buffer takes a temporary buffer as large
+        // each call; above glibc's mmap threshold (at most 32 MB) that is a fresh mapping every
+        // step, faulted in page by page (1.7 M minor faults in 150 steps of two ranks). Served
+        // from the heap instead, it is reused: 0.3 M faults, a quarter less system time.
+        fanyi_malloc_keep_large(256 << 20, 512 << 20)
         var provided: Int32 = 0
         // MPI may read its own arguments; Fanyi's are parsed before and left as they are.
         MPI_Init_thread(nil, nil, Int32(MPI_THREAD_FUNNELED), &provided)

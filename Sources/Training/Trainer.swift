@@ -28,7 +28,7 @@ public final class Trainer {
     /// Activation buffers, shared by training steps and validation so that each grows once.
     lazy var workspace = model.makeWorkspace()
     /// The dev set's translator, kept across validations for the same reason.
-    lazy var greedy = GreedySearch(model: model)
+    lazy var greedy = GreedySearch(model: model, workspace: workspace)
     /// Set by a signal handler (or a test): the loop finishes its step, checkpoints and returns.
     public static let stopRequested = Atomic<Bool>(false)
 

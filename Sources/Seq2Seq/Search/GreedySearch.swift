@@ -15,9 +15,11 @@ public final class GreedySearch {
     private let logits = Matrix(rows: 0, cols: 0)
     private let zeroAttentional = Matrix(rows: 0, cols: 0)
 
-    public init(model: Seq2SeqModel) {
+    /// A search with buffers of its own, or with `workspace`'s encoder buffers (a trainer's, so
+    /// that validation needs no second copy of them).
+    public init(model: Seq2SeqModel, workspace: Seq2SeqModel.Workspace? = nil) {
         self.model = model
-        workspace = model.makeWorkspace()
+        self.workspace = workspace ?? model.makeWorkspace()
         caches = [model.decoder.makeStepCache(), model.decoder.makeStepCache()]
     }
 
