@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Trains a few data-parallel steps on two "machines" made on this one: two network namespaces
 # joined by a veth pair, each with its own host name, one rank in each, talking TCP only over
-# that link (Open MPI's TCP transport, no shared memory). Needs root (ip netns), Open MPI and a
-# release build; leaves nothing behind. Addresses are private to the two namespaces.
-#   scripts/test-multihost.sh            # 2 hosts, 4 steps of a tiny model
+# that link (Open MPI's TCP transport, no shared memory). Then cuts the link in the middle of a
+# run: the job must end with fanyi-train's error within a bounded time, not hang. Needs root
+# (ip netns), Open MPI and a release build; leaves nothing behind. Addresses are private to the
+# two namespaces.
+#   scripts/test-multihost.sh            # 2 hosts: 4 steps of a tiny model, then a cut link
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -x /opt/swift/usr/bin/swift ] && export PATH="/opt/swift/usr/bin:$PATH"
@@ -57,17 +59,48 @@ head -n 200 corpora/en-zh-lohelp/train.en > "$work/train.en"
 head -n 200 corpora/en-zh-lohelp/train.zh > "$work/train.zh"
 
 echo "test-multihost: 2 hosts ($addr_a in $ns_a, $addr_b in $ns_b), one rank each" >&2
+# mpirun notices a lost machine by TCP keepalive on its own connections (seconds, not minutes).
+train() {  # train OUTPUT STEPS [fanyi-train flags…]: mpirun from host a, one rank on each host
+    local output="$1" steps="$2"; shift 2
+    ip netns exec "$ns_a" unshare --uts /bin/sh -c "hostname host-a; exec timeout 120 mpirun --allow-run-as-root \
+        --host $addr_a:1,$addr_b:1 -np 2 \
+        --mca plm_rsh_agent $work/enter-host \
+        --mca btl tcp,self --mca btl_tcp_if_include 10.213.77.0/24 --mca oob_tcp_if_include 10.213.77.0/24 \
+        --mca oob_tcp_keepalive_time 5 --mca oob_tcp_keepalive_intvl 2 --mca oob_tcp_keepalive_probes 3 \
+        $PWD/.build/release/fanyi-train --train $work/train --source-lang en --target-lang zh --merges 100 \
+        --embedding-size 8 --encoder-hidden-size 4 --decoder-hidden-size 8 --batch-size 8 --train-steps $steps \
+        --threads 1 --output $work/$output $*"
+}
+failed() { echo "test-multihost: FAILED ($1)" >&2; echo "test-multihost: $passed passed, 1 failed" >&2; exit 1; }
+passed=0
+
+# 1. Four steps, one rank on each host.
 status=0
-ip netns exec "$ns_a" unshare --uts /bin/sh -c "hostname host-a; exec timeout 120 mpirun --allow-run-as-root \
-    --host $addr_a:1,$addr_b:1 -np 2 \
-    --mca plm_rsh_agent $work/enter-host \
-    --mca btl tcp,self --mca btl_tcp_if_include 10.213.77.0/24 --mca oob_tcp_if_include 10.213.77.0/24 \
-    $PWD/.build/release/fanyi-train --train $work/train --source-lang en --target-lang zh --merges 100 \
-    --embedding-size 8 --encoder-hidden-size 4 --decoder-hidden-size 8 --batch-size 8 --train-steps 4 \
-    --threads 1 --log-every 1 --output $work/run" > "$work/out.txt" 2>&1 || status=$?
+train run 4 --log-every 1 > "$work/out.txt" 2>&1 || status=$?
 cat "$work/out.txt" >&2
-if [ "$status" -ne 0 ]; then echo "test-multihost: FAILED (exit $status)" >&2; exit 1; fi
-grep -q "data-parallel training: 2 ranks on host-a, host-b" "$work/out.txt" || { echo "test-multihost: FAILED (the ranks did not run on two hosts)" >&2; exit 1; }
-grep -q "finished (--train-steps or --epochs reached) after 4 steps" "$work/out.txt" || { echo "test-multihost: FAILED (training did not finish)" >&2; exit 1; }
-[ -f "$work/run/model.safetensors" ] || { echo "test-multihost: FAILED (no model written)" >&2; exit 1; }
-echo "test-multihost: 1 passed, 0 failed" >&2
+[ "$status" -eq 0 ] || failed "training on two hosts exited with $status"
+grep -q "data-parallel training: 2 ranks on host-a, host-b" "$work/out.txt" || failed "the ranks did not run on two hosts"
+grep -q "finished (--train-steps or --epochs reached) after 4 steps" "$work/out.txt" || failed "training did not finish"
+[ -f "$work/run/model.safetensors" ] || failed "no model written"
+passed=$((passed + 1))
+
+# 2. The link between the hosts goes down mid-run: a rank's watchdog (--rank-timeout) ends the job.
+start=$(date +%s)
+( train cut 1000000 --log-every 1000 --rank-timeout 10 > "$work/cut.txt" 2>&1; echo "exit $?" >> "$work/cut.txt" ) &
+job=$!
+for _ in $(seq 1 600); do  # until training has started (at most a minute), then 2 s more
+    grep -q "starting at step" "$work/cut.txt" 2>/dev/null && break
+    sleep 0.1
+done
+sleep 2
+ip -n "$ns_b" link set "$tag-vb" down
+cut_at=$(date +%s)
+wait "$job" || true
+ended_at=$(date +%s)
+tail -n 12 "$work/cut.txt" >&2
+grep -q "no answer from the other ranks for" "$work/cut.txt" || failed "no error after the link was cut"
+grep -q "^exit 0$" "$work/cut.txt" && failed "mpirun exited 0 after the link was cut"
+echo "test-multihost: the job ended $((ended_at - cut_at)) s after the link was cut ($((ended_at - start)) s in all)" >&2
+[ $((ended_at - cut_at)) -le 90 ] || failed "the job took $((ended_at - cut_at)) s to end"
+passed=$((passed + 1))
+echo "test-multihost: $passed passed, 0 failed" >&2

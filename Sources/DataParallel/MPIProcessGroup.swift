@@ -1,4 +1,5 @@
 import CMPI
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -13,6 +14,14 @@ public final class MPIProcessGroup: ProcessGroup {
     public let hosts: [String]
     public private(set) var communicationSeconds = 0.0
     nonisolated(unsafe) private static var shared: MPIProcessGroup?
+    /// When the collective operation in progress began (bit pattern of MPI_Wtime; 0: none), and
+    /// the timeout, for the watchdog thread.
+    private static let busySince = Atomic<UInt64>(0)
+    private static let timeoutBits = Atomic<UInt64>(600.0.bitPattern)
+    public var timeout: Double {
+        get { Double(bitPattern: Self.timeoutBits.load(ordering: .relaxed)) }
+        set { Self.timeoutBits.store(newValue.bitPattern, ordering: .relaxed) }
+    }
 
     /// The world group, initialising MPI on first use; MPI is finalised at exit.
     public static func world() -> MPIProcessGroup {
@@ -27,6 +36,7 @@ public final class MPIProcessGroup: ProcessGroup {
         MPI_Init_thread(nil, nil, Int32(MPI_THREAD_FUNNELED), &provided)
         let group = MPIProcessGroup()
         shared = group
+        startWatchdog(rank: group.rank, size: group.size)
         atexit {
             var finalized: Int32 = 0
             MPI_Finalized(&finalized)
@@ -55,8 +65,34 @@ public final class MPIProcessGroup: ProcessGroup {
 
     private func timed(_ body: () -> Void) {
         let start = MPI_Wtime()
+        Self.busySince.store(start.bitPattern, ordering: .relaxed)
         body()
+        Self.busySince.store(0, ordering: .relaxed)
         communicationSeconds += MPI_Wtime() - start
+    }
+
+    /// A thread that ends this rank when a collective operation has waited longer than
+    /// `timeout`: MPI itself waits forever for a rank on a lost network link. The process exits
+    /// at once (no MPI_Finalize, which would wait too); mpirun then ends the others.
+    private static func startWatchdog(rank: Int, size: Int) {
+        var thread = pthread_t()
+        let started = pthread_create(&thread, nil, { _ in
+            while true {
+                sleep(1)
+                let since = MPIProcessGroup.busySince.load(ordering: .relaxed)
+                let limit = Double(bitPattern: MPIProcessGroup.timeoutBits.load(ordering: .relaxed))
+                guard since != 0, limit > 0 else { continue }
+                let waited = MPI_Wtime() - Double(bitPattern: since)
+                if waited > limit {
+                    let message = "Error: rank \(MPIProcessGroup.shared?.rank ?? -1): no answer from the other ranks for "
+                        + "\(Int(waited)) s (--rank-timeout \(Int(limit))): a rank died, hangs, or cannot be reached over "
+                        + "the network; ending the job\n"
+                    _ = message.withCString { write(2, $0, strlen($0)) }
+                    _exit(3)
+                }
+            }
+        }, nil)
+        if started == 0 { pthread_detach(thread) }
     }
 
     public func allReduceSum(_ values: UnsafeMutablePointer<Float>, count: Int) {

@@ -15,6 +15,9 @@ public protocol ProcessGroup: AnyObject {
     var hosts: [String] { get }
     /// Seconds spent inside collective operations so far (waiting included).
     var communicationSeconds: Double { get }
+    /// Longest wait in one collective operation before this rank ends the job, in seconds: a
+    /// rank that died, hangs or cannot be reached otherwise leaves the others waiting forever.
+    var timeout: Double { get set }
 
     /// Replaces `values` on every rank by their sum over all ranks.
     func allReduceSum(_ values: UnsafeMutablePointer<Float>, count: Int)
@@ -52,6 +55,7 @@ public final class SingleProcess: ProcessGroup {
     public var size: Int { 1 }
     public var hosts: [String] { [hostName()] }
     public var communicationSeconds: Double { 0 }
+    public var timeout = 0.0
     public func allReduceSum(_ values: UnsafeMutablePointer<Float>, count: Int) {}
     public func allReduceSum(_ values: inout [Double]) {}
     public func broadcast(_ values: UnsafeMutablePointer<Float>, count: Int, root: Int) {}

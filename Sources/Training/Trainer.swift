@@ -43,6 +43,9 @@ public final class Trainer {
         self.options = options
         self.log = log
         self.group = group
+        // Setup may take long on rank 0 (vocabularies, encoding the corpus) while the others
+        // wait: no timeout until training starts (a rank that dies is noticed by mpirun).
+        group.timeout = 0
         try Self.checkSameOptions(options, group: group)
         if group.isMain {
             try FileManager.default.createDirectory(atPath: options.output, withIntermediateDirectories: true)
@@ -270,6 +273,7 @@ public final class Trainer {
         var sinceShown = Stopwatch()
         var epochBatches = 1
         var outcome = Outcome.finished
+        group.timeout = options.rankTimeout
         log.say("model: \(parameters.count) parameters; \(options.threads) thread(s)"
                 + (group.size > 1 ? " per rank, \(group.size) ranks of \(options.batchSize) pairs a batch" : "")
                 + "; starting at step \(state.step + 1)")
@@ -341,8 +345,12 @@ public final class Trainer {
                 var patienceOut = options.patience > 0 && state.validationsWithoutImprovement >= options.patience
                 if group.size > 1 {
                     // One decision for all ranks: a stop request on any rank; rank 0's clock and validations.
+                    // While rank 0 validates, the others wait here without a time limit.
+                    let validatedNow = options.valid != nil && state.step % options.validSteps == 0
+                    if validatedNow { group.timeout = 0 }
                     var flags = [stopNow ? 1.0 : 0, group.isMain && timeUp ? 1 : 0, group.isMain && patienceOut ? 1 : 0]
                     group.allReduceSum(&flags)
+                    group.timeout = options.rankTimeout
                     (stopNow, timeUp, patienceOut) = (flags[0] > 0, flags[1] > 0, flags[2] > 0)
                 }
                 if group.isMain && (state.step % options.checkpointSteps == 0 || stopNow || timeUp || stepsDone || patienceOut) {

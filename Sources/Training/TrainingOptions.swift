@@ -51,6 +51,8 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     public var labelSmoothing: Float = 0.1
     public var seed: UInt64 = 1
     public var threads = 2
+    /// Data-parallel runs: the longest a rank waits for the others in one step (0: forever).
+    public var rankTimeout = 600.0
 
     // When to stop
     public var trainSteps = 0        // 0: no limit
@@ -128,6 +130,7 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         if !(learningRate > 0) { problems.append("--learning-rate must be > 0, got \(learningRate)") }
         if !(labelSmoothing >= 0 && labelSmoothing < 1) { problems.append("--label-smoothing must be in [0, 1), got \(labelSmoothing)") }
         if !(decayFactor > 0 && decayFactor <= 1) { problems.append("--decay-factor must be in (0, 1], got \(decayFactor)") }
+        if !(rankTimeout >= 0) { problems.append("--rank-timeout must be ≥ 0 seconds (0: wait forever), got \(rankTimeout)") }
         if !(clipNorm >= 0) { problems.append("--clip-norm must be ≥ 0 (0: no clipping), got \(clipNorm)") }
         if !(maxTime >= 0) { problems.append("--max-time must be ≥ 0, got \(maxTime)") }
         if batchType == .tokens && batchSize < maxLength + 1 {

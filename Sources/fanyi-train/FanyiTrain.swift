@@ -81,6 +81,7 @@ struct Train: ParsableCommand {
     @Option(help: "Label smoothing (default 0.1).") var labelSmoothing: Float?
     @Option(help: "Random seed (default 1).") var seed: UInt64?
     @Option(help: "Threads (default 2).") var threads: Int?
+    @Option(help: "Under mpirun: seconds a rank waits for the others before ending the job (default 600, 0: forever).") var rankTimeout: Double?
 
     @Option(help: "Stop after this many steps (0: no limit).") var trainSteps: Int?
     @Option(help: "Stop after this many epochs (0: no limit).") var epochs: Int?
@@ -135,6 +136,7 @@ struct Train: ParsableCommand {
         if let labelSmoothing { o.labelSmoothing = labelSmoothing }
         if let seed { o.seed = seed }
         if let threads { o.threads = threads }
+        if let rankTimeout { o.rankTimeout = rankTimeout }
         if let trainSteps { o.trainSteps = trainSteps }
         if let epochs { o.epochs = epochs }
         if let maxTime { o.maxTime = maxTime }
