@@ -47,6 +47,12 @@ enum TinyRun {
         let dev = try String(contentsOfFile: TinyRun.folder + "/dev.en", encoding: .utf8).split(separator: "\n")[0]
         #expect(again.stderr.contains("\n  source:     \(dev)\n  reference:  ") && again.stderr.contains("\n  hypothesis: "))
         #expect(again.stderr.contains("finished (--train-steps or --epochs reached) after 14 steps"))
+        // The end says how much memory and kernel time the run took, on screen and in the log.
+        #expect(again.stderr.contains("\npeak memory ") && again.stderr.contains(" % of CPU time in the kernel\n"), "\(again.stderr)")
+        let end = try String(contentsOfFile: TinyRun.folder + "/run/train.log.jsonl", encoding: .utf8).split(separator: "\n")
+            .compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+            .last { $0["event"] as? String == "end" }
+        #expect((end?["peak_rss_bytes"] as? Int ?? 0) > 1 << 20 && end?["system_cpu_percent"] is Double)
         #expect(again.stderr.contains("next: translate with `fanyi-translate --model run/model.safetensors < FILE`"))
         // The effective configuration is YAML with the numbers as typed.
         #expect(again.stderr.contains("\n  dropout: 0.2\n") && again.stderr.contains("\n  learning-rate: 0.002\n"), "\(again.stderr)")

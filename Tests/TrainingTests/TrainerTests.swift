@@ -148,7 +148,9 @@ func quietLog() throws -> TrainingLog { try TrainingLog(path: nil, isTerminal: f
         (options.train, options.sourceLang, options.targetLang, options.output) = (["x"], "en", "en", "o")
         options.batchSize = 0
         options.labelSmoothing = 1
+        options.rankTimeout = -1
         let problems = options.problems()
+        #expect(problems.contains { $0.contains("--rank-timeout must be ≥ 0 seconds") })
         #expect(problems.contains { $0.contains("--source-lang and --target-lang are both 'en'") })
         #expect(problems.contains { $0.contains("--batch-size must be ≥ 1") })
         #expect(problems.contains { $0.contains("--label-smoothing must be in [0, 1)") })
