@@ -216,11 +216,15 @@ public final class Trainer {
         }
     }
 
-    /// This rank's share of a global batch: a contiguous slice (the batch is sorted by length,
-    /// so the shares have similar lengths). Empty when the batch has fewer pairs than ranks.
+    /// This rank's share of a global batch: every size-th pair from the rank-th on. The batch is
+    /// sorted by length, so each share has the batch's spread of lengths (the ranks finish their
+    /// steps together) and little padding. Empty when the batch has fewer pairs than ranks.
     func share(of indices: [Int]) -> [Int] {
-        let (n, r, size) = (indices.count, group.rank, group.size)
-        return Array(indices[(r * n / size)..<((r + 1) * n / size)])
+        Self.share(of: indices, rank: group.rank, size: group.size)
+    }
+
+    public static func share(of indices: [Int], rank: Int, size: Int) -> [Int] {
+        Array(stride(from: rank, to: indices.count, by: size).map { indices[$0] })
     }
 
     static func buildVocabularies(_ options: TrainingOptions, log: TrainingLog) throws -> TextPipeline {

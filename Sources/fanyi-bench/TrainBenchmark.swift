@@ -94,8 +94,7 @@ struct TrainBenchmark: ParsableCommand {
         var epoch = 0
         while batches.count < count {
             for indices in batcher.batches(epoch: epoch, seed: 1) where batches.count < count {
-                let n = indices.count
-                let mine = Array(indices[(group.rank * n / group.size)..<((group.rank + 1) * n / group.size)])
+                let mine = Trainer.share(of: indices, rank: group.rank, size: group.size)
                 if !mine.isEmpty { batches.append(batcher.batch(mine)) }
             }
             epoch += 1
