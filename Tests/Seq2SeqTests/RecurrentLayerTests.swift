@@ -76,3 +76,45 @@ import Tensor
         for (p, g) in zip(layer.parameters, batchGrads) { #expect(p.grad.maxAbsDifference(g) < 1e-5, "\(p.name)") }
     }
 }
+
+/// The decoder's single LSTM steps with [wx ; wh] stacked in one buffer (one product forward, two
+/// backward) against the same layer with separate weights.
+@Suite struct StackedLSTMStepTests {
+    @Test(arguments: [false, true]) func stackedStepEqualsSeparateProducts(reverse: Bool) {
+        let (batch, input, hidden) = (3, 5, 4)
+        var rng = RandomGenerator(seed: 4)
+        let separate = LSTM(name: "l", inputSize: input, hiddenSize: hidden, reverse: reverse, using: &rng)
+        var copyRng = RandomGenerator(seed: 4)
+        let stacked = LSTM(name: "l", inputSize: input, hiddenSize: hidden, reverse: reverse, using: &copyRng)
+        let buffer = ParameterBuffer(stacked.parameters)
+        #expect(separate.stackedWeights == nil && stacked.stackedWeights != nil)
+        let x = randomMatrix(batch, input, &rng)
+        let h0 = randomMatrix(batch, hidden, &rng), c0 = randomMatrix(batch, hidden, &rng)
+        let dOut = randomMatrix(batch, hidden, &rng), dH = randomMatrix(batch, hidden, &rng), dC = randomMatrix(batch, hidden, &rng)
+        let mask: [Float] = [1, 0, 1]  // the middle sentence has ended: its state is carried
+        var results: [(h: [Float], dx: [Float], dh: [Float], dc: [Float], grads: [[Float]])] = []
+        for layer in [separate, stacked] {
+            let cache = layer.makeCache()
+            let h = layer.forward(x.view, batch: batch, mask: mask, initial: RecurrentState(h: h0.view, c: c0.view), cache: cache).storage
+            let dx = Matrix(rows: batch, cols: input)
+            let d0 = layer.backward(dOutput: dOut.view, dFinal: RecurrentState(h: dH.view, c: dC.view), dx: dx.view, cache: cache)
+            let (dh, dc) = (Matrix(rows: batch, cols: hidden), Matrix(rows: batch, cols: hidden))
+            dh.view.assign(d0.h)
+            dc.view.assign(d0.c!)
+            results.append((h, dx.storage, dh.storage, dc.storage, layer.parameters.map(\.grad.storage)))
+        }
+        func close(_ a: [Float], _ b: [Float]) -> Bool { zip(a, b).allSatisfy { abs($0 - $1) < 1e-5 } && a.count == b.count }
+        #expect(close(results[0].h, results[1].h))
+        #expect(close(results[0].dx, results[1].dx) && close(results[0].dh, results[1].dh) && close(results[0].dc, results[1].dc))
+        for (a, b) in zip(results[0].grads, results[1].grads) { #expect(close(a, b)) }
+        _ = buffer
+    }
+
+    /// In a model, the decoder's LSTM layers take the stacked path.
+    @Test func decoderLayersAreStacked() {
+        var config = ModelConfig(sourceVocabularySize: 9, targetVocabularySize: 8)
+        (config.embeddingSize, config.encoderHiddenSize, config.decoderHiddenSize) = (3, 2, 4)
+        let model = Seq2SeqModel(config: config, seed: 1)
+        #expect(model.decoder.layers.allSatisfy { ($0 as? LSTM)?.stackedWeights != nil })
+    }
+}

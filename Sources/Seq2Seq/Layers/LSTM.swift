@@ -37,7 +37,21 @@ public final class LSTM: RecurrentLayer {
         let dz = Matrix(rows: 0, cols: 0)      // T·B × 4H
         let dh = Matrix(rows: 0, cols: 0)      // B × H
         let dc = Matrix(rows: 0, cols: 0)      // B × H
+        /// Single steps with stacked weights: [x ; h₋] and its gradient (B × (I + H)).
+        let xh = Matrix(rows: 0, cols: 0)
+        let dxh = Matrix(rows: 0, cols: 0)
+        var stacked = false
         public init() {}
+    }
+
+    /// [wx ; wh] as one (I + H) × 4H matrix, values and gradients, when the two lie back to back
+    /// (as in a model's parameter buffer): a single step (the decoder's) then needs one product
+    /// forward and two backward instead of two and four.
+    var stackedWeights: (value: MatrixPointer, grad: MatrixPointer)? {
+        let (i, h) = (inputSize, hiddenSize)
+        let (wx, wh) = (cell.wx, cell.wh)
+        guard wh.value.pointer == wx.value.pointer + i * 4 * h, wh.grad.pointer == wx.grad.pointer + i * 4 * h else { return nil }
+        return (MatrixPointer(wx.value.pointer, rows: i + h, cols: 4 * h), MatrixPointer(wx.grad.pointer, rows: i + h, cols: 4 * h))
     }
 
     public func makeCache() -> AnyObject { Cache() }
@@ -59,8 +73,24 @@ public final class LSTM: RecurrentLayer {
             if let c = initial.c { cache.c0.view.assign(c) }
         }
 
-        // z = x·wx + b for every step at once.
         cache.gates.prepare(rows: x.rows, cols: 4 * hs)
+        cache.stacked = false
+        if steps == 1, let stacked = stackedWeights {
+            // z = [x ; h₋]·[wx ; wh] + b in one product.
+            cache.stacked = true
+            cache.xh.prepare(rows: batch, cols: inputSize + hs)
+            cache.xh.columns(0, inputSize).assign(x)
+            cache.xh.columns(inputSize, hs).assign(cache.h0.view)
+            BLAS.gemm(cache.xh.view, stacked.value, into: cache.gates.view)
+            addBias(cache.gates.view, cell.b.value)
+            mask.withUnsafeBufferPointer { mask in
+                LSTMCell.stepForward(z: cache.gates.view, cPrev: cache.c0.view, hPrev: cache.h0.view, c: cache.c.view,
+                                     tanhC: cache.tanhC.view, h: cache.h.view, mask: mask.baseAddress!)
+            }
+            return cache.h
+        }
+
+        // z = x·wx + b for every step at once.
         BLAS.gemm(x, cell.wx.value.view, into: cache.gates.view)
         addBias(cache.gates.view, cell.b.value)
         mask.withUnsafeBufferPointer { mask in
@@ -97,6 +127,22 @@ public final class LSTM: RecurrentLayer {
             if let c = dFinal.c { cache.dc.view.assign(c) }
         }
         let (dh, dc) = (cache.dh.view, cache.dc.view)
+
+        if cache.stacked, let stacked = stackedWeights {
+            if let dOutput { addInPlace(dh, dOutput) }
+            cache.mask.withUnsafeBufferPointer { mask in
+                LSTMCell.stepBackward(gates: cache.gates.view, tanhC: cache.tanhC.view, cPrev: cache.c0.view, dh: dh, dc: dc,
+                                      dz: cache.dz.view, mask: mask.baseAddress!)
+            }
+            // d[x ; h₋] = dz·[wx ; wh]ᵀ and d[wx ; wh] += [x ; h₋]ᵀ·dz, one product each.
+            cache.dxh.prepare(rows: batch, cols: inputSize + hs)
+            BLAS.gemm(cache.dz.view, stacked.value, transposeB: true, into: cache.dxh.view)
+            BLAS.gemm(cache.xh.view, transposeA: true, cache.dz.view, into: stacked.grad, beta: 1)
+            addColumnSums(cache.dz.view, into: cell.b.grad)
+            dx.assign(cache.dxh.columns(0, inputSize))
+            addInPlace(dh, cache.dxh.columns(inputSize, hs))   // dh₋ = carried part + dz·whᵀ
+            return RecurrentState(h: dh, c: dc)
+        }
 
         cache.mask.withUnsafeBufferPointer { mask in
             for (t, previous) in stepOrder(steps, reverse: reverse).reversed() {
