@@ -106,6 +106,14 @@ public final class Matrix: Equatable, CustomStringConvertible, @unchecked Sendab
 
     /// Makes this a zero rows × cols matrix, reallocating only when it needs more room.
     public func prepare(rows: Int, cols: Int) {
+        prepareUninitialized(rows: rows, cols: cols)
+        zero()
+    }
+
+    /// Makes this a rows × cols matrix whose elements are left as they were (old values or
+    /// garbage), for a buffer that is about to be overwritten whole (a GEMM with beta = 0, a
+    /// kernel that writes every element): zeroing it first would be a wasted pass over memory.
+    public func prepareUninitialized(rows: Int, cols: Int) {
         precondition(rows >= 0 && cols >= 0, "negative matrix shape \(rows)×\(cols)")
         if rows * cols > capacity {
             precondition(storageOwner == nil, "a matrix inside a shared buffer cannot grow (\(shape) → [\(rows), \(cols)])")
@@ -115,7 +123,6 @@ public final class Matrix: Equatable, CustomStringConvertible, @unchecked Sendab
         }
         self.rows = rows
         self.cols = cols
-        zero()
     }
 
     public func zero() { pointer.update(repeating: 0, count: count) }

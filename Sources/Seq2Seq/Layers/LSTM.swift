@@ -63,9 +63,9 @@ public final class LSTM: RecurrentLayer {
         precondition(x.cols == inputSize && x.rows % batch == 0 && mask.count == x.rows, "LSTM input shape")
         let steps = x.rows / batch
         (cache.steps, cache.batch, cache.mask) = (steps, batch, mask)
-        cache.input.prepare(rows: x.rows, cols: x.cols)
+        cache.input.prepareUninitialized(rows: x.rows, cols: x.cols)      // assigned
         cache.input.view.assign(x)
-        for m in [cache.c, cache.tanhC, cache.h] { m.prepare(rows: x.rows, cols: hs) }
+        for m in [cache.c, cache.tanhC, cache.h] { m.prepareUninitialized(rows: x.rows, cols: hs) }  // every step writes every row
         cache.h0.prepare(rows: batch, cols: hs)
         cache.c0.prepare(rows: batch, cols: hs)
         if let initial {
@@ -73,12 +73,12 @@ public final class LSTM: RecurrentLayer {
             if let c = initial.c { cache.c0.view.assign(c) }
         }
 
-        cache.gates.prepare(rows: x.rows, cols: 4 * hs)
+        cache.gates.prepareUninitialized(rows: x.rows, cols: 4 * hs)  // a GEMM with beta = 0
         cache.stacked = false
         if steps == 1, let stacked = stackedWeights {
             // z = [x ; h₋]·[wx ; wh] + b in one product.
             cache.stacked = true
-            cache.xh.prepare(rows: batch, cols: inputSize + hs)
+            cache.xh.prepareUninitialized(rows: batch, cols: inputSize + hs)  // assigned
             cache.xh.columns(0, inputSize).assign(x)
             cache.xh.columns(inputSize, hs).assign(cache.h0.view)
             BLAS.gemm(cache.xh.view, stacked.value, into: cache.gates.view)
@@ -119,7 +119,7 @@ public final class LSTM: RecurrentLayer {
         let cache = cache as! Cache
         let (hs, batch, steps) = (hiddenSize, cache.batch, cache.steps)
         let rows = steps * batch
-        cache.dz.prepare(rows: rows, cols: 4 * hs)
+        cache.dz.prepareUninitialized(rows: rows, cols: 4 * hs)  // every step writes every row
         cache.dh.prepare(rows: batch, cols: hs)
         cache.dc.prepare(rows: batch, cols: hs)
         if let dFinal {
@@ -135,7 +135,7 @@ public final class LSTM: RecurrentLayer {
                                       dz: cache.dz.view, mask: mask.baseAddress!)
             }
             // d[x ; h₋] = dz·[wx ; wh]ᵀ and d[wx ; wh] += [x ; h₋]ᵀ·dz, one product each.
-            cache.dxh.prepare(rows: batch, cols: inputSize + hs)
+            cache.dxh.prepareUninitialized(rows: batch, cols: inputSize + hs)  // a GEMM with beta = 0
             BLAS.gemm(cache.dz.view, stacked.value, transposeB: true, into: cache.dxh.view)
             BLAS.gemm(cache.xh.view, transposeA: true, cache.dz.view, into: stacked.grad, beta: 1)
             addColumnSums(cache.dz.view, into: cell.b.grad)

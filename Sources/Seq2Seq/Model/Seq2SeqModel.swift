@@ -137,7 +137,7 @@ public final class Seq2SeqModel: ParameterOwner {
         for start in stride(from: 0, to: rows, by: chunk) {
             let n = min(chunk, rows - start)
             let x = attentional.rows(start, n)
-            workspace.logits.prepare(rows: n, cols: v)                     // n × V
+            workspace.logits.prepareUninitialized(rows: n, cols: v)        // n × V, a GEMM with beta = 0
             generator.forward(x, into: workspace.logits.view)
             loss += batch.targetOutput.withUnsafeBufferPointer { all in
                 Kernels.softmaxCrossEntropy(logits: workspace.logits.view, targets: UnsafeBufferPointer(rebasing: all[start..<(start + n)]),
@@ -176,7 +176,7 @@ public final class Seq2SeqModel: ParameterOwner {
         var loss = 0.0
         for start in stride(from: 0, to: rows, by: generatorChunkRows) {
             let n = min(generatorChunkRows, rows - start)
-            workspace.logits.prepare(rows: n, cols: v)                     // n × V
+            workspace.logits.prepareUninitialized(rows: n, cols: v)        // n × V, a GEMM with beta = 0
             generator.forward(attentional.rows(start, n), into: workspace.logits.view)
             loss += batch.targetOutput.withUnsafeBufferPointer { all in
                 Kernels.softmaxCrossEntropy(logits: workspace.logits.view, targets: UnsafeBufferPointer(rebasing: all[start..<(start + n)]),
