@@ -11,6 +11,9 @@ import Tensor
 public final class LSTM: RecurrentLayer {
     public let cell: LSTMCell
     public let reverse: Bool
+    /// d[x ; h₋] of a single stacked step (B × (I + H)): needed only inside `backward`, so one
+    /// buffer serves every step's cache (a decoder keeps a cache per step).
+    private let dxh = Matrix(rows: 0, cols: 0)
 
     public var parameters: [Parameter] { cell.parameters }
     public var inputSize: Int { cell.inputSize }
@@ -37,9 +40,8 @@ public final class LSTM: RecurrentLayer {
         let dz = Matrix(rows: 0, cols: 0)      // T·B × 4H
         let dh = Matrix(rows: 0, cols: 0)      // B × H
         let dc = Matrix(rows: 0, cols: 0)      // B × H
-        /// Single steps with stacked weights: [x ; h₋] and its gradient (B × (I + H)).
+        /// Single steps with stacked weights: [x ; h₋] (B × (I + H)), kept instead of `input`.
         let xh = Matrix(rows: 0, cols: 0)
-        let dxh = Matrix(rows: 0, cols: 0)
         var stacked = false
         public init() {}
     }
@@ -63,8 +65,10 @@ public final class LSTM: RecurrentLayer {
         precondition(x.cols == inputSize && x.rows % batch == 0 && mask.count == x.rows, "LSTM input shape")
         let steps = x.rows / batch
         (cache.steps, cache.batch, cache.mask) = (steps, batch, mask)
-        cache.input.prepareUninitialized(rows: x.rows, cols: x.cols)      // assigned
-        cache.input.view.assign(x)
+        if !(steps == 1 && stackedWeights != nil) {
+            cache.input.prepareUninitialized(rows: x.rows, cols: x.cols)  // assigned
+            cache.input.view.assign(x)
+        }
         for m in [cache.c, cache.tanhC, cache.h] { m.prepareUninitialized(rows: x.rows, cols: hs) }  // every step writes every row
         cache.h0.prepare(rows: batch, cols: hs)
         cache.c0.prepare(rows: batch, cols: hs)
@@ -135,12 +139,12 @@ public final class LSTM: RecurrentLayer {
                                       dz: cache.dz.view, mask: mask.baseAddress!)
             }
             // d[x ; h₋] = dz·[wx ; wh]ᵀ and d[wx ; wh] += [x ; h₋]ᵀ·dz, one product each.
-            cache.dxh.prepareUninitialized(rows: batch, cols: inputSize + hs)  // a GEMM with beta = 0
-            BLAS.gemm(cache.dz.view, stacked.value, transposeB: true, into: cache.dxh.view)
+            dxh.prepareUninitialized(rows: batch, cols: inputSize + hs)  // a GEMM with beta = 0
+            BLAS.gemm(cache.dz.view, stacked.value, transposeB: true, into: dxh.view)
             BLAS.gemm(cache.xh.view, transposeA: true, cache.dz.view, into: stacked.grad, beta: 1)
             addColumnSums(cache.dz.view, into: cell.b.grad)
-            dx.assign(cache.dxh.columns(0, inputSize))
-            addInPlace(dh, cache.dxh.columns(inputSize, hs))   // dh₋ = carried part + dz·whᵀ
+            dx.assign(dxh.columns(0, inputSize))
+            addInPlace(dh, dxh.columns(inputSize, hs))   // dh₋ = carried part + dz·whᵀ
             return RecurrentState(h: dh, c: dc)
         }
 
