@@ -104,6 +104,18 @@ public enum BLAS {
         }
     }
 
+    /// Runs `body` with OpenBLAS on one thread, then restores the thread count: for runs of tiny
+    /// products (attention's per-sentence gemv and ger, a few thousand flops each, many of them
+    /// above OpenBLAS's threshold for using both threads), where handing half of each to the
+    /// other thread costs more than it saves.
+    public static func singleThreaded<R>(_ body: () throws -> R) rethrows -> R {
+        let saved = openblas_get_num_threads()
+        if saved <= 1 { return try body() }
+        openblas_set_num_threads(1)
+        defer { openblas_set_num_threads(saved) }
+        return try body()
+    }
+
     /// Threads OpenBLAS uses for each product.
     public static var threads: Int {
         get { Int(openblas_get_num_threads()) }

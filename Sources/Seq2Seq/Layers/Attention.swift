@@ -116,7 +116,7 @@ public final class Attention: ParameterOwner {
             BLAS.gemm(query, wq!.value.view, into: cache.q.view)
             cache.u.prepare(rows: batch * steps, cols: a)
         }
-        for b in 0..<batch {
+        BLAS.singleThreaded { for b in 0..<batch {
             let length = m.lengths[b]
             let scores = cache.weights.pointer + b * steps
             let keys = m.keys.rows(b * steps, length)
@@ -136,7 +136,7 @@ public final class Attention: ParameterOwner {
             let row = MatrixPointer(scores, rows: 1, cols: length)
             Kernels.softmaxRows(row, into: row)  // positions beyond the length stay 0
             BLAS.gemv(m.values.rows(b * steps, length), transpose: true, scores, into: context.row(b).baseAddress!)
-        }
+        } }
     }
 
     /// Backpropagates `dContext` (B × M): adds the query gradient into `dQuery` (B × H) and the
@@ -145,7 +145,7 @@ public final class Attention: ParameterOwner {
         let (batch, steps) = (m.batch, m.steps)
         cache.scratch.prepare(rows: batch, cols: max(steps, keySize))
         if kind == .mlp { cache.dq.prepare(rows: batch, cols: keySize) }
-        for b in 0..<batch {
+        BLAS.singleThreaded { for b in 0..<batch {
             let length = m.lengths[b]
             let a = cache.weights.pointer + b * steps
             let ds = cache.scratch.pointer + b * cache.scratch.cols
@@ -174,7 +174,7 @@ public final class Attention: ParameterOwner {
                     }
                 }
             }
-        }
+        } }
         if kind == .mlp {
             BLAS.gemm(cache.dq.view, wq!.value.view, transposeB: true, into: dQuery, beta: 1)   // dh += dq·wqᵀ
             BLAS.gemm(cache.query.view, transposeA: true, cache.dq.view, into: wq!.grad.view, beta: 1)
