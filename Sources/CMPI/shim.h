@@ -13,10 +13,7 @@ static inline MPI_Datatype fanyi_mpi_double(void) { return MPI_DOUBLE; }
 static inline MPI_Datatype fanyi_mpi_byte(void) { return MPI_BYTE; }
 static inline MPI_Datatype fanyi_mpi_int64(void) { return MPI_INT64_T; }
 static inline MPI_Op fanyi_mpi_sum(void) { return MPI_SUM; }
-static inline MPI_Op fanyi_mpi_max(void) { return MPI_MAX; }
 static inline void *fanyi_mpi_in_place(void) { return MPI_IN_PLACE; }
-static inline int fanyi_mpi_success(void) { return MPI_SUCCESS; }
-static inline int fanyi_mpi_max_processor_name(void) { return MPI_MAX_PROCESSOR_NAME; }
 
 // glibc's malloc tuning (malloc.h is not part of Swift's Glibc module): allocations up to
 // `mmap_threshold` bytes come from the heap, and up to `trim_threshold` free bytes at its top

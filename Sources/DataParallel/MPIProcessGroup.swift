@@ -36,7 +36,7 @@ public final class MPIProcessGroup: ProcessGroup {
         MPI_Init_thread(nil, nil, Int32(MPI_THREAD_FUNNELED), &provided)
         let group = MPIProcessGroup()
         shared = group
-        startWatchdog(rank: group.rank, size: group.size)
+        startWatchdog()
         atexit {
             var finalized: Int32 = 0
             MPI_Finalized(&finalized)
@@ -74,7 +74,7 @@ public final class MPIProcessGroup: ProcessGroup {
     /// A thread that ends this rank when a collective operation has waited longer than
     /// `timeout`: MPI itself waits forever for a rank on a lost network link. The process exits
     /// at once (no MPI_Finalize, which would wait too); mpirun then ends the others.
-    private static func startWatchdog(rank: Int, size: Int) {
+    private static func startWatchdog() {
         var thread = pthread_t()
         let started = pthread_create(&thread, nil, { _ in
             while true {

@@ -216,13 +216,9 @@ public final class Trainer {
         }
     }
 
-    /// This rank's share of a global batch: every size-th pair from the rank-th on. The batch is
+    /// A rank's share of a global batch: every size-th pair from the rank-th on. The batch is
     /// sorted by length, so each share has the batch's spread of lengths (the ranks finish their
     /// steps together) and little padding. Empty when the batch has fewer pairs than ranks.
-    func share(of indices: [Int]) -> [Int] {
-        Self.share(of: indices, rank: group.rank, size: group.size)
-    }
-
     public static func share(of indices: [Int], rank: Int, size: Int) -> [Int] {
         Array(stride(from: rank, to: indices.count, by: size).map { indices[$0] })
     }
@@ -292,7 +288,7 @@ public final class Trainer {
             }
             while state.batchInEpoch < batches.count {
                 let global = batches[state.batchInEpoch]
-                let mine = group.size > 1 ? share(of: global) : global
+                let mine = group.size > 1 ? Self.share(of: global, rank: group.rank, size: group.size) : global
                 // Normalised by the global batch's target tokens, so that the sum over ranks is
                 // the gradient of the whole batch.
                 let globalTokens = global.reduce(0) { $0 + training.lengths($1).target + 1 }

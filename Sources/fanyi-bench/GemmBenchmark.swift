@@ -28,12 +28,18 @@ struct GemmBenchmark: ParsableCommand {
             ("square, 1024³", 1024, 1024, 1024),
         ]
         for (name, m, k, n) in shapes {
-            let a = Matrix(rows: m, cols: k, uniform: 1, using: &rng)
-            let b = Matrix(rows: k, cols: n, uniform: 1, using: &rng)
-            let c = Matrix(rows: m, cols: n)
-            BLAS.gemm(a.view, b.view, into: c.view)
-            let seconds = medianSeconds(repeats) { BLAS.gemm(a.view, b.view, into: c.view) }
-            print(String(format: "gemm %@: %.1f GFLOP/s (%d threads)", name, 2 * Double(m * n * k) / seconds / 1e9, threads))
+            let gflops = Self.gflops(m: m, k: k, n: n, repeats: repeats, using: &rng)
+            print(String(format: "gemm %@: %.1f GFLOP/s (%d threads)", name, gflops, threads))
         }
+    }
+
+    /// GFLOP/s of an M×K·K×N product on random matrices: median of `repeats` after one untimed run.
+    static func gflops(m: Int, k: Int, n: Int, repeats: Int, using rng: inout RandomGenerator) -> Double {
+        let a = Matrix(rows: m, cols: k, uniform: 1, using: &rng)
+        let b = Matrix(rows: k, cols: n, uniform: 1, using: &rng)
+        let c = Matrix(rows: m, cols: n)
+        BLAS.gemm(a.view, b.view, into: c.view)
+        let seconds = medianSeconds(repeats) { BLAS.gemm(a.view, b.view, into: c.view) }
+        return 2 * Double(m * n * k) / seconds / 1e9
     }
 }

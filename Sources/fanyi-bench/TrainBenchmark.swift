@@ -187,13 +187,7 @@ struct TrainBenchmark: ParsableCommand {
     /// Median GFLOP/s of the LSTM input projection's GEMM, the shape `fanyi-bench gemm` reports first.
     func gemmCeiling() -> Double {
         var rng = RandomGenerator(seed: 1)
-        let (m, k, n) = (1600, 256, 1024)
-        let a = Matrix(rows: m, cols: k, uniform: 1, using: &rng)
-        let b = Matrix(rows: k, cols: n, uniform: 1, using: &rng)
-        let c = Matrix(rows: m, cols: n)
-        BLAS.gemm(a.view, b.view, into: c.view)
-        let seconds = medianSeconds(20) { BLAS.gemm(a.view, b.view, into: c.view) }
-        return 2 * Double(m * n * k) / seconds / 1e9
+        return GemmBenchmark.gflops(m: 1600, k: 256, n: 1024, repeats: 20, using: &rng)
     }
 }
 

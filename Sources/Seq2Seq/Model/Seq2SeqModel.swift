@@ -117,35 +117,13 @@ public final class Seq2SeqModel: ParameterOwner {
     public func lossAndGradients(_ batch: Batch, labelSmoothing: Float = 0, gradientScale: Float = 1, training: Bool = true,
                                  using rng: inout RandomGenerator, workspace: Workspace) -> Double {
         let b = batch.size
-        let v = config.targetVocabularySize
-        let rows = batch.targetSteps * b
         var encoderRng = rng.split(10), decoderRng = rng.split(11)
         _ = rng.next()
-        encode(source: batch.source, lengths: batch.sourceLengths, batch: b, training: training, using: &encoderRng,
-               workspace: workspace)
-        let attentional = decoder.forward(
-            ids: batch.targetInput, batch: b, masks: batch.targetMasks,
-            initial: workspace.initial.map { RecurrentState(h: $0.h.view, c: $0.c?.view) },
-            memory: workspace.memory, training: training, using: &decoderRng, cache: workspace.decoder)
-
-        // Generator, loss and generator backward in chunks of target positions: the logits of a
-        // whole batch (T·B × V: 233 MB for 64 × 100 × 9,103) would be a step's largest buffer.
-        // The gradient overwrites each chunk's logits.
-        let chunk = generatorChunkRows
-        workspace.dAttentional.prepare(rows: rows, cols: config.decoderHiddenSize)
-        var loss = 0.0
-        for start in stride(from: 0, to: rows, by: chunk) {
-            let n = min(chunk, rows - start)
-            let x = attentional.rows(start, n)
-            workspace.logits.prepareUninitialized(rows: n, cols: v)        // n × V, a GEMM with beta = 0
-            generator.forward(x, into: workspace.logits.view)
-            loss += batch.targetOutput.withUnsafeBufferPointer { all in
-                Kernels.softmaxCrossEntropy(logits: workspace.logits.view, targets: UnsafeBufferPointer(rebasing: all[start..<(start + n)]),
-                                            smoothing: labelSmoothing, ignoreIndex: Batch.paddingID, scale: gradientScale,
-                                            grad: workspace.logits.view)
-            }
-            generator.backward(x: x, dLogits: workspace.logits.view, dx: workspace.dAttentional.rows(start, n))
-        }
+        let attentional = teacherForced(batch, training: training, encoderRng: &encoderRng, decoderRng: &decoderRng,
+                                        workspace: workspace)
+        workspace.dAttentional.prepare(rows: batch.targetSteps * b, cols: config.decoderHiddenSize)
+        let loss = generatorLoss(attentional, batch: batch, labelSmoothing: labelSmoothing, gradientScale: gradientScale,
+                                 backward: true, workspace: workspace)
 
         let dInitial = decoder.backward(dAttentional: workspace.dAttentional, memory: workspace.memory,
                                         cache: workspace.decoder)
@@ -164,24 +142,45 @@ public final class Seq2SeqModel: ParameterOwner {
     /// The summed cross-entropy of the batch's target tokens without dropout, label smoothing or
     /// gradients (validation perplexity).
     public func loss(_ batch: Batch, workspace: Workspace) -> Double {
-        let b = batch.size
-        let v = config.targetVocabularySize
-        let rows = batch.targetSteps * b
-        var rng = RandomGenerator(seed: 0)  // unused without dropout
-        encode(source: batch.source, lengths: batch.sourceLengths, batch: b, training: false, using: &rng, workspace: workspace)
-        let attentional = decoder.forward(
-            ids: batch.targetInput, batch: b, masks: batch.targetMasks,
+        var rng = RandomGenerator(seed: 0)  // not drawn from without dropout
+        var decoderRng = rng
+        let attentional = teacherForced(batch, training: false, encoderRng: &rng, decoderRng: &decoderRng, workspace: workspace)
+        return generatorLoss(attentional, batch: batch, labelSmoothing: 0, gradientScale: 1, backward: false, workspace: workspace)
+    }
+
+    /// Encodes the batch and runs the decoder over the reference inputs; returns h̃ of every
+    /// target position (T·B × H, owned by the workspace).
+    private func teacherForced(_ batch: Batch, training: Bool, encoderRng: inout RandomGenerator,
+                               decoderRng: inout RandomGenerator, workspace: Workspace) -> Matrix {
+        encode(source: batch.source, lengths: batch.sourceLengths, batch: batch.size, training: training, using: &encoderRng,
+               workspace: workspace)
+        return decoder.forward(
+            ids: batch.targetInput, batch: batch.size, masks: batch.targetMasks,
             initial: workspace.initial.map { RecurrentState(h: $0.h.view, c: $0.c?.view) },
-            memory: workspace.memory, training: false, using: &rng, cache: workspace.decoder)
+            memory: workspace.memory, training: training, using: &decoderRng, cache: workspace.decoder)
+    }
+
+    /// Generator and cross-entropy over every target position, in chunks of positions: the logits
+    /// of a whole batch (T·B × V: 233 MB for 64 × 100 × 9,103) would be a step's largest buffer.
+    /// With `backward`, each chunk's logits are overwritten by their gradient, the generator's
+    /// gradients accumulate and `workspace.dAttentional` (prepared by the caller) receives dh̃.
+    /// Returns the summed loss.
+    private func generatorLoss(_ attentional: Matrix, batch: Batch, labelSmoothing: Float, gradientScale: Float,
+                               backward: Bool, workspace: Workspace) -> Double {
+        let rows = batch.targetSteps * batch.size
+        let chunk = generatorChunkRows
         var loss = 0.0
-        for start in stride(from: 0, to: rows, by: generatorChunkRows) {
-            let n = min(generatorChunkRows, rows - start)
-            workspace.logits.prepareUninitialized(rows: n, cols: v)        // n × V, a GEMM with beta = 0
-            generator.forward(attentional.rows(start, n), into: workspace.logits.view)
+        for start in stride(from: 0, to: rows, by: chunk) {
+            let n = min(chunk, rows - start)
+            let x = attentional.rows(start, n)
+            workspace.logits.prepareUninitialized(rows: n, cols: config.targetVocabularySize)  // n × V, a GEMM with beta = 0
+            generator.forward(x, into: workspace.logits.view)
             loss += batch.targetOutput.withUnsafeBufferPointer { all in
                 Kernels.softmaxCrossEntropy(logits: workspace.logits.view, targets: UnsafeBufferPointer(rebasing: all[start..<(start + n)]),
-                                            ignoreIndex: Batch.paddingID, grad: workspace.logits.view)
+                                            smoothing: labelSmoothing, ignoreIndex: Batch.paddingID, scale: gradientScale,
+                                            grad: workspace.logits.view)
             }
+            if backward { generator.backward(x: x, dLogits: workspace.logits.view, dx: workspace.dAttentional.rows(start, n)) }
         }
         return loss
     }
