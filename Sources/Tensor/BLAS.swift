@@ -13,14 +13,38 @@ public enum BLAS {
     /// Time BLAS calls (for the benchmark's profile); off by default.
     nonisolated(unsafe) public static var profiling = false
 
+    /// One kind of product in the profile: the routine and its shape (M×K · K×N for gemm).
+    public struct Shape: Hashable, Sendable, CustomStringConvertible {
+        public var routine: String
+        public var m: Int, n: Int, k: Int
+        public var description: String {
+            routine == "gemm" ? "gemm \(m)×\(k)·\(k)×\(n)" : "\(routine) \(m)×\(n)"
+        }
+    }
+
+    /// Calls, nanoseconds and flops of one shape while `profiling` is on.
+    public struct ShapeTotals: Sendable {
+        public var calls = 0, nanoseconds = 0, flops = 0
+    }
+
+    /// Time and flops by shape since profiling was turned on (for the benchmark's breakdown).
+    public static let shapeProfile = Mutex<[Shape: ShapeTotals]>([:])
+
     @inline(__always)
-    static func timed(_ body: () -> Void) {
+    static func timed(_ shape: @autoclosure () -> Shape, flops: Int, _ body: () -> Void) {
         guard profiling else { return body() }
         var start = timespec(), end = timespec()
         clock_gettime(CLOCK_MONOTONIC, &start)
         body()
         clock_gettime(CLOCK_MONOTONIC, &end)
-        nanosecondCounter.add((end.tv_sec - start.tv_sec) * 1_000_000_000 + (end.tv_nsec - start.tv_nsec), ordering: .relaxed)
+        let nanoseconds = (end.tv_sec - start.tv_sec) * 1_000_000_000 + (end.tv_nsec - start.tv_nsec)
+        nanosecondCounter.add(nanoseconds, ordering: .relaxed)
+        let key = shape()
+        shapeProfile.withLock { profile in
+            profile[key, default: ShapeTotals()].calls += 1
+            profile[key, default: ShapeTotals()].nanoseconds += nanoseconds
+            profile[key, default: ShapeTotals()].flops += flops
+        }
     }
 
     /// `c = alpha · op(a) · op(b) + beta · c`, where op transposes when asked.
@@ -41,7 +65,7 @@ public enum BLAS {
             return
         }
         flopCounter.add(2 * m * n * k, ordering: .relaxed)
-        timed {
+        timed(Shape(routine: "gemm", m: m, n: n, k: k), flops: 2 * m * n * k) {
             cblas_sgemm(
                 CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
                 Int32(m), Int32(n), Int32(k), alpha,
@@ -61,7 +85,7 @@ public enum BLAS {
             return
         }
         flopCounter.add(2 * m * n, ordering: .relaxed)
-        timed {
+        timed(Shape(routine: "gemv", m: m, n: n, k: 1), flops: 2 * m * n) {
             cblas_sgemv(CblasRowMajor, transpose ? CblasTrans : CblasNoTrans, Int32(m), Int32(n), alpha,
                         a.base, Int32(max(a.stride, 1)), x, 1, beta, y, 1)
         }
@@ -71,7 +95,7 @@ public enum BLAS {
     public static func ger(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, into a: MatrixPointer, alpha: Float = 1) {
         if a.rows == 0 || a.cols == 0 { return }
         flopCounter.add(2 * a.rows * a.cols, ordering: .relaxed)
-        timed {
+        timed(Shape(routine: "ger", m: a.rows, n: a.cols, k: 1), flops: 2 * a.rows * a.cols) {
             cblas_sger(CblasRowMajor, Int32(a.rows), Int32(a.cols), alpha, x, 1, y, 1, a.base, Int32(max(a.stride, 1)))
         }
     }

@@ -121,9 +121,15 @@ struct TrainBenchmark: ParsableCommand {
         var flops: [Int] = []
         var phases = (forwardBackward: 0.0, optimizer: 0.0, blas: 0.0, allReduce: 0.0)
         var allReduceTimes: [Double] = []
+        // The ceiling is timed between the steps (outside the step times), so that on a shared
+        // machine whose speed drifts both numbers see the same drift.
+        var ceilingRng = RandomGenerator(seed: 1)
+        let ceilingProbe = GemmBenchmark.Probe(m: 1600, k: 256, n: 1024, using: &ceilingRng)
+        var ceilingSamples: [Double] = []
         BLAS.profiling = true
         let before = ResourceUsage.now()
         for (i, batch) in batches.enumerated() {
+            if i == warmup { BLAS.shapeProfile.withLock { $0 = [:] } }
             let flopsBefore = BLAS.flopCounter.load(ordering: .relaxed)
             let blasBefore = BLAS.nanosecondCounter.load(ordering: .relaxed)
             let start = monotonicSeconds()
@@ -150,12 +156,15 @@ struct TrainBenchmark: ParsableCommand {
                 phases.forwardBackward += middle - start
                 phases.optimizer += end - middle - allReduce
                 phases.blas += Double(BLAS.nanosecondCounter.load(ordering: .relaxed) - blasBefore) / 1e9
+                BLAS.profiling = false
+                ceilingSamples.append(ceilingProbe.gflops(repeats: 3))
+                BLAS.profiling = true
             }
         }
         BLAS.profiling = false
         let after = ResourceUsage.now()
-        // Every rank measures the ceiling at once, as they share the machine while training.
-        let ceiling = gemmCeiling()
+        // Every rank times the ceiling at once, as they share the machine while training.
+        let ceiling = ceilingSamples.sorted()[ceilingSamples.count / 2]
         guard group.isMain else { return }
 
         let order = times.indices.sorted { times[$0] < times[$1] }
@@ -173,7 +182,7 @@ struct TrainBenchmark: ParsableCommand {
                          model.buffer.count, Double(model.buffer.count * 4) / 1e6, 1000 * allReduceTimes.sorted()[allReduceTimes.count / 2],
                          100 * phases.allReduce / total))
         }
-        print(String(format: "  GEMM ceiling in this run (1600×256·256×1024, %d threads%@): %.1f GFLOP/s; training reaches %.0f %% of it",
+        print(String(format: "  GEMM ceiling in this run (1600×256·256×1024, %d threads%@, median of 3 runs after each step): %.1f GFLOP/s; training reaches %.0f %% of it",
                      threads, group.size > 1 ? " × \(group.size) ranks at once" : "", ceiling * Double(group.size), 100 * gflops / (ceiling * Double(group.size))))
         let cpu = ResourceUsage(peakResidentBytes: after.peakResidentBytes, userSeconds: after.userSeconds - before.userSeconds,
                                 systemSeconds: after.systemSeconds - before.systemSeconds)
@@ -182,13 +191,21 @@ struct TrainBenchmark: ParsableCommand {
         print(String(format: "  where the time goes: BLAS (gemm/gemv/ger) %.0f %%, other forward+backward work (gates, softmax, copies) %.0f %%, gradient clipping + Adam %.0f %%",
                      100 * phases.blas / stepTime, 100 * (phases.forwardBackward - phases.blas) / stepTime,
                      100 * phases.optimizer / stepTime))
+        printShapeProfile(stepTime: stepTime)
     }
 
-    /// Median GFLOP/s of the LSTM input projection's GEMM, the shape `fanyi-bench gemm` reports first.
-    func gemmCeiling() -> Double {
-        var rng = RandomGenerator(seed: 1)
-        return GemmBenchmark.gflops(m: 1600, k: 256, n: 1024, repeats: 20, using: &rng)
+    /// The BLAS products that took the most time, with the speed each ran at.
+    func printShapeProfile(stepTime: Double, top: Int = 10) {
+        let profile = BLAS.shapeProfile.withLock { $0 }
+        let slowest = profile.sorted { $0.value.nanoseconds > $1.value.nanoseconds }.prefix(top)
+        print("  BLAS products by time (share of the step time, calls per step, GFLOP/s):")
+        for (shape, totals) in slowest {
+            let seconds = Double(totals.nanoseconds) / 1e9
+            print(String(format: "    %5.1f %%  %6.1f/step  %6.1f GFLOP/s  %@", 100 * seconds / stepTime,
+                         Double(totals.calls) / Double(steps), Double(totals.flops) / seconds / 1e9, shape.description))
+        }
     }
+
 }
 
 extension CellKind: ExpressibleByArgument {}

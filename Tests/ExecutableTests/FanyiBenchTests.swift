@@ -1,0 +1,50 @@
+import Foundation
+import Testing
+
+/// `fanyi-bench` runs: its reports have every part they promise, and bad flags are refused.
+/// (Tiny runs: these check what is printed, never how fast anything is.)
+@Suite struct FanyiBenchTests {
+    static let corpus = ["--corpus", packageRoot + "/corpora/en-zh-lohelp/dev", "--source-lang", "en", "--target-lang", "zh",
+                         "--vocab", packageRoot + "/vocab/en-zh-lohelp.json"]
+
+    @Test func trainOnRealBatchesReportsSpeedCeilingMemoryAndProducts() throws {
+        let result = try run("fanyi-bench", ["train", "--steps", "2", "--warmup", "0", "--batch-size", "4", "--threads", "1"] + Self.corpus,
+                             timeout: 300)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("real batches of \(packageRoot)/corpora/en-zh-lohelp/dev (1495 pairs)"), "\(result.stdout)")  // 5 pairs are over the length limit
+        for part in ["2 timed steps", "target tokens/s", "GEMM ceiling in this run", "training reaches",
+                     "peak memory", "where the time goes", "BLAS products by time", "gemm "] {
+            #expect(result.stdout.contains(part), "no \"\(part)\" in: \(result.stdout)")
+        }
+    }
+
+    @Test(arguments: [
+        (["train", "--corpus", "x"], "--corpus needs --source-lang, --target-lang and --vocab"),
+        (["train", "--vocab", "x.json"], "go with --corpus"),
+        (["train", "--steps", "0"], "--steps must be ≥ 1"),
+        (["gemm", "--repeats", "0"], "must be ≥ 1"),
+    ])
+    func badFlagsAreRefusedByName(arguments: [String], message: String) throws {
+        let result = try run("fanyi-bench", arguments, input: "")
+        #expect(result.status != 0)
+        #expect(result.stderr.contains(message), "\(result.stderr)")
+    }
+
+    @Test func missingCorpusNamesTheFile() throws {
+        let result = try run("fanyi-bench", ["train", "--steps", "1", "--corpus", "/nonexistent/corpus", "--source-lang", "en",
+                                             "--target-lang", "zh", "--vocab", packageRoot + "/vocab/en-zh-lohelp.json"], input: "")
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("/nonexistent/corpus"), "\(result.stderr)")
+    }
+
+    @Test func gemmReportsEveryShape() throws {
+        let result = try run("fanyi-bench", ["gemm", "--repeats", "1", "--threads", "1"], input: "")
+        #expect(result.status == 0, "\(result.stderr)")
+        let lines = result.stdout.split(separator: "\n").filter { $0.hasPrefix("gemm ") }
+        #expect(lines.count == 4, "\(result.stdout)")
+        for line in lines {
+            let value = line.split(separator: ":").last.flatMap { Double($0.split(separator: " ").first ?? "") }
+            #expect((value ?? 0) > 0, "no positive GFLOP/s in: \(line)")
+        }
+    }
+}
