@@ -2,6 +2,8 @@
 #include "fanyi_icu.h"
 
 #include <unicode/ubrk.h>
+#include <unicode/uloc.h>
+#include <unicode/uscript.h>
 #include <unicode/unorm2.h>
 #include <unicode/ustring.h>
 #include <unicode/utypes.h>
@@ -68,6 +70,35 @@ int32_t fanyi_icu_word_boundaries(void *breaker, const uint16_t *text, int32_t l
     // Detach the text so the iterator never points at a buffer the caller has freed.
     ubrk_setText(it, NULL, 0, &status);
     return count;
+}
+
+void *fanyi_icu_sentence_breaker_open(const char *locale, int32_t *error) {
+    UErrorCode status = U_ZERO_ERROR;
+    UBreakIterator *it = ubrk_open(UBRK_SENTENCE, locale, NULL, 0, &status);
+    *error = (int32_t)status;
+    return U_SUCCESS(status) ? it : NULL;
+}
+
+int32_t fanyi_icu_script(uint32_t codepoint) {
+    UErrorCode status = U_ZERO_ERROR;
+    UScriptCode script = uscript_getScript((UChar32)codepoint, &status);
+    return U_SUCCESS(status) ? (int32_t)script : -1;
+}
+
+const char *fanyi_icu_script_code(int32_t script) {
+    const char *name = uscript_getShortName((UScriptCode)script);
+    return name ? name : "";
+}
+
+int32_t fanyi_icu_likely_script(const char *language, char *dest, int32_t capacity) {
+    UErrorCode status = U_ZERO_ERROR;
+    char maximized[ULOC_FULLNAME_CAPACITY];
+    uloc_addLikelySubtags(language, maximized, (int32_t)sizeof maximized, &status);
+    if (U_FAILURE(status) || status == U_STRING_NOT_TERMINATED_WARNING) return 0;
+    status = U_ZERO_ERROR;
+    int32_t length = uloc_getScript(maximized, dest, capacity, &status);
+    if (U_FAILURE(status) || length >= capacity) return 0;
+    return length;
 }
 
 const char *fanyi_icu_error_name(int32_t error) {

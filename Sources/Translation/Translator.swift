@@ -18,6 +18,9 @@ public final class Translator {
     /// The model file's lexical shortlist, if it has one (`fanyi-train export --shortlist`).
     public let shortlist: Shortlist?
     private let beamSearch: BeamSearch
+    private lazy var splitter: SentenceSplitter? = try? SentenceSplitter()
+    /// Inputs cut to `options.maxSourceLength` subwords so far (a tool says so at its end).
+    public private(set) var truncatedInputs = 0
 
     /// Loads a model file written by `fanyi-train` (it carries vocabularies, merges and tokenizer options).
     public convenience init(modelFile: String, options: TranslationOptions = TranslationOptions()) throws {
@@ -57,7 +60,10 @@ public final class Translator {
             // Spaces around a line are layout, not text: a model would see them as escaped
             // whitespace tokens it never learned to translate (a blank line gives an empty one).
             var p = try pipeline.source.pieces(text.trimmingCharacters(in: .whitespaces))
-            if p.count > options.maxSourceLength { p = Array(p.prefix(options.maxSourceLength)) }
+            if p.count > options.maxSourceLength {
+                p = Array(p.prefix(options.maxSourceLength))
+                truncatedInputs += 1
+            }
             pieces.append(p)
             ids.append(pipeline.source.vocabulary.ids(p))
         }
@@ -78,6 +84,24 @@ public final class Translator {
         return results
     }
 
+    /// Texts of any length: each is split into sentences (ICU's sentence breaks), all sentences
+    /// are searched together in batches, and each text is joined back with its own spaces and
+    /// line breaks between the translated sentences.
+    public func translateParagraphs(_ texts: [String]) throws -> [ParagraphTranslation] {
+        guard let splitter else { throw TokenizationError.icu(function: "ubrk_open(UBRK_SENTENCE)", code: "unavailable") }
+        let split = try texts.map { try splitter.split($0) }
+        // Chinese, Japanese or Thai put no space after a full stop: the source's spaces go.
+        let spacesBetweenSentences = Scripts.scripts(ofLanguage: pipeline.targetLanguage).isDisjoint(with: ["Hani", "Hira", "Kana", "Thai", "Laoo", "Khmr", "Mymr"])
+        let sentences = split.flatMap { parts in parts.compactMap { if case .sentence(let s) = $0 { s } else { nil } } }
+        var found = try translate(sentences)[...]
+        return split.map { parts in
+            let count = parts.reduce(0) { if case .sentence = $1 { $0 + 1 } else { $0 } }
+            let mine = Array(found.prefix(count))
+            found = found.dropFirst(count)
+            return ParagraphTranslation(parts: parts, sentences: mine, spacesBetweenSentences: spacesBetweenSentences)
+        }
+    }
+
     private func makeTranslation(_ hypothesis: Hypothesis, sourcePieces: [String]) -> Translation {
         var pieces = hypothesis.tokens.map { pipeline.target.vocabulary.token(Int($0)) }
         if options.replaceUnknown {
@@ -89,6 +113,43 @@ public final class Translator {
         return Translation(text: text, score: hypothesis.score, pieces: pieces, sourcePieces: sourcePieces,
                            alignment: hypothesis.alignment, attention: hypothesis.attention)
     }
+}
+
+/// A text translated sentence by sentence.
+public struct ParagraphTranslation: Sendable {
+    /// The text as split: sentences and the layout between them.
+    public var parts: [SentenceSplitter.Part]
+    /// The n-best translations of each sentence, in order.
+    public var sentences: [[Translation]]
+    /// Whether spaces between two sentences of a line are kept, and one put between sentences
+    /// that touch (false for targets written without them, such as Chinese: the spaces go);
+    /// line breaks are always kept.
+    public var spacesBetweenSentences = true
+
+    /// The text with each sentence replaced by its best translation.
+    public var text: String { alternative(0) }
+
+    /// The text with each sentence replaced by its `rank`-th translation (its best where it has fewer).
+    public func alternative(_ rank: Int) -> String {
+        var next = sentences.makeIterator()
+        var text = ""
+        for (i, part) in parts.enumerated() {
+            switch part {
+            case .sentence:
+                // Sentences of a Chinese source touch; in a spaced target they need one.
+                if spacesBetweenSentences, i > 0, case .sentence = parts[i - 1] { text += " " }
+                let translations = next.next() ?? []
+                text += translations.isEmpty ? "" : translations[min(rank, translations.count - 1)].text
+            case .layout(let layout):
+                let between = i > 0 && i + 1 < parts.count
+                if spacesBetweenSentences || !between || layout.contains(where: \.isNewline) { text += layout }
+            }
+        }
+        return text
+    }
+
+    /// Alternatives the search found (the most n-best translations of any sentence).
+    public var alternativeCount: Int { sentences.map(\.count).max() ?? 1 }
 }
 
 /// How `Translator` searches.

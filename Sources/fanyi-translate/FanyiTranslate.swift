@@ -23,7 +23,9 @@ struct FanyiTranslate: ParsableCommand {
             interactively; from a file, --read-ahead × --batch-size lines are read
             ahead and batched by length. An empty line gives an empty line. With
             --n-best N, each input line gives N lines `INDEX ||| TEXT ||| SCORE`
-            (Marian's format).
+            (Marian's format). Lines longer than 250 subwords are cut (a warning says
+            how many); --split-sentences translates each line sentence by sentence
+            (ICU's sentence breaks) and keeps the spacing between sentences.
             Examples:
               echo "Select the cell range." \\
                   | fanyi-translate --model models/en-zh-lohelp.safetensors
@@ -49,6 +51,8 @@ struct FanyiTranslate: ParsableCommand {
     @Flag(help: "Append a tab and the score to each translation.") var scores = false
     @Flag(help: "Append ' ||| ' and source-target piece alignments (0-0 1-2 …).") var alignment = false
     @Option(help: "Write an attention heatmap per input line into this folder (LINE.svg).") var attentionSvg: String?
+    @Flag(help: "Translate each line sentence by sentence and join the translations with the line's own spacing.")
+    var splitSentences = false
     @Flag(help: "Score the whole target vocabulary even when the model file has a shortlist.") var noShortlist = false
     @Option(help: "Invalid UTF-8 input: error (stop at that line, after writing the lines before it) or replace.")
     var invalidUTF8: InvalidUTF8Policy = .error
@@ -65,6 +69,9 @@ struct FanyiTranslate: ParsableCommand {
         if readAhead < 1 { throw ValidationError("--read-ahead must be ≥ 1, got \(readAhead)") }
         if threads < 1 { throw ValidationError("--threads must be ≥ 1, got \(threads)") }
         if nBest > 1 && (scores || alignment) { throw ValidationError("--n-best prints its own scores; drop --scores/--alignment") }
+        if splitSentences && (nBest > 1 || scores || alignment || attentionSvg != nil) {
+            throw ValidationError("--split-sentences joins several translations into one line: drop --n-best, --scores, --alignment and --attention-svg")
+        }
     }
 
     func run() throws {
@@ -111,6 +118,12 @@ struct FanyiTranslate: ParsableCommand {
         var written = 0
         func translatePending() throws {
             guard !pending.isEmpty else { return }
+            if splitSentences {
+                for paragraph in try translator.translateParagraphs(pending) { try writer.write(paragraph.text) }
+                written += pending.count
+                pending.removeAll()
+                return try writer.flush()
+            }
             for (offset, translations) in try translator.translate(pending).enumerated() {
                 let index = written + offset
                 if nBest > 1 {
@@ -140,6 +153,9 @@ struct FanyiTranslate: ParsableCommand {
         } catch let error as TokenizationError {
             try? translatePending()  // the lines before the bad one still get their translations
             throw ToolError(description: "\(error) (stopped after \(written) translated line(s))")
+        }
+        if translator.truncatedInputs > 0 {
+            FileHandle.standardError.write(Data("fanyi-translate: \(translator.truncatedInputs) line(s) were longer than \(options.maxSourceLength) subwords and were cut; --split-sentences translates long lines sentence by sentence\n".utf8))
         }
         if reader.replacedLines > 0 {
             FileHandle.standardError.write(Data("fanyi-translate: replaced invalid UTF-8 in \(reader.replacedLines) line(s)\n".utf8))

@@ -273,6 +273,19 @@ enum TinyRun {
         let lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false)
         #expect(lines.count == 6)  // five lines in, five out (plus the final newline)
         #expect(lines[1] == "" && lines[4] == "")
+        #expect(result.stderr.contains("1 line(s) were longer than 250 subwords and were cut"), "\(result.stderr)")
+    }
+
+    @Test func splitSentencesKeepsOneLinePerLine() throws {
+        let model = packageRoot + "/models/en-zh-lohelp.safetensors"
+        let alone = try run("fanyi-translate", ["--model", model], input: "Select the cell range.\nClick OK.\n")
+        let sentences = alone.stdout.split(separator: "\n").map(String.init)
+        let result = try run("fanyi-translate", ["--model", model, "--split-sentences"],
+                             input: "Select the cell range. Click OK.\n\nClick OK.\n")
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout == sentences[0] + sentences[1] + "\n\n" + sentences[1] + "\n")
+        let refused = try run("fanyi-translate", ["--model", model, "--split-sentences", "--scores"], input: "")
+        #expect(refused.status != 0 && refused.stderr.contains("--split-sentences joins several translations"))
     }
 
     @Test func nBestScoresAndAlignments() throws {

@@ -33,6 +33,40 @@ let packageRoot: String = {
         // The same sentence alone gives the same best translation.
         #expect(try translator.translate([inputs[2]])[0][0].text == results[2][0].text)
     }
+
+    /// Paragraphs: each sentence translated as it would be alone, joined with the text's own line
+    /// breaks; no spaces between Chinese sentences, one between English ones.
+    @Test func paragraphsAreTranslatedSentenceBySentence() throws {
+        let english = try Translator(modelFile: packageRoot + "/models/en-zh-lohelp.safetensors")
+        let one = try english.translate("Select the cell range."), two = try english.translate("Click OK.")
+        let paragraphs = try english.translateParagraphs(["Select the cell range. Click OK.\n\nClick OK.", "", "Click OK."])
+        #expect(paragraphs.map(\.text) == [one + two + "\n\n" + two, "", two])
+        #expect(paragraphs[0].sentences.count == 3 && paragraphs[1].sentences.isEmpty)
+
+        let chinese = try Translator(modelFile: packageRoot + "/models/zh-en-lohelp.safetensors")
+        let a = try chinese.translate("选择单元格区域。"), b = try chinese.translate("单击确定。")
+        #expect(try chinese.translateParagraphs(["选择单元格区域。单击确定。"])[0].text == a + " " + b)
+    }
+
+    @Test func paragraphAlternativesTakeEachSentencesNthTranslation() throws {
+        var options = TranslationOptions()
+        options.search.beamSize = 3
+        options.search.nBest = 3
+        let translator = try Translator(modelFile: packageRoot + "/models/en-zh-lohelp.safetensors", options: options)
+        let paragraph = try translator.translateParagraphs(["Select the cell range. Click OK."])[0]
+        #expect(paragraph.alternativeCount == 3)
+        #expect(paragraph.alternative(1) == paragraph.sentences[0][1].text + paragraph.sentences[1][1].text)
+        #expect(paragraph.alternative(9) == paragraph.alternative(2))
+    }
+
+    @Test func cutInputsAreCounted() throws {
+        var options = TranslationOptions()
+        options.maxSourceLength = 3
+        options.search.beamSize = 1
+        let translator = try Translator(modelFile: packageRoot + "/models/en-zh-lohelp.safetensors", options: options)
+        _ = try translator.translate(["Click OK.", "Select the whole cell range now."])
+        #expect(translator.truncatedInputs == 1)
+    }
 }
 
 import Seq2Seq

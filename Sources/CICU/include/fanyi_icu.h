@@ -47,6 +47,23 @@ int32_t fanyi_icu_word_boundaries(void *breaker, const uint16_t *text, int32_t l
                                   int32_t *boundaries, int32_t *statuses, int32_t capacity,
                                   int32_t *error);
 
+/// An ICU sentence-break iterator (UBRK_SENTENCE); its boundaries come from
+/// `fanyi_icu_word_boundaries`, which works on any break iterator (statuses: 0 a sentence that
+/// ends with a terminator such as '.', 100 one that ends at a line separator or the text's end).
+void *fanyi_icu_sentence_breaker_open(const char *locale, int32_t *error);
+
+/// ICU's script code (UScriptCode) of a code point: 0 Common, 1 Inherited, 25 Latin, 17 Han,
+/// 20 Hiragana, 22 Katakana, 18 Hangul, 8 Cyrillic, ... Negative on error.
+int32_t fanyi_icu_script(uint32_t codepoint);
+
+/// The four-letter ISO 15924 code of a UScriptCode ("Latn", "Hani"), or "" when unknown.
+const char *fanyi_icu_script_code(int32_t script);
+
+/// The likely script of a language ("en" → "Latn", "zh" → "Hans", "ja" → "Jpan", "ko" → "Kore")
+/// from CLDR's likely subtags. Writes up to `capacity` - 1 bytes and a NUL into `dest`; returns
+/// the length, 0 when ICU knows no script for it.
+int32_t fanyi_icu_likely_script(const char *language, char *dest, int32_t capacity);
+
 /// ICU's name for an error code, e.g. "U_ILLEGAL_ARGUMENT_ERROR".
 const char *fanyi_icu_error_name(int32_t error);
 

@@ -53,17 +53,22 @@ enum ICU {
     static let bufferOverflowError: Int32 = 15
 }
 
-/// Word-break segmentation (ICU `UBRK_WORD` with its CJK and Thai dictionaries).
+/// Word or sentence segmentation: ICU's `UBRK_WORD` (with its CJK and Thai dictionaries) or
+/// `UBRK_SENTENCE`.
 ///
-/// An ICU break iterator is stateful, so a `WordBreaker` must not be shared between threads.
-final class WordBreaker {
+/// An ICU break iterator is stateful, so a `BreakIterator` must not be shared between threads.
+final class BreakIterator {
+    enum Kind { case word, sentence }
+
     private let breaker: UnsafeMutableRawPointer
     private var boundaries: [Int32] = Array(repeating: 0, count: 256)
     private var statuses: [Int32] = Array(repeating: 0, count: 256)
 
-    init(locale: String = "") throws(TokenizationError) {
+    init(_ kind: Kind = .word, locale: String = "") throws(TokenizationError) {
         var error: Int32 = 0
-        let opened = locale.withCString { fanyi_icu_word_breaker_open($0, &error) }
+        let opened = locale.withCString {
+            kind == .word ? fanyi_icu_word_breaker_open($0, &error) : fanyi_icu_sentence_breaker_open($0, &error)
+        }
         guard let opened, error <= 0 else {
             throw .icu(function: "ubrk_open", code: ICU.errorName(error))
         }

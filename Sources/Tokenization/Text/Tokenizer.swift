@@ -11,11 +11,11 @@
 /// Not thread-safe (it owns an ICU break iterator): use one `Tokenizer` per thread.
 public final class Tokenizer {
     public let options: TokenizerOptions
-    private let breaker: WordBreaker
+    private let breaker: BreakIterator
 
     public init(options: TokenizerOptions) throws(TokenizationError) {
         self.options = options
-        self.breaker = try WordBreaker(locale: "")
+        self.breaker = try BreakIterator(locale: "")
     }
 
     /// The text the tokens reproduce: `text` normalized and, if asked, lowercased.
