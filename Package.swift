@@ -12,16 +12,22 @@ let package = Package(
         .library(name: "Training", targets: ["Training"]),
         .library(name: "Evaluation", targets: ["Evaluation"]),
         .library(name: "Translation", targets: ["Translation"]),
+        .library(name: "Serving", targets: ["Serving"]),
         .executable(name: "fanyi-vocab", targets: ["fanyi-vocab"]),
         .executable(name: "fanyi-train", targets: ["fanyi-train"]),
         .executable(name: "fanyi-translate", targets: ["fanyi-translate"]),
         .executable(name: "fanyi-score", targets: ["fanyi-score"]),
         .executable(name: "fanyi-bench", targets: ["fanyi-bench"]),
+        .executable(name: "fanyi-serve", targets: ["fanyi-serve"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
     ],
     targets: [
         // MARK: - System libraries
@@ -82,6 +88,19 @@ let package = Package(
         /// `Translator`: text in, text out, in batches; what fanyi-translate and embedding apps use.
         .target(name: "Translation", dependencies: ["Seq2Seq", "Tokenization", "Tensor"]),
 
+        /// The translation service: JSON API types, the batching queue and its workers, routes,
+        /// metrics and the web page (a resource).
+        .target(
+            name: "Serving",
+            dependencies: [
+                "Translation", "Tokenization", "Tensor",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            resources: [.copy("Page/index.html")]
+        ),
+
         // MARK: - Executables
 
         /// Tokenizes corpora, learns BPE merges and writes vocabularies.
@@ -130,6 +149,17 @@ let package = Package(
             ]
         ),
 
+        /// The translation service over HTTP: LibreTranslate-style API, metrics, web page.
+        .executableTarget(
+            name: "fanyi-serve",
+            dependencies: [
+                "Serving", "Tensor",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
         // MARK: - Tests
 
         .testTarget(name: "TokenizationTests", dependencies: ["Tokenization"]),
@@ -138,6 +168,10 @@ let package = Package(
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Seq2Seq", "Tensor"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"], exclude: ["Fixtures"]),
         .testTarget(name: "TranslationTests", dependencies: ["Translation"]),
+        .testTarget(
+            name: "ServingTests",
+            dependencies: ["Serving", .product(name: "HummingbirdTesting", package: "hummingbird")]
+        ),
         .testTarget(name: "ExecutableTests", dependencies: ["Tokenization", "Seq2Seq", "fanyi-vocab", "fanyi-train", "fanyi-translate", "fanyi-score"]),
     ]
 )

@@ -24,8 +24,16 @@ public final class Translator {
 
     /// Loads a model file written by `fanyi-train` (it carries vocabularies, merges and tokenizer options).
     public convenience init(modelFile: String, options: TranslationOptions = TranslationOptions()) throws {
+        let translator = try Self.translators(modelFile: modelFile, count: 1, options: options)[0]
+        self.init(model: translator.model, pipeline: translator.pipeline, options: options, shortlist: translator.shortlist)
+    }
+
+    /// `count` translators of one model file for `count` threads: one copy of the weights (search
+    /// only reads them), each with its own tokenizer and search buffers.
+    public static func translators(modelFile: String, count: Int, options: TranslationOptions = TranslationOptions()) throws -> [Translator] {
         let (model, metadata) = try ModelFile.load(modelFile)
-        let pipeline = try TextPipeline(metadata: metadata, file: modelFile)
+        let pipelines = try (0..<count).map { _ in try TextPipeline(metadata: metadata, file: modelFile) }
+        guard let pipeline = pipelines.first else { return [] }
         guard pipeline.source.vocabulary.count == model.config.sourceVocabularySize,
               pipeline.target.vocabulary.count == model.config.targetVocabularySize else {
             throw ModelFileError.malformed(file: modelFile, reason: "the vocabularies in the metadata do not match the model's sizes")
@@ -35,7 +43,7 @@ public final class Translator {
             try Shortlist(parsing: $0, sourceVocabularySize: model.config.sourceVocabularySize,
                           targetVocabularySize: model.config.targetVocabularySize, name: modelFile)
         }
-        self.init(model: model, pipeline: pipeline, options: options, shortlist: shortlist)
+        return pipelines.map { Translator(model: model, pipeline: $0, options: options, shortlist: shortlist) }
     }
 
     public init(model: Seq2SeqModel, pipeline: TextPipeline, options: TranslationOptions = TranslationOptions(),
@@ -90,8 +98,7 @@ public final class Translator {
     public func translateParagraphs(_ texts: [String]) throws -> [ParagraphTranslation] {
         guard let splitter else { throw TokenizationError.icu(function: "ubrk_open(UBRK_SENTENCE)", code: "unavailable") }
         let split = try texts.map { try splitter.split($0) }
-        // Chinese, Japanese or Thai put no space after a full stop: the source's spaces go.
-        let spacesBetweenSentences = Scripts.scripts(ofLanguage: pipeline.targetLanguage).isDisjoint(with: ["Hani", "Hira", "Kana", "Thai", "Laoo", "Khmr", "Mymr"])
+        let spacesBetweenSentences = Self.spacesBetweenSentences(in: pipeline.targetLanguage)
         let sentences = split.flatMap { parts in parts.compactMap { if case .sentence(let s) = $0 { s } else { nil } } }
         var found = try translate(sentences)[...]
         return split.map { parts in
@@ -100,6 +107,11 @@ public final class Translator {
             found = found.dropFirst(count)
             return ParagraphTranslation(parts: parts, sentences: mine, spacesBetweenSentences: spacesBetweenSentences)
         }
+    }
+
+    /// False for languages that put no space after a full stop (Chinese, Japanese, Thai, ...).
+    public static func spacesBetweenSentences(in language: String) -> Bool {
+        Scripts.scripts(ofLanguage: language).isDisjoint(with: ["Hani", "Hira", "Kana", "Thai", "Laoo", "Khmr", "Mymr"])
     }
 
     private func makeTranslation(_ hypothesis: Hypothesis, sourcePieces: [String]) -> Translation {
@@ -117,6 +129,12 @@ public final class Translator {
 
 /// A text translated sentence by sentence.
 public struct ParagraphTranslation: Sendable {
+    public init(parts: [SentenceSplitter.Part], sentences: [[Translation]], spacesBetweenSentences: Bool = true) {
+        self.parts = parts
+        self.sentences = sentences
+        self.spacesBetweenSentences = spacesBetweenSentences
+    }
+
     /// The text as split: sentences and the layout between them.
     public var parts: [SentenceSplitter.Part]
     /// The n-best translations of each sentence, in order.

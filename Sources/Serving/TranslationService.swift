@@ -1,0 +1,179 @@
+import Foundation
+import Tokenization
+import Translation
+
+/// The service behind the routes: served models, limits, and `translate` from request to answer.
+/// Free of HTTP, so that it can be tested without sockets.
+public final class TranslationService: Sendable {
+    /// One model file and the queue of its workers.
+    public struct ServedModel: Sendable {
+        public let source: String
+        public let target: String
+        /// The model file it came from.
+        public let file: String
+        public let queue: BatchingQueue
+
+        public var pair: String { "\(source)-\(target)" }
+
+        /// Loads `file` once and starts `workers` worker threads on it.
+        public static func load(file: String, workers: Int, window: Double, maxBatch: Int, metrics: ServiceMetrics? = nil) throws -> ServedModel {
+            var options = TranslationOptions()
+            options.batchSize = maxBatch
+            let translators = try Translator.translators(modelFile: file, count: workers, options: options)
+            let pipeline = translators[0].pipeline
+            let pair = "\(pipeline.sourceLanguage)-\(pipeline.targetLanguage)"
+            let queue = BatchingQueue(translators: translators, window: window, maxBatch: maxBatch) { sentences, seconds in
+                metrics?.recordBatch(pair: pair, sentences: sentences, seconds: seconds)
+            }
+            return ServedModel(source: pipeline.sourceLanguage, target: pipeline.targetLanguage, file: file, queue: queue)
+        }
+    }
+
+    /// What one request may ask for.
+    public struct Limits: Sendable {
+        /// Characters of all texts of a request together.
+        public var characters = 5000
+        /// Texts in one request.
+        public var texts = 64
+        /// Seconds a request may wait for a worker before it gets 503.
+        public var timeout = 30.0
+        public var defaultBeamSize = 5
+        public var maxBeamSize = 12
+
+        public init() {}
+
+        /// Request bodies larger than this are refused before they are read whole: room for the
+        /// characters (4 bytes each at most in UTF-8, 6 as JSON escapes) and the other fields.
+        public var bodyBytes: Int { characters * 6 + 16 * texts + 4096 }
+    }
+
+    public let models: [ServedModel]
+    public let limits: Limits
+
+    public init(models: [ServedModel], limits: Limits = Limits()) {
+        self.models = models
+        self.limits = limits
+    }
+
+    /// Translates a request's texts: sentence by sentence, batched with other requests' sentences.
+    public func translate(_ request: TranslateRequest) async throws -> TranslateResponse {
+        let texts = request.q.all
+        if let format = request.format, format != "text" {
+            throw ServiceError.badRequest("format \"\(format)\" is not served; use \"text\"")
+        }
+        if texts.count > limits.texts {
+            throw ServiceError.tooLarge("\(texts.count) texts in one request; at most \(limits.texts) (--max-texts)")
+        }
+        let characters = texts.reduce(0) { $0 + $1.count }
+        if characters > limits.characters {
+            throw ServiceError.tooLarge("\(characters) characters in one request; at most \(limits.characters) (--char-limit)")
+        }
+        let alternatives = request.alternatives ?? 0
+        guard (0..<limits.maxBeamSize).contains(alternatives) else {
+            throw ServiceError.badRequest("alternatives must be between 0 and \(limits.maxBeamSize - 1), got \(alternatives)")
+        }
+        let beamSize = max(request.beamSize ?? limits.defaultBeamSize, alternatives + 1)
+        guard (1...limits.maxBeamSize).contains(beamSize) else {
+            throw ServiceError.badRequest("beam_size must be between 1 and \(limits.maxBeamSize), got \(request.beamSize ?? 0)")
+        }
+        let (model, detected) = try choose(source: request.source, target: request.target, texts: texts)
+
+        let splitter = try SentenceSplitter()
+        let split = try texts.map { try splitter.split($0) }
+        let sentences = split.flatMap { $0.sentences }
+        // Attention is a picture of one sentence: for more it is left out, not refused, so that the
+        // page can always ask.
+        var wantsAttention = false
+        if request.attention ?? false, case .one = request.q, sentences.count == 1 { wantsAttention = true }
+        let settings = BatchingQueue.Settings(beamSize: beamSize, nBest: alternatives + 1, recordAttention: wantsAttention)
+        var found = try await model.queue.translate(sentences, settings: settings, timeout: limits.timeout)[...]
+        let paragraphs = split.map { parts in
+            let count = parts.sentences.count
+            defer { found = found.dropFirst(count) }
+            return ParagraphTranslation(parts: parts, sentences: Array(found.prefix(count)),
+                                        spacesBetweenSentences: Translator.spacesBetweenSentences(in: model.target))
+        }
+
+        var response = TranslateResponse(translatedText: .one(""))
+        let best = paragraphs.map(\.text)
+        let others = paragraphs.map { p in (1...max(1, alternatives)).prefix(alternatives).compactMap { rank in
+            rank < p.alternativeCount ? p.alternative(rank) : nil
+        } }
+        switch request.q {
+        case .one:
+            response.translatedText = .one(best[0])
+            if alternatives > 0 { response.alternatives = .one(others[0]) }
+        case .many:
+            response.translatedText = .many(best)
+            if alternatives > 0 { response.alternatives = .many(others) }
+        }
+        if request.scores ?? false {
+            response.scores = paragraphs.map { $0.sentences.reduce(0) { $0 + ($1.first?.score ?? 0) } }
+        }
+        if wantsAttention, let best = paragraphs.first?.sentences.first?.first {
+            response.attention = AttentionWeights(source: best.sourcePieces.map(Self.readable), target: best.pieces.map(Self.readable),
+                                                  weights: best.attention)
+        }
+        response.detectedLanguage = detected
+        return response
+    }
+
+    /// The model for a pair; for source "auto", the one whose source language is written in the texts' script.
+    func choose(source: String, target: String, texts: [String]) throws -> (ServedModel, DetectedLanguage?) {
+        let served = models.map(\.pair)
+        if source != "auto" {
+            guard let model = models.first(where: { $0.source == source && $0.target == target }) else {
+                throw ServiceError.unknownPair(source: source, target: target, served: served)
+            }
+            return (model, nil)
+        }
+        let towards = models.filter { $0.target == target }
+        if towards.isEmpty { throw ServiceError.unknownPair(source: source, target: target, served: served) }
+        guard let script = Scripts.dominant(in: texts.joined(separator: " ")) else {
+            throw ServiceError.badRequest("source \"auto\": the text has no letters to tell its language by; give source (one of \(towards.map(\.source).joined(separator: ", ")))")
+        }
+        let fitting = towards.filter { Scripts.scripts(ofLanguage: $0.source).contains(script) }
+        guard fitting.count == 1 else {
+            throw ServiceError.badRequest("source \"auto\": the text is in \(script) script, which \(fitting.isEmpty ? "none" : "more than one") of the source languages into \(target) (\(towards.map(\.source).joined(separator: ", "))) \(fitting.isEmpty ? "uses" : "use"); give source")
+        }
+        return (fitting[0], DetectedLanguage(language: fitting[0].source, confidence: 100))
+    }
+
+    /// `GET /languages`: each served source language with its targets.
+    public func languages() -> [LanguageEntry] {
+        var entries: [LanguageEntry] = []
+        for model in models {
+            if let i = entries.firstIndex(where: { $0.code == model.source }) {
+                if !entries[i].targets.contains(model.target) { entries[i].targets.append(model.target) }
+            } else {
+                entries.append(LanguageEntry(code: model.source, name: Self.languageName(model.source), targets: [model.target]))
+            }
+        }
+        return entries
+    }
+
+    public func health() -> HealthResponse {
+        HealthResponse(status: "ok", models: models.map(\.pair), queued: models.reduce(0) { $0 + $1.queue.queuedSentences })
+    }
+
+    /// Finishes what is queued, then stops every model's workers.
+    public func shutdown() {
+        for model in models { model.queue.shutdown() }
+    }
+
+    static func languageName(_ code: String) -> String {
+        Locale(identifier: "en").localizedString(forLanguageCode: code) ?? code
+    }
+
+    /// A subword as a reader writes it: without the tokenizer's joiner mark.
+    static func readable(_ piece: String) -> String {
+        let stripped = piece.replacingOccurrences(of: "￭", with: "")
+        return stripped.isEmpty ? piece : stripped
+    }
+}
+
+extension [SentenceSplitter.Part] {
+    var sentences: [String] {
+        compactMap { if case .sentence(let sentence) = $0 { sentence } else { nil } }
+    }
+}

@@ -1,0 +1,104 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Serving
+import Tensor
+
+@main
+struct FanyiServe: AsyncParsableCommand {
+    /// Gives OpenBLAS its settings (see `BLASEnvironment`) before parsing and running.
+    static func main() async {
+        BLASEnvironment.prepare()
+        await main(nil)
+    }
+
+    static let configuration = CommandConfiguration(
+        commandName: "fanyi-serve",
+        abstract: "Translation service: LibreTranslate-style HTTP API, metrics and a web page.",
+        discussion: """
+            Each --model serves its own language pair (read from the model file).
+            Routes: POST /translate, GET /languages, GET /health, GET /metrics, and
+            the page at /. Requests for one model are batched (--batch-window-ms,
+            --max-batch) and searched by --workers threads per model. SIGTERM or
+            Ctrl-C: stop accepting, answer the requests in flight, exit 0.
+            Example:
+              fanyi-serve --model models/en-zh-lohelp.safetensors \\
+                  --model models/zh-en-lohelp.safetensors --port 8080
+              curl -s localhost:8080/translate -H 'Content-Type: application/json' \\
+                  -d '{"q": "Click OK.", "source": "en", "target": "zh"}'
+            """)
+
+    @Option(help: "Model file written by fanyi-train (repeat for more language pairs).") var model: [String] = []
+    @Option(help: "Address to listen on.") var host = "127.0.0.1"
+    @Option(help: "Port (0: any free port, printed at start).") var port = 8080
+    @Option(help: "Worker threads per model, each with its own search buffers.") var workers = 2
+    @Option(help: "OpenBLAS threads per search.") var threads = 1
+    @Option(help: "Milliseconds the oldest request waits for others to share its batch.") var batchWindowMs = 5.0
+    @Option(help: "Sentences searched together at most.") var maxBatch = 32
+    @Option(help: "Characters of one request at most (413 above).") var charLimit = 5000
+    @Option(help: "Texts in one request at most (413 above).") var maxTexts = 64
+    @Option(help: "Seconds a request may wait for a worker (503 after).") var timeout = 30.0
+    @Option(help: "Beam size when a request gives none.") var beamSize = 5
+    @Option(help: "Largest beam size a request may ask for.") var maxBeamSize = 12
+
+    func validate() throws {
+        if model.isEmpty { throw ValidationError("give at least one --model (e.g. --model models/en-zh-lohelp.safetensors)") }
+        if !(0...65535).contains(port) { throw ValidationError("--port must be between 0 and 65535, got \(port)") }
+        if workers < 1 { throw ValidationError("--workers must be ≥ 1, got \(workers)") }
+        if threads < 1 { throw ValidationError("--threads must be ≥ 1, got \(threads)") }
+        if !(batchWindowMs >= 0 && batchWindowMs <= 1000) { throw ValidationError("--batch-window-ms must be between 0 and 1000, got \(batchWindowMs)") }
+        if maxBatch < 1 { throw ValidationError("--max-batch must be ≥ 1, got \(maxBatch)") }
+        if charLimit < 1 { throw ValidationError("--char-limit must be ≥ 1, got \(charLimit)") }
+        if maxTexts < 1 { throw ValidationError("--max-texts must be ≥ 1, got \(maxTexts)") }
+        if !(timeout > 0) { throw ValidationError("--timeout must be > 0 seconds, got \(timeout)") }
+        if maxBeamSize < 1 { throw ValidationError("--max-beam-size must be ≥ 1, got \(maxBeamSize)") }
+        if beamSize < 1 || beamSize > maxBeamSize { throw ValidationError("--beam-size must be between 1 and --max-beam-size (\(maxBeamSize)), got \(beamSize)") }
+    }
+
+    func run() async throws {
+        BLAS.threads = threads
+        let metrics = ServiceMetrics()
+        var served: [TranslationService.ServedModel] = []
+        for file in model {
+            let loaded: TranslationService.ServedModel
+            do {
+                loaded = try .load(file: file, workers: workers, window: batchWindowMs / 1000, maxBatch: maxBatch, metrics: metrics)
+            } catch {
+                for model in served { model.queue.shutdown() }
+                throw ValidationError("--model \(file): \(error)")
+            }
+            if let other = served.first(where: { $0.pair == loaded.pair }) {
+                loaded.queue.shutdown()
+                for model in served { model.queue.shutdown() }
+                throw ValidationError("--model \(file) and --model \(other.file) both translate \(loaded.source) → \(loaded.target); give one model per language pair")
+            }
+            served.append(loaded)
+        }
+        var limits = TranslationService.Limits()
+        limits.characters = charLimit
+        limits.texts = maxTexts
+        limits.timeout = timeout
+        limits.defaultBeamSize = beamSize
+        limits.maxBeamSize = maxBeamSize
+        let service = TranslationService(models: served, limits: limits)
+        let pairs = served.map { "\($0.source) → \($0.target) (\($0.file))" }.joined(separator: ", ")
+        let host = host
+        let app = Application(
+            router: Routes.router(service: service, metrics: metrics),
+            configuration: .init(address: .hostname(host, port: port), serverName: "fanyi-serve"),
+            onServerRunning: { channel in
+                let bound = channel.localAddress?.port ?? 0
+                say("fanyi-serve: \(pairs); \(workers) worker(s) per model × \(threads) BLAS thread(s)")
+                say("fanyi-serve: listening on http://\(host):\(bound)/ (Ctrl-C to stop)")
+            },
+            logger: quietLogger())
+        try await app.runService()
+        service.shutdown()
+        say("fanyi-serve: stopped")
+    }
+}
+
+/// A line on stdout at once (not held in a buffer: scripts wait for the listening line).
+func say(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+}
