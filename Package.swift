@@ -172,6 +172,6 @@ let package = Package(
             name: "ServingTests",
             dependencies: ["Serving", .product(name: "HummingbirdTesting", package: "hummingbird")]
         ),
-        .testTarget(name: "ExecutableTests", dependencies: ["Tokenization", "Seq2Seq", "fanyi-vocab", "fanyi-train", "fanyi-translate", "fanyi-score"]),
+        .testTarget(name: "ExecutableTests", dependencies: ["Tokenization", "Seq2Seq", "fanyi-vocab", "fanyi-train", "fanyi-translate", "fanyi-score", "fanyi-bench", "fanyi-serve"]),
     ]
 )

@@ -131,8 +131,8 @@ public struct HealthResponse: Codable, Equatable, Sendable {
     public var status: String
     /// "en-zh", one per served model.
     public var models: [String]
-    /// Sentences waiting for a worker, over all models.
-    public var queued: Int
+    /// Sentences waiting for a worker or being translated, over all models.
+    public var pending: Int
 }
 
 /// The body of every error answer.

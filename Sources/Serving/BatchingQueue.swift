@@ -56,6 +56,8 @@ public final class BatchingQueue: Sendable {
         var stopping = false
         var searches = 0
         var sentences = 0
+        /// Sentences taken by workers and not answered yet.
+        var searching = 0
     }
 
     public let window: Double
@@ -117,11 +119,11 @@ public final class BatchingQueue: Sendable {
         return (state.searches, state.sentences)
     }
 
-    /// Sentences waiting for a worker.
-    public var queuedSentences: Int {
+    /// Sentences waiting for a worker or being searched.
+    public var pendingSentences: Int {
         condition.lock()
         defer { condition.unlock() }
-        return state.jobs.reduce(0) { $0 + $1.sentences.count }
+        return state.jobs.reduce(state.searching) { $0 + $1.sentences.count }
     }
 
     /// Finishes the requests already queued, then stops the workers (waits for them).
@@ -141,6 +143,11 @@ public final class BatchingQueue: Sendable {
             translator.options.search.recordAttention = settings.recordAttention
             translator.options.batchSize = max(maxBatch, batch.reduce(0) { $0 + $1.sentences.count })
             let sentences = batch.flatMap(\.sentences)
+            defer {
+                condition.lock()
+                state.searching -= sentences.count
+                condition.unlock()
+            }
             let start = Self.now()
             do {
                 var results = try translator.translate(sentences)[...]
@@ -183,6 +190,7 @@ public final class BatchingQueue: Sendable {
             }
             state.searches += 1
             state.sentences += count
+            state.searching += count
             return batch
         }
     }

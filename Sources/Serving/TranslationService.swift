@@ -72,10 +72,12 @@ public final class TranslationService: Sendable {
         guard (0..<limits.maxBeamSize).contains(alternatives) else {
             throw ServiceError.badRequest("alternatives must be between 0 and \(limits.maxBeamSize - 1), got \(alternatives)")
         }
-        let beamSize = max(request.beamSize ?? limits.defaultBeamSize, alternatives + 1)
-        guard (1...limits.maxBeamSize).contains(beamSize) else {
-            throw ServiceError.badRequest("beam_size must be between 1 and \(limits.maxBeamSize), got \(request.beamSize ?? 0)")
+        let requestedBeam = request.beamSize ?? limits.defaultBeamSize
+        guard (1...limits.maxBeamSize).contains(requestedBeam) else {
+            throw ServiceError.badRequest("beam_size must be between 1 and \(limits.maxBeamSize), got \(requestedBeam)")
         }
+        // n alternatives need a beam of n + 1.
+        let beamSize = max(requestedBeam, alternatives + 1)
         let (model, detected) = try choose(source: request.source, target: request.target, texts: texts)
 
         let splitter = try SentenceSplitter()
@@ -153,7 +155,7 @@ public final class TranslationService: Sendable {
     }
 
     public func health() -> HealthResponse {
-        HealthResponse(status: "ok", models: models.map(\.pair), queued: models.reduce(0) { $0 + $1.queue.queuedSentences })
+        HealthResponse(status: "ok", models: models.map(\.pair), pending: models.reduce(0) { $0 + $1.queue.pendingSentences })
     }
 
     /// Finishes what is queued, then stops every model's workers.

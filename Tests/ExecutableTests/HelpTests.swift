@@ -7,7 +7,7 @@ import Testing
         ["fanyi-vocab"], ["fanyi-vocab", "build"], ["fanyi-vocab", "tokenize"], ["fanyi-vocab", "detokenize"],
         ["fanyi-vocab", "encode"], ["fanyi-train"], ["fanyi-train", "train"], ["fanyi-train", "plot"],
         ["fanyi-train", "export"], ["fanyi-train", "average"], ["fanyi-translate"], ["fanyi-score"], ["fanyi-bench"], ["fanyi-bench", "tokenize"],
-        ["fanyi-bench", "train"], ["fanyi-bench", "translate"], ["fanyi-bench", "gemm"],
+        ["fanyi-bench", "train"], ["fanyi-bench", "translate"], ["fanyi-bench", "gemm"], ["fanyi-serve"],
     ])
     func helpHasAnExampleAndFitsTheTerminal(command: [String]) throws {
         let result = try run(command[0], Array(command.dropFirst()) + ["--help"], input: "")

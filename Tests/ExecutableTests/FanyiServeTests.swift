@@ -1,0 +1,107 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import Testing
+
+/// fanyi-serve as a user starts it: both shipped models, a real socket on 127.0.0.1, SIGTERM.
+@Suite(.serialized) struct FanyiServeTests {
+    static let models = ["--model", packageRoot + "/models/en-zh-lohelp.safetensors", "--model", packageRoot + "/models/zh-en-lohelp.safetensors"]
+
+    /// A started server: its process, its port and everything it printed so far.
+    final class Server: @unchecked Sendable {
+        let process = Process()
+        let stdout = Pipe(), stderr = Pipe()
+        private let lock = NSLock()
+        private var printed = ""
+        private(set) var port = 0
+
+        init(_ arguments: [String]) throws {
+            process.executableURL = URL(fileURLWithPath: productsFolder + "/fanyi-serve")
+            process.arguments = arguments
+            process.standardOutput = stdout
+            process.standardError = stderr
+            try process.run()
+            stdout.fileHandleForReading.readabilityHandler = { [weak self] handle in
+                let chunk = handle.availableData
+                guard let self, !chunk.isEmpty else { return }
+                lock.withLock { printed += String(decoding: chunk, as: UTF8.self) }
+            }
+            let deadline = Date(timeIntervalSinceNow: 60)
+            while Date() < deadline && process.isRunning {
+                if let match = output.firstMatch(of: /listening on http:\/\/127\.0\.0\.1:(\d+)\//) {
+                    port = Int(match.1)!
+                    return
+                }
+                Thread.sleep(forTimeInterval: 0.05)
+            }
+            throw TimedOut(command: "fanyi-serve did not say where it listens: \(output)")
+        }
+
+        var output: String { lock.withLock { printed } }
+
+        /// POSTs `json` to /translate; the status and the body.
+        func translate(_ json: String) async throws -> (Int, String) {
+            var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/translate")!)
+            request.httpMethod = "POST"
+            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+            request.httpBody = Data(json.utf8)
+            let (data, response) = try await URLSession.shared.data(for: request)
+            return ((response as? HTTPURLResponse)?.statusCode ?? 0, String(decoding: data, as: UTF8.self))
+        }
+
+        /// Sentences the server has waiting or in search (its /health).
+        func pending() async throws -> Int {
+            let (data, _) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/health")!)
+            return (try JSONSerialization.jsonObject(with: data) as? [String: Any])?["pending"] as? Int ?? -1
+        }
+
+        /// Sends `signal` and waits for the exit status.
+        func stop(_ signal: Int32 = SIGTERM) -> Int32 {
+            kill(process.processIdentifier, signal)
+            process.waitUntilExit()
+            return process.terminationStatus
+        }
+
+        deinit { if process.isRunning { process.terminate() } }
+    }
+
+    @Test func servesBothModelsAndStopsCleanlyOnSIGTERM() async throws {
+        // A long batch window keeps the first request in flight while SIGTERM arrives.
+        let server = try Server(Self.models + ["--port", "0", "--batch-window-ms", "1000", "--workers", "1"])
+        #expect(server.output.contains("en → zh") && server.output.contains("zh → en"))
+        async let inFlight = server.translate(#"{"q": "Select the cell range.", "source": "en", "target": "zh"}"#)
+        // SIGTERM once the server holds the request (a busy machine may take a while to send it).
+        let deadline = Date(timeIntervalSinceNow: 30)
+        while try await server.pending() == 0 && Date() < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        let stopping = Task.detached { server.stop() }
+        let (status, body) = try await inFlight
+        #expect(status == 200 && body.contains("单元格"), "\(status) \(body)")
+        #expect(await stopping.value == 0)
+        #expect(server.output.contains("fanyi-serve: stopped"))
+    }
+
+    @Test func chineseToEnglishAndErrorsOverTheSocket() async throws {
+        let server = try Server(Self.models + ["--port", "0"])
+        let (status, body) = try await server.translate(#"{"q": "选择单元格区域。", "source": "zh", "target": "en"}"#)
+        #expect(status == 200 && body.lowercased().contains("cell"), "\(body)")
+        let (badStatus, badBody) = try await server.translate(#"{"q": "x", "source": "en", "target": "de"}"#)
+        #expect(badStatus == 400 && badBody.contains("served: en-zh, zh-en"))
+        #expect(server.stop(SIGINT) == 0)
+    }
+
+    @Test(arguments: [
+        ([], "give at least one --model"),
+        (["--model", "/nonexistent/model.safetensors"], "/nonexistent/model.safetensors"),
+        (["--model", packageRoot + "/models/en-zh-lohelp.safetensors", "--model", packageRoot + "/models/en-zh-lohelp.safetensors"],
+         "both translate en → zh"),
+        (["--model", "m", "--workers", "0"], "--workers must be ≥ 1"),
+        (["--model", "m", "--port", "70000"], "--port must be between 0 and 65535"),
+        (["--model", "m", "--beam-size", "20"], "--beam-size must be between 1 and --max-beam-size (12)"),
+    ])
+    func badFlagsAreRefusedByName(arguments: [String], message: String) throws {
+        let result = try run("fanyi-serve", arguments, input: "")
+        #expect(result.status != 0)
+        #expect(result.stderr.contains(message), "\(result.stderr)")
+    }
+}
