@@ -26,7 +26,7 @@ echo "== fanyi-bench translate (batch throughput, beam 5, 2 threads) =="
     --model models/en-zh-lohelp.safetensors --model models/zh-en-lohelp.safetensors \
     --port 0 --workers "$workers" --threads "$threads" --batch-window-ms "$window" --timeout 60 > "$out/server.log" 2>&1 &
 server=$!
-trap 'kill $server 2>/dev/null || true' EXIT
+trap 'pkill -P $server 2>/dev/null || true' EXIT
 for _ in $(seq 600); do grep -q "listening on" "$out/server.log" && break; sleep 0.1; done
 url=$(grep -o "http://127.0.0.1:[0-9]*" "$out/server.log" | head -1)
 echo "== fanyi-serve at $url: $workers worker(s) per model × $threads BLAS thread(s), batch window $window ms =="
@@ -38,6 +38,7 @@ for clients in 1 8 32 128; do
 done
 curl -s "$url/metrics" > "$out/metrics.txt"
 grep -E '^fanyi_batch_sentences_(sum|count)\{pair="en-zh"\}' "$out/metrics.txt" | tr '\n' ' '; echo
-kill -TERM $server
+# SIGTERM to fanyi-serve itself (its parent, time, then writes the resource usage).
+pkill -TERM -P $server
 wait $server || true
 grep -E "Maximum resident|System time|User time" "$out/server-time.txt"

@@ -16,6 +16,7 @@ public final class ParameterBuffer {
     /// Number of scalars (the length of both buffers).
     public var count: Int { values.count }
 
+    /// Lays `parameters` out in the buffers: values are kept, gradients start at zero.
     public init(_ parameters: [Parameter]) {
         precondition(Set(parameters.map(ObjectIdentifier.init)).count == parameters.count, "a parameter appears twice")
         self.parameters = parameters
@@ -30,7 +31,9 @@ public final class ParameterBuffer {
         gradients = FloatBuffer(count: total)
         for (p, offset) in zip(parameters, offsets) {
             p.value.move(to: values, offset: offset)
-            p.grad.move(to: gradients, offset: offset)
+            // Gradients start at zero in the new buffer (whatever they held): untouched, they take
+            // no memory in a model that only translates.
+            p.grad.move(to: gradients, offset: offset, keepingElements: false)
         }
     }
 

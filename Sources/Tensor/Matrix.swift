@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 /// A dense, row-major Float32 matrix that owns its memory (reference semantics, like a tensor).
 ///
 /// Its buffer has a stable address, so hot loops take `MatrixPointer` views (`view`, `rows`,
@@ -63,10 +66,13 @@ public final class Matrix: Equatable, CustomStringConvertible, @unchecked Sendab
     deinit { if storageOwner == nil { pointer.deallocate() } }
 
     /// Moves the elements into `buffer` at `offset` and lives there from now on; views taken
-    /// before are invalid. Used to lay all parameters out in one buffer.
-    public func move(to buffer: FloatBuffer, offset: Int) {
+    /// before are invalid. Used to lay all parameters out in one buffer. With `keepingElements`
+    /// false the matrix takes the buffer's elements instead of copying its own (zeros, for a new
+    /// buffer), so that pages nobody writes (gradients of a model that only translates) never
+    /// become resident.
+    public func move(to buffer: FloatBuffer, offset: Int, keepingElements: Bool = true) {
         precondition(offset >= 0 && offset + count <= buffer.count, "\(shape) at \(offset) does not fit a buffer of \(buffer.count)")
-        (buffer.pointer + offset).update(from: pointer, count: count)
+        if keepingElements { (buffer.pointer + offset).update(from: pointer, count: count) }
         if storageOwner == nil { pointer.deallocate() }
         pointer = buffer.pointer + offset
         capacity = count
@@ -156,11 +162,14 @@ public final class FloatBuffer: @unchecked Sendable {
     public init(count: Int) {
         precondition(count >= 0, "negative buffer size \(count)")
         self.count = count
-        pointer = .allocate(capacity: max(count, 1))
-        pointer.initialize(repeating: 0, count: max(count, 1))
+        // calloc: large buffers come as fresh zero pages that cost no memory until written.
+        guard let zeroed = calloc(max(count, 1), MemoryLayout<Float>.stride) else {
+            fatalError("out of memory allocating \(count) floats")
+        }
+        pointer = zeroed.bindMemory(to: Float.self, capacity: max(count, 1))
     }
 
-    deinit { pointer.deallocate() }
+    deinit { free(pointer) }
 
     public var buffer: UnsafeMutableBufferPointer<Float> { UnsafeMutableBufferPointer(start: pointer, count: count) }
 }

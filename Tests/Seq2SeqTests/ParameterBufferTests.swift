@@ -10,7 +10,9 @@ import Tensor
         let a = Parameter("a", rows: 2, cols: 3, uniform: 1, using: &rng)
         let b = Parameter("b", rows: 1, cols: 4, uniform: 1, using: &rng)
         let (valuesA, valuesB) = (a.value.storage, b.value.storage)
+        a.grad[0, 1] = 5  // gradients are not carried over: they start at zero in the buffer
         let buffer = ParameterBuffer([a, b])
+        #expect(Array(buffer.gradients.buffer).allSatisfy { $0 == 0 } && a.grad.storage.allSatisfy { $0 == 0 })
         #expect(buffer.count == 10 && buffer.offsets == [0, 6])
         #expect(a.value.storage == valuesA && b.value.storage == valuesB)
         #expect(Array(buffer.values.buffer) == valuesA + valuesB)
