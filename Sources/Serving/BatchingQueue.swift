@@ -5,9 +5,9 @@ import Translation
 /// Sentences from many requests, gathered into batches for a fixed set of worker threads, each
 /// with its own `Translator`; every request is answered on its own.
 ///
-/// A worker takes the oldest waiting request, waits up to `window` seconds after it arrived for
-/// others with the same search settings (until `maxBatch` sentences), and searches them all in one
-/// batch. Callers `await`: no event-loop thread ever blocks on a search.
+/// A worker takes the oldest waiting request and, when the server is busy (another search running
+/// or more requests queued), waits up to `window` seconds after it arrived for others with the same
+/// search settings (until `maxBatch` sentences); then it searches them all in one batch. Callers `await`: no event-loop thread ever blocks on a search.
 public final class BatchingQueue: Sendable {
     /// Search settings a batch shares (requests with other settings wait for their own batch).
     public struct Settings: Hashable, Sendable {
@@ -176,7 +176,10 @@ public final class BatchingQueue: Sendable {
             }
             let deadline = Date(timeIntervalSinceNow: first.arrival + window - Self.now())
             let company = state.jobs.reduce(0) { $0 + ($1.settings == first.settings ? $1.sentences.count : 0) }
-            if !state.stopping && company < maxBatch && Date() < deadline {
+            // Waiting pays only under load (another search running, or requests already
+            // queued); a lone request on an idle server starts at once.
+            let loaded = state.searching > 0 || state.jobs.count > 1
+            if !state.stopping && loaded && company < maxBatch && Date() < deadline {
                 _ = condition.wait(until: deadline)
                 continue  // another worker may have taken it meanwhile
             }

@@ -67,16 +67,18 @@ import Testing
     }
 
     @Test func servesBothModelsAndStopsCleanlyOnSIGTERM() async throws {
-        // A long batch window keeps the first request in flight while SIGTERM arrives.
-        let server = try Server(Self.models + ["--port", "0", "--batch-window-ms", "1000", "--workers", "1"])
+        let server = try Server(Self.models + ["--port", "0", "--workers", "1"])
         #expect(server.output.contains("en → zh") && server.output.contains("zh → en"))
-        async let inFlight = server.translate(#"{"q": "Select the cell range.", "source": "en", "target": "zh"}"#)
+        // 64 sentences keep the (debug-built) server searching for a while after SIGTERM arrives.
+        let texts = Array(repeating: "Select the cell range that you want to sort.", count: 64)
+        let json = String(decoding: try JSONSerialization.data(withJSONObject: ["q": texts, "source": "en", "target": "zh"]), as: UTF8.self)
+        async let inFlight = server.translate(json)
         // SIGTERM once the server holds the request (a busy machine may take a while to send it).
         let deadline = Date(timeIntervalSinceNow: 30)
         while try await server.pending() == 0 && Date() < deadline { try await Task.sleep(for: .milliseconds(10)) }
         let stopping = Task.detached { server.stop() }
         let (status, body) = try await inFlight
-        #expect(status == 200 && body.contains("单元格"), "\(status) \(body)")
+        #expect(status == 200 && body.components(separatedBy: "单元格").count == 65, "\(status) \(body)")
         #expect(await stopping.value == 0)
         #expect(server.output.contains("fanyi-serve: stopped"))
     }
