@@ -1,4 +1,5 @@
 import CBLAS
+import CKernels
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -47,6 +48,10 @@ public enum BLAS {
         }
     }
 
+    /// Products with at most this many rows (and b not transposed) skip OpenBLAS for
+    /// `fanyi_sgemm_small_m`, which reads b once instead of packing it; 0 sends all to OpenBLAS.
+    nonisolated(unsafe) public static var smallRows = 8
+
     /// `c = alpha · op(a) · op(b) + beta · c`, where op transposes when asked.
     ///
     /// Shapes: op(a) is M×K, op(b) is K×N, c is M×N. Views may be strided (row or column
@@ -65,6 +70,13 @@ public enum BLAS {
             return
         }
         flopCounter.add(2 * m * n * k, ordering: .relaxed)
+        if !transposeA && !transposeB && m <= smallRows && n >= 32 {
+            // A beam's few rows against a weight matrix: OpenBLAS would pack all of b first.
+            return timed(Shape(routine: "gemm", m: m, n: n, k: k), flops: 2 * m * n * k) {
+                fanyi_sgemm_small_m(Int64(m), Int64(n), Int64(k), alpha, a.base, Int64(max(a.stride, 1)),
+                                    b.base, Int64(max(b.stride, 1)), beta, c.base, Int64(max(c.stride, 1)))
+            }
+        }
         timed(Shape(routine: "gemm", m: m, n: n, k: k), flops: 2 * m * n * k) {
             cblas_sgemm(
                 CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,

@@ -22,6 +22,8 @@ struct TranslateBenchmark: ParsableCommand {
     @Option(help: "OpenBLAS threads.") var threads = 2
     @Option(help: "Timed repeats of the bulk run (median reported).") var repeats = 3
     @Option(help: "Sentences translated one at a time for the latency.") var latencySentences = 50
+    @Flag(help: "Send few-row products to OpenBLAS too, as before fanyi_sgemm_small_m (for A/B runs).")
+    var openblasSmallProducts = false
 
     func validate() throws {
         if sentences < 1 || batchSize < 1 || threads < 1 || repeats < 1 || latencySentences < 1 {
@@ -31,6 +33,7 @@ struct TranslateBenchmark: ParsableCommand {
 
     func run() throws {
         BLAS.threads = threads
+        if openblasSmallProducts { BLAS.smallRows = 0 }
         let lines = Array(try TextFile.readLines(input).prefix(sentences))
         let translator = try Translator(modelFile: model)
         let sourceTokens = try lines.reduce(0) { $0 + (try translator.pipeline.source.pieces($1)).count }

@@ -52,6 +52,18 @@ double fanyi_softmax_cross_entropy(const float *logits, const int32_t *targets, 
 void fanyi_adam(float *theta, const float *grad, float *m, float *v, int64_t n, float beta1, float beta2,
                 float alpha, float eps, float scale);
 
+/// C = alpha·A·B + beta·C for a few rows: A m×k, B k×n, C m×n, row-major with leading
+/// dimensions lda, ldb, ldc (beta = 0 ignores what C held). Reads B once without packing it; for
+/// m ≤ 8 (a beam's hypotheses against a weight matrix), where OpenBLAS's packing of B costs more
+/// than the product. Any m works (the AVX-512 path takes m ≤ 8, the AVX2 path four rows at a time).
+void fanyi_sgemm_small_m(int64_t m, int64_t n, int64_t k, float alpha, const float *a, int64_t lda,
+                         const float *b, int64_t ldb, float beta, float *c, int64_t ldc);
+/// The best path this CPU has: 2 AVX-512, 1 AVX2+FMA, 0 portable.
+int fanyi_sgemm_small_m_level(void);
+/// The same product on the path `level` at most (for tests that compare the paths).
+void fanyi_sgemm_small_m_at(int level, int64_t m, int64_t n, int64_t k, float alpha, const float *a, int64_t lda,
+                            const float *b, int64_t ldb, float beta, float *c, int64_t ldc);
+
 /// 1 when the CPU has AVX2 and FMA (x86-64 only).
 int fanyi_cpu_has_avx2_fma(void);
 /// 1 when the CPU has AVX-512 F, BW, VL and DQ (what OpenBLAS's SkylakeX kernels use).

@@ -1,0 +1,46 @@
+import CKernels
+import Testing
+@testable import Tensor
+
+/// `fanyi_sgemm_small_m` (a beam's few rows against a weight matrix) on every path this CPU has,
+/// against the Double reference: every row count it takes, column counts around its block widths
+/// (16, 24, 48), strided views, alpha and beta.
+@Suite struct SmallGemmTests {
+    static var levels: [Int32] { Array(0...fanyi_sgemm_small_m_level()) }
+
+    @Test(arguments: levels, [1, 2, 3, 4, 5, 7, 8, 11])
+    func matchesTheReference(level: Int32, m: Int) {
+        var rng = RandomGenerator(seed: UInt64(m) * 31 + UInt64(level))
+        for (n, k) in [(1, 3), (15, 1), (24, 9), (47, 16), (48, 33), (49, 64), (100, 7), (257, 40)] {
+            // Views into larger buffers: every leading dimension differs from the width.
+            let aStore = Matrix(rows: m + 2, cols: k + 3, uniform: 1, using: &rng)
+            let bStore = Matrix(rows: k + 1, cols: n + 5, uniform: 1, using: &rng)
+            let cStore = Matrix(rows: m + 1, cols: n + 4, uniform: 1, using: &rng)
+            let a = aStore.rows(1, m).columns(2, k), b = bStore.rows(1, k).columns(3, n)
+            for (alpha, beta) in [(Float(1), Float(0)), (0.5, 1), (-2, 0.25)] {
+                let fast = cStore.copy(), slow = cStore.copy()
+                let c = fast.rows(1, m).columns(1, n)
+                fanyi_sgemm_small_m_at(level, Int64(m), Int64(n), Int64(k), alpha, a.base, Int64(a.stride),
+                                       b.base, Int64(b.stride), beta, c.base, Int64(c.stride))
+                BLAS.referenceGemm(a, b, into: slow.rows(1, m).columns(1, n), alpha: alpha, beta: beta)
+                // Within float rounding of k products, and nothing outside the view written.
+                #expect(fast.maxAbsDifference(slow) <= 1e-5 * Float(k + 1), "level \(level) m \(m) n \(n) k \(k)")
+            }
+        }
+    }
+
+    /// `BLAS.gemm` sends few-row products here and gives what OpenBLAS gives.
+    @Test func blasGemmAgreesWithOpenBLAS() {
+        var rng = RandomGenerator(seed: 9)
+        let a = Matrix(rows: 5, cols: 256, uniform: 1, using: &rng)
+        let b = Matrix(rows: 256, cols: 1000, uniform: 1, using: &rng)
+        let small = Matrix(rows: 5, cols: 1000), open = Matrix(rows: 5, cols: 1000)
+        BLAS.gemm(a.view, b.view, into: small.view)
+        let saved = BLAS.smallRows
+        BLAS.smallRows = 0
+        BLAS.gemm(a.view, b.view, into: open.view)
+        BLAS.smallRows = saved
+        #expect(small.maxAbsDifference(open) <= 1e-4)
+        #expect(small.maxAbsDifference(Matrix(rows: 5, cols: 1000)) > 1)  // it computed something
+    }
+}
