@@ -62,42 +62,16 @@ public final class BeamSearch {
     public let model: Seq2SeqModel
     private let workspace: Seq2SeqModel.Workspace
     private let memory = Attention.Memory()
-    private let caches: [Decoder.StepCache]
-    private let embedded = Matrix(rows: 0, cols: 0)
+    private let steps: StepWorkspace
+    private let state: DecoderState
     private let logits = Matrix(rows: 0, cols: 0)
     private let subset = Generator.Subset()
-    private var buffers: [StateBuffer]
 
     public init(model: Seq2SeqModel) {
         self.model = model
         workspace = model.makeWorkspace()
-        caches = [model.decoder.makeStepCache(), model.decoder.makeStepCache()]
-        let layers = model.config.decoderLayers, lstm = model.config.cell == .lstm
-        buffers = [StateBuffer(layers: layers, lstm: lstm), StateBuffer(layers: layers, lstm: lstm)]
-    }
-
-    /// A decoder state held in matrices, so that rows can be gathered (reordered beams).
-    final class StateBuffer {
-        let h: [Matrix], c: [Matrix?], attentional = Matrix(rows: 0, cols: 0)
-        init(layers: Int, lstm: Bool) {
-            h = (0..<layers).map { _ in Matrix(rows: 0, cols: 0) }
-            c = (0..<layers).map { _ in lstm ? Matrix(rows: 0, cols: 0) : nil }
-        }
-        /// Rows `rows` of `state` (views) copied into this buffer.
-        func gather(_ state: Decoder.State, rows: [Int]) {
-            func copy(_ source: MatrixPointer, into target: Matrix) {
-                target.prepare(rows: rows.count, cols: source.cols)
-                for (i, r) in rows.enumerated() { target.rows(i, 1).assign(source.rows(r, 1)) }
-            }
-            for (l, layer) in state.layers.enumerated() {
-                copy(layer.h, into: h[l])
-                if let sc = layer.c, let tc = c[l] { copy(sc, into: tc) }
-            }
-            copy(state.attentional, into: attentional)
-        }
-        var state: Decoder.State {
-            Decoder.State(layers: zip(h, c).map { RecurrentState(h: $0.view, c: $1?.view) }, attentional: attentional.view)
-        }
+        steps = StepWorkspace(model: model)
+        state = DecoderState(model: model)
     }
 
     /// A live partial hypothesis (one decoder row).
@@ -115,11 +89,7 @@ public final class BeamSearch {
         precondition(options.beamSize >= 1 && options.nBest >= 1 && options.nBest <= options.beamSize, "need 1 ≤ nBest ≤ beamSize")
         let batch = sources.count, k = options.beamSize
         let lengths = sources.map(\.count)
-        let steps = lengths.max()!
-        var source = [Int32](repeating: Batch.paddingID, count: steps * batch)
-        for (b, sentence) in sources.enumerated() { for (s, id) in sentence.enumerated() { source[s * batch + b] = id } }
-        var rng = RandomGenerator(seed: 0)  // never drawn from outside training
-        model.encode(source: source, lengths: lengths, batch: batch, training: false, using: &rng, workspace: workspace)
+        model.encode(sources: sources, workspace: workspace)
 
         // The columns scored: the whole vocabulary, or the shortlist's candidates for this batch.
         let restricted = options.shortlist.map { shortlist -> Generator.Subset in
@@ -133,26 +103,14 @@ public final class BeamSearch {
         var active = Array(0..<batch)
         var width = 1
         var beams = (0..<batch).map { b in Beam(coverage: Array(repeating: 0, count: lengths[b])) }
-        let zeroAttentional = Matrix(rows: batch, cols: model.config.decoderHiddenSize)
-        var current = 0
-        buffers[current].gather(model.initialState(workspace, attentional: zeroAttentional.view), rows: Array(0..<batch))
+        state.advance(to: model.initialState(workspace, steps: steps), rows: Array(0..<batch))
         workspace.memory.gather(active, into: memory)
 
-        for t in 0... {
-            let rows = active.count * width
-            model.decoder.embedding.forward(beams.map { $0.tokens.last ?? Batch.bosID }, into: embedded)
-            let cache = caches[t % 2]
-            let state = model.decoder.step(embedded: embedded.view, previous: buffers[current].state,
-                                           mask: Array(repeating: 1, count: rows), memory: memory, training: false,
-                                           using: &rng, cache: cache)
-            logits.prepare(rows: rows, cols: columns)   // R × V, or R × C with a shortlist
-            if let restricted {
-                model.generator.forward(state.attentional, subset: restricted, into: logits.view)
-            } else {
-                model.generator.forward(state.attentional, into: logits.view)
-            }
+        while true {
+            let next = model.step(tokens: beams.map { $0.tokens.last ?? Batch.bosID }, from: state.state, memory: memory,
+                                  steps: steps, subset: restricted, logits: logits)  // logits R × V, or R × C
             Kernels.logSoftmaxRows(logits.view, into: logits.view)
-            let weights = cache.attention.weights  // rows × S
+            let weights = model.attentionWeights(steps)  // R × S
 
             var nextActive: [Int] = [], parents: [Int] = [], nextBeams: [Beam] = []
             for (g, sentence) in active.enumerated() {
@@ -199,9 +157,7 @@ public final class BeamSearch {
                 }
             }
             if nextActive.isEmpty { break }
-            let next = 1 - current
-            buffers[next].gather(state, rows: parents)
-            current = next
+            state.advance(to: next, rows: parents)
             if nextActive != active || width != k {
                 workspace.memory.gather(nextActive.flatMap { Array(repeating: $0, count: k) }, into: memory)
             }
