@@ -34,7 +34,7 @@ struct FanyiTranslate: ParsableCommand {
             """)
 
     @Option(help: "Model file written by fanyi-train.") var model: String
-    @Option(name: [.short, .long], help: "Input file (default: standard input).") var input = "-"
+    @Option(name: [.short, .long], help: "Input file, - for standard input.") var input = "-"
     @Option(name: [.short, .long], help: "Output file (default: standard output).") var output: String?
     @Option(help: "Beam size (1: greedy).") var beamSize = 5
     @Option(help: "Translations per input line (≤ beam size); prints Marian n-best lines.") var nBest = 1
@@ -54,6 +54,9 @@ struct FanyiTranslate: ParsableCommand {
     @Flag(help: "Translate each line sentence by sentence and join the translations with the line's own spacing.")
     var splitSentences = false
     @Flag(help: "Score the whole target vocabulary even when the model file has a shortlist.") var noShortlist = false
+    @Option(help: "Check only: the model fixes the direction; another language is an error naming the model for it.")
+    var sourceLang: String?
+    @Option(help: "Check only, as --source-lang.") var targetLang: String?
     @Option(help: "Invalid UTF-8 input: error (stop at that line, after writing the lines before it) or replace.")
     var invalidUTF8: InvalidUTF8Policy = .error
 
@@ -88,7 +91,11 @@ struct FanyiTranslate: ParsableCommand {
         options.batchSize = batchSize
         options.replaceUnknown = replaceUnk
         options.useShortlist = !noShortlist
+        try checkModelPath()
         let translator = try Translator(modelFile: model, options: options)
+        try checkDirection(translator.pipeline)
+        var scriptCheck = ScriptCheck(sourceLanguage: translator.pipeline.sourceLanguage,
+                                      targetLanguage: translator.pipeline.targetLanguage, modelFile: model)
         if let attentionSvg {
             do { try FileManager.default.createDirectory(atPath: attentionSvg, withIntermediateDirectories: true) } catch {
                 throw ToolError(description: "--attention-svg \(attentionSvg): cannot create the folder (\((error as NSError).localizedDescription)); give a writable folder")
@@ -98,7 +105,9 @@ struct FanyiTranslate: ParsableCommand {
         let reader = try LineReader(path: input, policy: invalidUTF8)
         if input == "-" && isatty(0) != 0 {
             // Someone at a terminal, not a pipe: say what the silent wait is for.
-            FileHandle.standardError.write(Data("fanyi-translate: \(translator.pipeline.sourceLanguage) → \(translator.pipeline.targetLanguage) with \(model); type a sentence and press Enter, Ctrl-D to end\n".utf8))
+            // Short enough for an 80-column terminal: the file's name, not its whole path.
+            let name = (model as NSString).lastPathComponent
+            FileHandle.standardError.write(Data("fanyi-translate: \(translator.pipeline.sourceLanguage) → \(translator.pipeline.targetLanguage) (\(name))\ntype a sentence and press Enter; Ctrl-D ends\n".utf8))
         }
         var outputDescriptor: Int32 = 1
         if let output {
@@ -147,6 +156,9 @@ struct FanyiTranslate: ParsableCommand {
                 // ahead while input is there; translate at once when it is not (interactive use).
                 if reader.willBlock || pending.count >= batchSize * readAhead { try translatePending() }
                 guard let line = try reader.nextLine() else { break }
+                if let warning = scriptCheck.check(line, line: written + pending.count + 1) {
+                    FileHandle.standardError.write(Data("fanyi-translate: warning: \(warning)\n".utf8))
+                }
                 pending.append(line)
             }
             try translatePending()
@@ -160,6 +172,37 @@ struct FanyiTranslate: ParsableCommand {
         if reader.replacedLines > 0 {
             FileHandle.standardError.write(Data("fanyi-translate: replaced invalid UTF-8 in \(reader.replacedLines) line(s)\n".utf8))
         }
+    }
+}
+
+extension FanyiTranslate {
+    /// A missing model file: say which model files the folder has.
+    func checkModelPath() throws {
+        var isDirectory: ObjCBool = false
+        guard !FileManager.default.fileExists(atPath: model, isDirectory: &isDirectory) || isDirectory.boolValue else { return }
+        let candidates = ModelDirectory.modelFiles(besides: isDirectory.boolValue ? model + "/x" : model)
+        let folder = (model as NSString).deletingLastPathComponent
+        let listing = candidates.isEmpty ? "no .safetensors files in \(folder.isEmpty ? "." : folder)"
+            : "model files there: \(candidates.joined(separator: ", "))"
+        throw ToolError(description: "--model \(model): \(isDirectory.boolValue ? "is a folder" : "no such file"); \(listing)")
+    }
+
+    /// --source-lang / --target-lang that the model does not translate: name the model that does.
+    func checkDirection(_ pipeline: TextPipeline) throws {
+        let (source, target) = (pipeline.sourceLanguage, pipeline.targetLanguage)
+        guard (sourceLang ?? source) != source || (targetLang ?? target) != target else { return }
+        let wanted = (sourceLang ?? "?") + " → " + (targetLang ?? "?")
+        var message = "\(model) translates \(source) → \(target), not \(wanted): a model file fixes the direction"
+        let other = ModelDirectory.modelFiles(besides: model).first { file in
+            guard let pair = ModelDirectory.languagePair(file) else { return false }
+            return (sourceLang.map { $0 == pair.source } ?? true) && (targetLang.map { $0 == pair.target } ?? true)
+        }
+        if let other, let pair = ModelDirectory.languagePair(other) {
+            message += "; \(other) translates \(pair.source) → \(pair.target) (--model \(other))"
+        } else {
+            message += "; train one for \(wanted) (README: \"Your own model, step by step\")"
+        }
+        throw ToolError(description: message)
     }
 }
 

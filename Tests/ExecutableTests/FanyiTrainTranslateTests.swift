@@ -313,7 +313,7 @@ enum TinyRun {
     @Test func badModelFilesGiveOneLine() throws {
         let missing = try run("fanyi-translate", ["--model", "/no/model.safetensors"], input: "x\n")
         #expect(missing.status != 0)
-        #expect(missing.stderr == "Error: /no/model.safetensors: no such file\n")
+        #expect(missing.stderr == "Error: --model /no/model.safetensors: no such file; no .safetensors files in /no\n")
         let bytes = try Data(contentsOf: URL(fileURLWithPath: TinyRun.model))
         let truncated = try temporaryFolder() + "/t.safetensors"
         try bytes.prefix(bytes.count / 2).write(to: URL(fileURLWithPath: truncated))
