@@ -113,7 +113,8 @@ public final class TranslationService: Sendable {
             response.scores = paragraphs.map { $0.sentences.reduce(0) { $0 + ($1.first?.score ?? 0) } }
         }
         if wantsAttention, let best = paragraphs.first?.sentences.first?.first {
-            response.attention = AttentionWeights(source: best.sourcePieces.map(Self.readable), target: best.pieces.map(Self.readable),
+            response.attention = AttentionWeights(source: best.sourcePieces.map(AttentionHeatmap.readable),
+                                                  target: best.pieces.map(AttentionHeatmap.readable),
                                                   weights: best.attention)
         }
         response.detectedLanguage = detected
@@ -165,12 +166,6 @@ public final class TranslationService: Sendable {
 
     static func languageName(_ code: String) -> String {
         Locale(identifier: "en").localizedString(forLanguageCode: code) ?? code
-    }
-
-    /// A subword as a reader writes it: without the tokenizer's joiner mark.
-    static func readable(_ piece: String) -> String {
-        let stripped = piece.replacingOccurrences(of: "￭", with: "")
-        return stripped.isEmpty ? piece : stripped
     }
 }
 

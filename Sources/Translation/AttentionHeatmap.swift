@@ -20,11 +20,11 @@ public enum AttentionHeatmap {
         }
         for (j, piece) in source.enumerated() {
             let x = left + cell * (Double(j) + 0.5)
-            svg += "<text transform=\"translate(\(x),\(top - 6)) rotate(-60)\">\(escape(piece))</text>\n"
+            svg += "<text transform=\"translate(\(x),\(top - 6)) rotate(-60)\">\(escape(readable(piece)))</text>\n"
         }
         for (i, piece) in target.enumerated() {
             let y = top + cell * (Double(i) + 0.7)
-            svg += "<text x=\"\(left - 6)\" y=\"\(y)\" text-anchor=\"end\">\(escape(piece))</text>\n"
+            svg += "<text x=\"\(left - 6)\" y=\"\(y)\" text-anchor=\"end\">\(escape(readable(piece)))</text>\n"
             for j in source.indices {
                 let w = i < attention.count && j < attention[i].count ? Double(attention[i][j]) : 0
                 let shade = Int(255 * (1 - min(max(w, 0), 1)))
@@ -32,6 +32,13 @@ public enum AttentionHeatmap {
             }
         }
         return svg + "</svg>\n"
+    }
+
+    /// A subword as a reader writes it: without the tokenizer's joiner mark `￭`, which common
+    /// Linux fonts draw as a missing-glyph box (a piece that is only the mark keeps it).
+    public static func readable(_ piece: String) -> String {
+        let stripped = piece.replacingOccurrences(of: "￭", with: "")
+        return stripped.isEmpty ? piece : stripped
     }
 
     static func escape(_ s: String) -> String {

@@ -24,7 +24,7 @@ enum ConfigFile {
         var entries: [String: Any] = [:]
         for (key, value) in map {
             let name = camelCase(key)
-            guard known.contains(name) else { throw TrainingError.invalidOption("\(path): unknown option '\(key)'") }
+            guard known.contains(name) else { throw unknownKey(key, in: text, path: path, known: known) }
             if name == "train", let single = value as? String {
                 entries[name] = [single]
             } else {
@@ -42,6 +42,43 @@ enum ConfigFile {
         } catch {
             throw TrainingError.invalidOption("\(path): a value has the wrong type (\(error))")
         }
+    }
+
+    /// An unknown key's error: its file and line, and the known key it most likely meant.
+    static func unknownKey(_ key: String, in text: String, path: String, known: Set<String>) -> TrainingError {
+        let line = text.split(separator: "\n", omittingEmptySubsequences: false).firstIndex { line in
+            let trimmed = line.drop { $0 == " " || $0 == "\t" }
+            return trimmed.hasPrefix(key) && trimmed.dropFirst(key.count).drop { $0 == " " }.hasPrefix(":")
+        }.map { ":\($0 + 1)" } ?? ""
+        var message = "\(path)\(line): unknown option '\(key)'"
+        if let nearest = nearestKey(to: key, among: known.map(kebabCase)) {
+            message += "; did you mean '\(nearest)'?"
+        } else {
+            message += "; the options are the flags of fanyi-train train without their dashes (fanyi-train help train)"
+        }
+        return TrainingError.invalidOption(message)
+    }
+
+    /// The known key closest to `key` in edit distance (underscores and case ignored), when it is
+    /// close enough to be a slip: at most a third of the key's length.
+    static func nearestKey(to key: String, among known: [String]) -> String? {
+        let normalized = key.lowercased().replacingOccurrences(of: "_", with: "-")
+        let scored = known.map { ($0, editDistance(Array(normalized), Array($0))) }.sorted { $0.1 != $1.1 ? $0.1 < $1.1 : $0.0 < $1.0 }
+        guard let best = scored.first, best.1 <= max(1, normalized.count / 3) else { return nil }
+        return best.0
+    }
+
+    /// Levenshtein distance: insertions, deletions and substitutions of one character each.
+    static func editDistance(_ a: [Character], _ b: [Character]) -> Int {
+        var previous = Array(0...b.count)
+        for (i, x) in a.enumerated() {
+            var current = [i + 1] + Array(repeating: 0, count: b.count)
+            for (j, y) in b.enumerated() {
+                current[j + 1] = min(previous[j + 1] + 1, current[j] + 1, previous[j] + (x == y ? 0 : 1))
+            }
+            previous = current
+        }
+        return previous[b.count]
     }
 
     /// A value type in words: "a number", "a whole number", ….
