@@ -367,24 +367,40 @@ public final class Trainer {
             state.batchInEpoch = 0
         }
         guard group.isMain else { return outcome }
-        if validation != nil && state.history.last?.step != state.step && outcome != .interrupted {
+        // A last validation, unless one ran at (or a few steps before) this step, or the user interrupted.
+        let sinceValidation = state.step - (state.history.last?.step ?? 0)
+        if validation != nil && outcome != .interrupted && (state.history.isEmpty || sinceValidation > max(10, options.validSteps / 10)) {
             _ = try validate()
         }
         if validation == nil { try saveModel() }
         state.setRNG(rng)
         try Checkpoint.save(model: model, optimizer: optimizer, pipeline: pipeline, options: options, state: state, folder: options.output)
+        let checkpoint = options.output + "/" + Checkpoint.fileName(step: state.step)
         let epochs = state.epochs(batchesInEpoch: epochBatches)
-        let best = state.bestScore.map {
-            String(format: "best %@ %.2f at step %d", options.earlyStoppingMetric.displayName,
-                   options.earlyStoppingMetric == .perplexity ? -$0 : $0, state.bestStep)
-        } ?? "no validation (no --valid)"
-        let model = options.output + "/model.safetensors"
-        log.summary(String(format: "%@ after %d steps, %.2f epochs, %@ of training; %@; model: %@",
-                           outcome.explanation, state.step, epochs, Self.clock(state.trainingSeconds), best, model))
+        let modelFile = options.output + "/model.safetensors"
+        let modelWritten = FileManager.default.fileExists(atPath: modelFile)
+        // Every clause says what is true now: validated or not, a model file or only a checkpoint.
+        let validated: String
+        if let bestScore = state.bestScore {
+            validated = String(format: "best %@ %.2f at step %d", options.earlyStoppingMetric.displayName,
+                               options.earlyStoppingMetric == .perplexity ? -bestScore : bestScore, state.bestStep)
+        } else if validation != nil {
+            validated = "not validated yet (the first validation comes at step \(options.validSteps))"
+        } else {
+            validated = "no validation (no --valid)"
+        }
+        let written = modelWritten ? "model: \(modelFile)" : "no model file yet, checkpoint: \(checkpoint)"
+        log.summary(String(format: "%@ after %d steps, %.2f epochs, %@ of training; %@; %@",
+                           outcome.explanation, state.step, epochs, Self.clock(state.trainingSeconds), validated, written))
         let usage = ResourceUsage.now()
         log.say(usage.summary)
-        log.say("next: translate with `fanyi-translate --model \(model) < FILE`, draw the curve with "
-                + "`fanyi-train plot \(options.output)/train.log.jsonl`")
+        if modelWritten {
+            log.say("next: translate with `fanyi-translate --model \(modelFile) < FILE`, draw the curve with "
+                    + "`fanyi-train plot \(options.output)/train.log.jsonl`")
+        } else {
+            log.say("next: run the same command again to resume, or make a model file of the checkpoint with "
+                    + "`fanyi-train export \(checkpoint) --output \(modelFile)`")
+        }
         log.record(["event": "end", "outcome": outcome.rawValue, "step": state.step, "seconds": state.trainingSeconds,
                     "peak_rss_bytes": usage.peakResidentBytes, "system_cpu_percent": usage.systemPercent])
         return outcome

@@ -38,15 +38,15 @@ enum TinyRun {
         #expect(records.contains { $0["event"] as? String == "train" && $0["loss"] != nil && $0["target_tokens_per_second"] != nil })
         #expect(records.filter { $0["event"] as? String == "validation" }.count == 2)
         // The same command with a higher limit resumes from the checkpoint.
-        let again = try run("fanyi-train", TinyRun.trainArguments + ["--output", "run", "--train-steps", "14", "--valid-steps", "6"],
+        let again = try run("fanyi-train", TinyRun.trainArguments + ["--output", "run", "--train-steps", "18", "--valid-steps", "6"],
                             input: "", in: TinyRun.folder)
         #expect(again.status == 0, "\(again.stderr)")
         #expect(again.stderr.contains("resuming from"))
-        #expect(again.stderr.contains("step 14/14  epoch "))
+        #expect(again.stderr.contains("step 18/18  epoch "))
         // Each validation shows the first dev sentence, its reference and its translation.
         let dev = try String(contentsOfFile: TinyRun.folder + "/dev.en", encoding: .utf8).split(separator: "\n")[0]
         #expect(again.stderr.contains("\n  source:     \(dev)\n  reference:  ") && again.stderr.contains("\n  hypothesis: "))
-        #expect(again.stderr.contains("finished (--train-steps or --epochs reached) after 14 steps"))
+        #expect(again.stderr.contains("finished (--train-steps or --epochs reached) after 18 steps"))
         // The end says how much memory and kernel time the run took, on screen and in the log.
         #expect(again.stderr.contains("\npeak memory ") && again.stderr.contains(" % of CPU time in the kernel\n"), "\(again.stderr)")
         let end = try String(contentsOfFile: TinyRun.folder + "/run/train.log.jsonl", encoding: .utf8).split(separator: "\n")
@@ -142,6 +142,32 @@ enum TinyRun {
         #expect(text.contains("interrupted (run the same command again to resume) after"), "\(text.suffix(500))")
         let checkpoints = try FileManager.default.contentsOfDirectory(atPath: TinyRun.folder + "/interrupted").filter { $0.hasPrefix("checkpoint-") }
         #expect(checkpoints.count == 1)
+        // Interrupted before the first validation: the summary says so, names the checkpoint (there
+        // is no model file yet), and the next command it suggests works.
+        #expect(text.contains("not validated yet (the first validation comes at step 100000)"), "\(text.suffix(600))")
+        #expect(!text.contains("no validation (no --valid)") && !text.contains("; model: "), "\(text.suffix(600))")
+        let checkpoint = "interrupted/" + (checkpoints.first ?? "")
+        #expect(text.contains("no model file yet, checkpoint: interrupted/checkpoint-"), "\(text.suffix(600))")
+        let suggested = "fanyi-train export \(checkpoint) --output interrupted/model.safetensors"
+        #expect(text.contains(suggested), "\(text.suffix(600))")
+        let exported = try run("fanyi-train", ["export", checkpoint, "--output", "interrupted/model.safetensors"], input: "", in: TinyRun.folder)
+        #expect(exported.status == 0, "\(exported.stderr)")
+    }
+
+    /// The summary of a run with --valid that validated, and of one without --valid, each true.
+    @Test func summaryIsTrueWithAndWithoutValidation() throws {
+        let validated = try run("fanyi-train", TinyRun.trainArguments + ["--output", "summary-valid", "--train-steps", "4", "--valid-steps", "2", "--quiet"],
+                                input: "", in: TinyRun.folder)
+        #expect(validated.status == 0, "\(validated.stderr)")
+        #expect(validated.stderr.contains("best ") && validated.stderr.contains("model: summary-valid/model.safetensors"), "\(validated.stderr)")
+        // Validated at steps 2 and 4: no third validation at the end.
+        let log = try String(contentsOfFile: TinyRun.folder + "/summary-valid/train.log.jsonl", encoding: .utf8)
+        #expect(log.components(separatedBy: "\"event\":\"validation\"").count - 1 == 2, "\(log)")
+        var arguments = TinyRun.trainArguments
+        if let i = arguments.firstIndex(of: "--valid") { arguments.removeSubrange(i...(i + 1)) }
+        let plain = try run("fanyi-train", arguments + ["--output", "summary-plain", "--train-steps", "2", "--quiet"], input: "", in: TinyRun.folder)
+        #expect(plain.status == 0, "\(plain.stderr)")
+        #expect(plain.stderr.contains("no validation (no --valid); model: summary-plain/model.safetensors"), "\(plain.stderr)")
     }
 
     @Test(arguments: [
