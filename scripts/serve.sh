@@ -9,10 +9,7 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 [ -x /opt/swift/usr/bin/swift ] && export PATH="/opt/swift/usr/bin:$PATH"
 tool="$root/.build/release/fanyi-serve"
-if [ ! -x "$tool" ] || [ -n "$(find "$root/Sources" "$root/Package.swift" -newer "$tool" -print -quit)" ]; then
-    "$root/scripts/setup.sh"
-    touch "$tool"
-fi
+"$root/scripts/build-if-needed.sh" fanyi-serve
 models=()
 case " $* " in *" --model "*|*" --model="*) ;;
     *) models=(--model "$root/models/en-zh-lohelp.safetensors" --model "$root/models/zh-en-lohelp.safetensors") ;;

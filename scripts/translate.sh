@@ -7,11 +7,7 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 [ -x /opt/swift/usr/bin/swift ] && export PATH="/opt/swift/usr/bin:$PATH"
 tool="$root/.build/release/fanyi-translate"
-# Build on first use, and again when the sources changed since (after a git pull).
-if [ ! -x "$tool" ] || [ -n "$(find "$root/Sources" "$root/Package.swift" -newer "$tool" -print -quit)" ]; then
-    "$root/scripts/setup.sh"
-    touch "$tool"
-fi
+"$root/scripts/build-if-needed.sh" fanyi-translate
 model=()
 case " $* " in *" --model "*|*" --model="*) ;; *) model=(--model "$root/models/en-zh-lohelp.safetensors") ;; esac
 exec "$tool" "${model[@]}" "$@"

@@ -268,6 +268,7 @@ public final class Trainer {
     public func run() throws -> Outcome {
         var rng = state.randomGenerator
         var window = ProgressWindow()
+        var lastLearningRate: Float = 0
         let parameters = model.buffer!
         var clock = Stopwatch()
         var sinceShown = Stopwatch()
@@ -323,6 +324,7 @@ public final class Trainer {
                 let seconds = clock.lap()
                 state.trainingSeconds += seconds
                 window.add(loss: loss, tokens: globalTokens, seconds: seconds)
+                lastLearningRate = learningRate
                 let validating = group.isMain && validation != nil && state.step % options.validSteps == 0
                 let epochs = state.epochs(batchesInEpoch: epochBatches)
 
@@ -367,6 +369,10 @@ public final class Trainer {
             state.batchInEpoch = 0
         }
         guard group.isMain else { return outcome }
+        // The steps since the last record get one too, so that a short run has a loss to plot.
+        if window.steps > 0 {
+            reportProgress(window, learningRate: lastLearningRate, epochs: state.epochs(batchesInEpoch: epochBatches), validating: false)
+        }
         // A last validation, unless one ran at (or a few steps before) this step, or the user interrupted.
         let sinceValidation = state.step - (state.history.last?.step ?? 0)
         if validation != nil && outcome != .interrupted && (state.history.isEmpty || sinceValidation > max(10, options.validSteps / 10)) {

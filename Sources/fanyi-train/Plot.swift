@@ -36,7 +36,7 @@ struct Plot: ParsableCommand {
             if object["event"] as? String == "validation", let b = object["bleu"] as? Double { bleu.append((seconds / 60, b, step)) }
         }
         guard !loss.isEmpty || !bleu.isEmpty else {
-            throw TrainingError.io("\(log) has no training or validation records yet (the first comes after --log-every steps)")
+            throw TrainingError.io("\(log) has no training or validation records yet (the first comes after --log-every steps, or at the end of the run)")
         }
         let path = svg ?? (URL(fileURLWithPath: log).deletingLastPathComponent().path + "/curve.svg")
         let title = URL(fileURLWithPath: log).deletingLastPathComponent().lastPathComponent
@@ -74,7 +74,8 @@ enum SVGChart {
             let path = points.map { String(format: "%.1f,%.1f", x($0.0), y($0.1)) }.joined(separator: " ")
             if !points.isEmpty {
                 svg += "<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\" points=\"\(path)\"/>\n"
-                for p in points where index == 1 {
+                // Validation points always; loss points when there are few (a short run's one or two).
+                for p in points where index == 1 || points.count <= 30 {
                     svg += String(format: "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"%@\"/>\n", x(p.0), y(p.1), color)
                 }
             }

@@ -40,9 +40,9 @@ struct FanyiTranslate: ParsableCommand {
     @Option(help: "Translations per input line (≤ beam size); prints Marian n-best lines.") var nBest = 1
     @Option(help: "Length penalty α (0: none).") var lengthPenalty = 0.6
     @Option(help: "Length penalty form: gnmt ((5+|Y|)/6)^α or average |Y|^α.") var lengthPenaltyType = "gnmt"
-    @Option(help: "GNMT coverage penalty β (0: off).") var coveragePenalty = 0.0
+    @Option(help: "GNMT coverage penalty β (0: off).") var coveragePenalty = SearchOptions.recommended.coveragePenalty
     @Option(help: "Maximum output length as a factor of the source length (+5 tokens).") var maxLengthFactor = 2.0
-    @Option(help: "Block repeated n-grams of this order (0: off).") var blockNgramRepeat = 0
+    @Option(help: "Block repeated n-grams of this order (0: off).") var blockNgramRepeat = SearchOptions.recommended.blockNgramRepeat
     @Option(help: "Sentences translated together.") var batchSize = 32
     @Option(help: "Batches read ahead when input is waiting, sorted by length across them (Marian's maxi-batch).")
     var readAhead = 10

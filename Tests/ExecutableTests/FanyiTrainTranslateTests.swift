@@ -195,6 +195,21 @@ enum TinyRun {
         #expect(svg.hasPrefix("<svg") && svg.contains("validation BLEU") && svg.contains("<polyline"))
     }
 
+    /// A run shorter than --log-every still logs its loss (at its last step) and the plot shows it.
+    @Test func aShortRunHasALossToPlot() throws {
+        var arguments = TinyRun.trainArguments
+        if let i = arguments.firstIndex(of: "--log-every") { arguments.removeSubrange(i...(i + 1)) }  // the default, 100
+        let result = try run("fanyi-train", arguments + ["--output", "short", "--train-steps", "3", "--valid-steps", "1000", "--quiet"],
+                             input: "", in: TinyRun.folder)
+        #expect(result.status == 0, "\(result.stderr)")
+        let log = try String(contentsOfFile: TinyRun.folder + "/short/train.log.jsonl", encoding: .utf8)
+        #expect(log.contains("\"event\":\"train\"") && log.contains("\"step\":3"), "\(log)")
+        let plot = try run("fanyi-train", ["plot", "short/train.log.jsonl", "--svg", "short.svg"], input: "", in: TinyRun.folder)
+        #expect(plot.status == 0, "\(plot.stderr)")
+        let svg = try String(contentsOfFile: TinyRun.folder + "/short.svg", encoding: .utf8)
+        #expect(svg.contains("fill=\"#1f77b4\"/>"), "the lone loss point is drawn as a dot: \(svg)")
+    }
+
     /// A 30-minute log gets round ticks (0, 5, …, 30 minutes), and when a fresh run was appended
     /// to an old log only the newest run is drawn.
     @Test func plotUsesRoundTicksAndTheNewestRun() throws {
