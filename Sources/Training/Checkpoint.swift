@@ -93,6 +93,34 @@ public enum Checkpoint {
         for old in all.dropLast(options.keepCheckpoints) { try? FileManager.default.removeItem(atPath: old) }
     }
 
+    /// The newest checkpoint in `folder` that reads back whole, and what it restores. A newer one
+    /// that does not (cut short by a full disk or a copy, damaged) is reported and passed over;
+    /// temporary files left by a process killed while writing are removed. Nil when the folder
+    /// has no checkpoint; an error naming each file when none of them reads.
+    public static func newestReadable(in folder: String, log: TrainingLog) throws -> (String, Restored)? {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        for name in names where name.hasPrefix("checkpoint-") && name.contains(".safetensors.tmp-") {
+            try? FileManager.default.removeItem(atPath: folder + "/" + name)
+        }
+        var damaged: [String] = []
+        for path in list(in: folder).reversed() {
+            do {
+                let restored = try load(path)
+                if !damaged.isEmpty {
+                    log.warn("resuming from the newest checkpoint that reads whole, \(path); passed over: \(damaged.joined(separator: "; "))")
+                }
+                return (path, restored)
+            } catch {
+                damaged.append("\(path) (\(error))")
+            }
+        }
+        guard damaged.isEmpty else {
+            throw TrainingError.io("no checkpoint in \(folder) reads whole: \(damaged.joined(separator: "; ")); "
+                                   + "delete them to train afresh, or pass --overwrite")
+        }
+        return nil
+    }
+
     /// What a checkpoint restores.
     public struct Restored {
         public var model: Seq2SeqModel

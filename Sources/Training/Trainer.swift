@@ -60,8 +60,7 @@ public final class Trainer {
             try ParallelCorpus.read(prefixes: [$0], sourceLanguage: options.sourceLang, targetLanguage: options.targetLang)
         } : nil
 
-        let restored = try group.isMain ? Checkpoint.list(in: options.output).last.map { path -> Checkpoint.Restored in
-            let restored = try Checkpoint.load(path)
+        let restored = try group.isMain ? Checkpoint.newestReadable(in: options.output, log: log).map { (path, restored) -> Checkpoint.Restored in
             try Checkpoint.checkCompatible(restored.options, directory: restored.directory, options, file: path)
             let ranks = restored.state.ranks ?? 1
             guard ranks == group.size else {

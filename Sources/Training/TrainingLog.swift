@@ -52,6 +52,11 @@ public final class TrainingLog {
         }
     }
 
+    /// A warning: always shown, even with `quiet`, prefixed "warning: ".
+    public func warn(_ line: String) {
+        summary("warning: " + line)
+    }
+
     /// Always shown (the summary), even with `quiet`.
     public func summary(_ line: String) {
         if isTerminal && progressShown { write("\r\u{1B}[K") }

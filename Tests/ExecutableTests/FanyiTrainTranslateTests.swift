@@ -58,6 +58,32 @@ enum TinyRun {
         #expect(again.stderr.contains("\n  dropout: 0.2\n") && again.stderr.contains("\n  learning-rate: 0.002\n"), "\(again.stderr)")
     }
 
+    /// A newest checkpoint cut short (a full disk, a copy interrupted) is reported and passed over:
+    /// the run resumes from the one before; a temporary file left by a killed write is removed.
+    @Test func aDamagedNewestCheckpointFallsBackToThePreviousOne() throws {
+        let arguments = TinyRun.trainArguments + ["--output", "damaged", "--checkpoint-steps", "2", "--keep-checkpoints", "3", "--quiet"]
+        let first = try run("fanyi-train", arguments + ["--train-steps", "4", "--valid-steps", "100"], input: "", in: TinyRun.folder)
+        #expect(first.status == 0, "\(first.stderr)")
+        let folder = TinyRun.folder + "/damaged"
+        let newest = folder + "/checkpoint-00000004.safetensors"
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: newest))
+        try bytes.prefix(bytes.count / 2).write(to: URL(fileURLWithPath: newest))
+        try Data("partial".utf8).write(to: URL(fileURLWithPath: folder + "/checkpoint-00000006.safetensors.tmp-4242"))
+        let again = try run("fanyi-train", arguments + ["--train-steps", "6", "--valid-steps", "100"], input: "", in: TinyRun.folder)
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(again.stderr.contains("warning: resuming from the newest checkpoint that reads whole, damaged/checkpoint-00000002.safetensors; passed over: damaged/checkpoint-00000004.safetensors ("),
+                "\(again.stderr)")
+        #expect(again.stderr.contains("after 6 steps"), "\(again.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: folder + "/checkpoint-00000006.safetensors.tmp-4242"))
+        // When no checkpoint reads, the error names them and the way out.
+        for file in try FileManager.default.contentsOfDirectory(atPath: folder) where file.hasPrefix("checkpoint-") {
+            try Data("x".utf8).write(to: URL(fileURLWithPath: folder + "/" + file))
+        }
+        let none = try run("fanyi-train", arguments + ["--train-steps", "8", "--valid-steps", "100"], input: "", in: TinyRun.folder)
+        #expect(none.status != 0 && none.stderr.contains("no checkpoint in damaged reads whole") && none.stderr.contains("--overwrite"),
+                "\(none.stderr)")
+    }
+
     /// A run resumes from another working folder when its relative paths name the same files,
     /// and is refused when they name other files.
     @Test func resumesFromAnotherFolder() throws {

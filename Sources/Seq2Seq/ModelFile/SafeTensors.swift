@@ -211,6 +211,8 @@ public enum SafeTensors {
             return failure == nil
         }
         if failure == nil && fflush(file) != 0 { failure = String(cString: strerror(errno)) }
+        // On the disk before the rename: after a crash the name holds the whole new file or the old one.
+        if failure == nil && fsync(fileno(file)) != 0 { failure = String(cString: strerror(errno)) }
         if fclose(file) != 0 && failure == nil { failure = String(cString: strerror(errno)) }
         if let failure {
             unlink(temporary)
