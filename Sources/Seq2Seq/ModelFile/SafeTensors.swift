@@ -216,7 +216,8 @@ public enum SafeTensors {
         if fclose(file) != 0 && failure == nil { failure = String(cString: strerror(errno)) }
         if let failure {
             unlink(temporary)
-            throw .io(file: path, reason: "cannot write: \(failure)")
+            let previous = FileManager.default.fileExists(atPath: path) ? "the file there is untouched" : "nothing was written"
+            throw .io(file: path, reason: "cannot write: \(failure) (\(previous); free space on that disk and run the same command again)")
         }
         guard rename(temporary, path) == 0 else {  // atomic, replacing an existing file
             let reason = String(cString: strerror(errno))
