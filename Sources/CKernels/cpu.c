@@ -16,3 +16,14 @@ int fanyi_cpu_has_avx512(void) {
 int fanyi_cpu_has_avx2_fma(void) { return 0; }
 int fanyi_cpu_has_avx512(void) { return 0; }
 #endif
+
+#include <malloc.h>
+
+int fanyi_malloc_arena_limit(int arenas) {
+#ifdef M_ARENA_MAX
+    return mallopt(M_ARENA_MAX, arenas);
+#else
+    (void)arenas;
+    return 0;
+#endif
+}

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CKernels
 import Foundation
 import Hummingbird
 import Serving
@@ -57,6 +58,9 @@ struct FanyiServe: AsyncParsableCommand {
 
     func run() async throws {
         BLAS.threads = threads
+        // One malloc arena per worker thread each keeps its own freed search buffers: two arenas
+        // held the peak of a 128-client run lower (measured with scripts/bench-serve.sh).
+        _ = fanyi_malloc_arena_limit(2)
         let metrics = ServiceMetrics()
         var served: [TranslationService.ServedModel] = []
         for file in model {

@@ -64,6 +64,10 @@ int fanyi_sgemm_small_m_level(void);
 void fanyi_sgemm_small_m_at(int level, int64_t m, int64_t n, int64_t k, float alpha, const float *a, int64_t lda,
                             const float *b, int64_t ldb, float beta, float *c, int64_t ldc);
 
+/// Limits glibc's malloc to `arenas` arenas (mallopt M_ARENA_MAX); 1 when it took effect. For
+/// servers whose worker threads would each keep an arena of freed buffers.
+int fanyi_malloc_arena_limit(int arenas);
+
 /// 1 when the CPU has AVX2 and FMA (x86-64 only).
 int fanyi_cpu_has_avx2_fma(void);
 /// 1 when the CPU has AVX-512 F, BW, VL and DQ (what OpenBLAS's SkylakeX kernels use).
