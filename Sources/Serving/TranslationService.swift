@@ -82,25 +82,20 @@ public final class TranslationService: Sendable {
 
         let splitter = try SentenceSplitter()
         let split = try texts.map { try splitter.split($0) }
-        let sentences = split.flatMap { $0.sentences }
+        let sentences = split.flatMap(\.sentences)
         // Attention is a picture of one sentence: for more it is left out, not refused, so that the
         // page can always ask.
         var wantsAttention = false
         if request.attention ?? false, case .one = request.q, sentences.count == 1 { wantsAttention = true }
         let settings = BatchingQueue.Settings(beamSize: beamSize, nBest: alternatives + 1, recordAttention: wantsAttention)
-        var found = try await model.queue.translate(sentences, settings: settings, timeout: limits.timeout)[...]
-        let paragraphs = split.map { parts in
-            let count = parts.sentences.count
-            defer { found = found.dropFirst(count) }
-            return ParagraphTranslation(parts: parts, sentences: Array(found.prefix(count)),
-                                        spacesBetweenSentences: Translator.spacesBetweenSentences(in: model.target))
-        }
+        let translations = try await model.queue.translate(sentences, settings: settings, timeout: limits.timeout)
+        let paragraphs = ParagraphTranslation.regroup(split, translations: translations,
+                                                      spacesBetweenSentences: Translator.spacesBetweenSentences(in: model.target))
 
         var response = TranslateResponse(translatedText: .one(""))
         let best = paragraphs.map(\.text)
-        let others = paragraphs.map { p in (1...max(1, alternatives)).prefix(alternatives).compactMap { rank in
-            rank < p.alternativeCount ? p.alternative(rank) : nil
-        } }
+        // Ranks 1…alternatives, as far as each text's search found them.
+        let others = paragraphs.map { p in (1..<alternatives + 1).filter { $0 < p.alternativeCount }.map(p.alternative) }
         switch request.q {
         case .one:
             response.translatedText = .one(best[0])
@@ -166,11 +161,5 @@ public final class TranslationService: Sendable {
 
     static func languageName(_ code: String) -> String {
         Locale(identifier: "en").localizedString(forLanguageCode: code) ?? code
-    }
-}
-
-extension [SentenceSplitter.Part] {
-    var sentences: [String] {
-        compactMap { if case .sentence(let sentence) = $0 { sentence } else { nil } }
     }
 }

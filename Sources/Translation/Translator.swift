@@ -98,15 +98,9 @@ public final class Translator {
     public func translateParagraphs(_ texts: [String]) throws -> [ParagraphTranslation] {
         guard let splitter else { throw TokenizationError.icu(function: "ubrk_open(UBRK_SENTENCE)", code: "unavailable") }
         let split = try texts.map { try splitter.split($0) }
-        let spacesBetweenSentences = Self.spacesBetweenSentences(in: pipeline.targetLanguage)
-        let sentences = split.flatMap { parts in parts.compactMap { if case .sentence(let s) = $0 { s } else { nil } } }
-        var found = try translate(sentences)[...]
-        return split.map { parts in
-            let count = parts.reduce(0) { if case .sentence = $1 { $0 + 1 } else { $0 } }
-            let mine = Array(found.prefix(count))
-            found = found.dropFirst(count)
-            return ParagraphTranslation(parts: parts, sentences: mine, spacesBetweenSentences: spacesBetweenSentences)
-        }
+        let translations = try translate(split.flatMap(\.sentences))
+        return ParagraphTranslation.regroup(split, translations: translations,
+                                            spacesBetweenSentences: Self.spacesBetweenSentences(in: pipeline.targetLanguage))
     }
 
     /// False for languages that put no space after a full stop (Chinese, Japanese, Thai, ...).
@@ -143,6 +137,18 @@ public struct ParagraphTranslation: Sendable {
         self.parts = parts
         self.sentences = sentences
         self.spacesBetweenSentences = spacesBetweenSentences
+    }
+
+    /// One paragraph per split text, given the n-best translations of all their sentences in
+    /// order (as searched together in one list).
+    public static func regroup(_ split: [[SentenceSplitter.Part]], translations: [[Translation]],
+                               spacesBetweenSentences: Bool) -> [ParagraphTranslation] {
+        var rest = translations[...]
+        return split.map { parts in
+            let count = parts.sentences.count
+            defer { rest = rest.dropFirst(count) }
+            return ParagraphTranslation(parts: parts, sentences: Array(rest.prefix(count)), spacesBetweenSentences: spacesBetweenSentences)
+        }
     }
 
     /// The text as split: sentences and the layout between them.

@@ -59,3 +59,10 @@ public final class SentenceSplitter {
         return text
     }
 }
+
+extension [SentenceSplitter.Part] {
+    /// The sentences among the parts, in order.
+    public var sentences: [String] {
+        compactMap { if case .sentence(let sentence) = $0 { sentence } else { nil } }
+    }
+}
