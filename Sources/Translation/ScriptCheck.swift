@@ -6,13 +6,11 @@ import Tokenization
 /// beside it: such input otherwise comes back as confident garbage.
 public struct ScriptCheck {
     public let sourceLanguage: String
-    public let targetLanguage: String
     public let modelFile: String
     private var warned = false
 
-    public init(sourceLanguage: String, targetLanguage: String, modelFile: String) {
+    public init(sourceLanguage: String, modelFile: String) {
         self.sourceLanguage = sourceLanguage
-        self.targetLanguage = targetLanguage
         self.modelFile = modelFile
     }
 
@@ -23,12 +21,9 @@ public struct ScriptCheck {
         let expected = Scripts.scripts(ofLanguage: sourceLanguage).sorted().joined(separator: "/")
         var message = "line \(line) is written in \(Self.scriptName(script)) script, but \(modelFile) translates from \(sourceLanguage) (\(expected)): its translation will be nonsense"
         // A model for the language the text is in, towards the target or back.
-        let other = ModelDirectory.modelFiles(besides: modelFile).compactMap { file -> (String, String, String)? in
-            guard file != modelFile, let pair = ModelDirectory.languagePair(file),
-                  Scripts.scripts(ofLanguage: pair.source).contains(script) else { return nil }
-            return (file, pair.source, pair.target)
-        }.first
-        if let (file, source, target) = other { message += "; \(file) translates \(source) → \(target)" }
+        if let other = ModelDirectory.model(besides: modelFile, where: { source, _ in Scripts.scripts(ofLanguage: source).contains(script) }) {
+            message += "; \(other.file) translates \(other.source) → \(other.target)"
+        }
         return message
     }
 

@@ -94,8 +94,7 @@ struct FanyiTranslate: ParsableCommand {
         try checkModelPath()
         let translator = try Translator(modelFile: model, options: options)
         try checkDirection(translator.pipeline)
-        var scriptCheck = ScriptCheck(sourceLanguage: translator.pipeline.sourceLanguage,
-                                      targetLanguage: translator.pipeline.targetLanguage, modelFile: model)
+        var scriptCheck = ScriptCheck(sourceLanguage: translator.pipeline.sourceLanguage, modelFile: model)
         if let attentionSvg {
             do { try FileManager.default.createDirectory(atPath: attentionSvg, withIntermediateDirectories: true) } catch {
                 throw ToolError(description: "--attention-svg \(attentionSvg): cannot create the folder (\((error as NSError).localizedDescription)); give a writable folder")
@@ -193,12 +192,11 @@ extension FanyiTranslate {
         guard (sourceLang ?? source) != source || (targetLang ?? target) != target else { return }
         let wanted = (sourceLang ?? "?") + " → " + (targetLang ?? "?")
         var message = "\(model) translates \(source) → \(target), not \(wanted): a model file fixes the direction"
-        let other = ModelDirectory.modelFiles(besides: model).first { file in
-            guard let pair = ModelDirectory.languagePair(file) else { return false }
-            return (sourceLang.map { $0 == pair.source } ?? true) && (targetLang.map { $0 == pair.target } ?? true)
+        let other = ModelDirectory.model(besides: model) { source, target in
+            (sourceLang.map { $0 == source } ?? true) && (targetLang.map { $0 == target } ?? true)
         }
-        if let other, let pair = ModelDirectory.languagePair(other) {
-            message += "; \(other) translates \(pair.source) → \(pair.target) (--model \(other))"
+        if let other {
+            message += "; \(other.file) translates \(other.source) → \(other.target) (--model \(other.file))"
         } else {
             message += "; train one for \(wanted) (README: \"Your own model, step by step\")"
         }

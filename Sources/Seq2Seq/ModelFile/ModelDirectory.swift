@@ -31,10 +31,12 @@ public enum ModelDirectory {
         return names.filter { $0.hasSuffix(".safetensors") }.sorted().map { folder.isEmpty ? $0 : folder + "/" + $0 }
     }
 
-    /// A model file beside `path` that translates `source` → `target`, if there is one.
-    public static func model(besides path: String, source: String, target: String) -> String? {
-        modelFiles(besides: path).first { file in
-            file != path && languagePair(file).map { $0.source == source && $0.target == target } == true
+    /// The first other model file beside `path` whose language pair satisfies `matches`, with its pair.
+    public static func model(besides path: String, where matches: (_ source: String, _ target: String) -> Bool)
+        -> (file: String, source: String, target: String)? {
+        for file in modelFiles(besides: path) where file != path {
+            if let pair = languagePair(file), matches(pair.source, pair.target) { return (file, pair.source, pair.target) }
         }
+        return nil
     }
 }
