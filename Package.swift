@@ -80,7 +80,8 @@ let package = Package(
         .target(name: "DataParallel", dependencies: ["CMPI"]),
 
         /// Corpus reading, batching, optimizers, schedules, checkpoints, validation, the training loop.
-        .target(name: "Training", dependencies: ["Seq2Seq", "Tensor", "Tokenization", "Evaluation", "DataParallel"]),
+        .target(name: "Training", dependencies: ["Seq2Seq", "Tensor", "Tokenization", "Evaluation", "DataParallel",
+                                               .product(name: "Yams", package: "Yams")]),
 
         /// BLEU and chrF with sacreBLEU's tokenizers, giving sacreBLEU's numbers.
         .target(name: "Evaluation"),
@@ -118,7 +119,6 @@ let package = Package(
             dependencies: [
                 "Training", "Seq2Seq", "Tensor", "DataParallel",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Yams", package: "Yams"),
             ]
         ),
 

@@ -133,8 +133,16 @@ public enum Checkpoint {
     }
 
     public static func load(_ path: String) throws -> Restored {
-        let (tensors, metadata) = try SafeTensors.decode(try SafeTensors.read(path), file: path)
+        try decode(try SafeTensors.read(path), file: path)
+    }
+
+    /// A checkpoint from its file's bytes; `file` names it in errors.
+    public static func decode(_ bytes: [UInt8], file path: String) throws -> Restored {
+        let (tensors, metadata) = try SafeTensors.decode(bytes, file: path)
         let model = try ModelFile.model(tensors: tensors, metadata: metadata, file: path)
+        guard model.parameters.allSatisfy({ $0.quantized == nil }) else {
+            throw TrainingError.io("\(path): an 8-bit (I8) model file, for translation only; resume from a checkpoint (OUTPUT/checkpoint-*.safetensors)")
+        }
         guard let stateText = metadata[stateKey], let optionsText = metadata[optionsKey] else {
             throw TrainingError.io("\(path): a model file without training state; it cannot be resumed from")
         }
@@ -147,6 +155,9 @@ public enum Checkpoint {
             let m = byName[ModelFile.optimizerPrefix + "m." + p.name]
             let v = byName[ModelFile.optimizerPrefix + "v." + p.name]
             if let m, let v {
+                guard m.int8 == nil, v.int8 == nil, m.values.count == p.value.count, v.values.count == p.value.count else {
+                    throw TrainingError.io("\(path): the optimizer state of '\(p.name)' does not have the parameter's \(p.value.count) Float values")
+                }
                 moments[p.name] = (Matrix(rows: p.value.rows, cols: p.value.cols, storage: m.values),
                                    Matrix(rows: p.value.rows, cols: p.value.cols, storage: v.values))
             }

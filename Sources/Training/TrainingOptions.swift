@@ -161,6 +161,10 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     public static func merging(_ object: [String: Any], over base: TrainingOptions = TrainingOptions()) throws -> TrainingOptions {
         var merged = try JSONSerialization.jsonObject(with: JSONEncoder().encode(base)) as! [String: Any]
         merged.merge(object) { _, new in new }
+        // JSONSerialization traps on what JSON cannot hold (dates, infinities).
+        guard JSONSerialization.isValidJSONObject(merged) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "a value JSON cannot hold"))
+        }
         return try JSONDecoder().decode(TrainingOptions.self, from: JSONSerialization.data(withJSONObject: merged))
     }
 

@@ -31,7 +31,13 @@ public final class Translator {
     /// `count` translators of one model file for `count` threads: one copy of the weights (search
     /// only reads them), each with its own tokenizer and search buffers.
     public static func translators(modelFile: String, count: Int, options: TranslationOptions = TranslationOptions()) throws -> [Translator] {
-        let (model, metadata) = try ModelFile.load(modelFile)
+        try translators(modelBytes: try SafeTensors.read(modelFile), file: modelFile, count: count, options: options)
+    }
+
+    /// `translators(modelFile:count:options:)` for a model file's bytes; `file` names it in errors.
+    public static func translators(modelBytes: [UInt8], file modelFile: String, count: Int,
+                                   options: TranslationOptions = TranslationOptions()) throws -> [Translator] {
+        let (model, metadata) = try ModelFile.decode(modelBytes, file: modelFile)
         let pipelines = try (0..<count).map { _ in try TextPipeline(metadata: metadata, file: modelFile) }
         guard let pipeline = pipelines.first else { return [] }
         guard pipeline.source.vocabulary.count == model.config.sourceVocabularySize,

@@ -18,7 +18,7 @@ struct Average: ParsableCommand {
 
     @Argument(help: "Two or more checkpoint or model files of one run.") var inputs: [String]
     @Option(help: "The model file to write.") var output: String
-    @Option(help: "Storage of the written file: F32 or F16.") var storage: StorageType = .f32
+    @Option(help: "Storage of the written file: F32, F16 or I8 (8-bit weights, which translate faster).") var storage: StorageType = .f32
 
     func validate() throws {
         if inputs.count < 2 { throw ValidationError("give two or more files to average, got \(inputs.count)") }

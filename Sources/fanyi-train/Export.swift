@@ -21,7 +21,7 @@ struct Export: ParsableCommand {
             """)
 
     @Argument(help: "A model or checkpoint file.") var input: String
-    @Option(help: "Storage of the written file: F32 or F16.") var storage: StorageType = .f16
+    @Option(help: "Storage of the written file: F32, F16 or I8 (8-bit weights, which translate faster).") var storage: StorageType = .f16
     @Option(help: "The file to write.") var output: String
     @Option(help: "Corpus prefix to learn a shortlist from (PREFIX.<source>, PREFIX.<target>: the model's languages).")
     var shortlist: String?

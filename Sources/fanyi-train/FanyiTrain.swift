@@ -94,7 +94,7 @@ struct Train: ParsableCommand {
     @Option(help: "Checkpoint every this many steps (default 1000).") var checkpointSteps: Int?
     @Option(help: "Checkpoints to keep (default 3).") var keepCheckpoints: Int?
     @Option(help: "Report progress every this many steps (default 100).") var logEvery: Int?
-    @Option(help: "Model file storage: F32 or F16.") var storage: StorageType?
+    @Option(help: "Model file storage: F32, F16 or I8 (8-bit weights; checkpoints stay F32).") var storage: StorageType?
     @Option(help: "JSON-lines log file (default OUTPUT/train.log.jsonl).") var log: String?
     @Flag(help: "Only errors and the final summary on stderr.") var quiet = false
     @Flag(help: "Delete the output folder's checkpoints and start afresh instead of resuming.") var overwrite = false

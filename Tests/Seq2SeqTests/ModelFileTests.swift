@@ -94,7 +94,8 @@ let fixtureFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().
         ("json array", "not a JSON object"),
         ("bad metadata", "must map strings to strings"),
         ("no dtype", "lacks dtype"),
-        ("int64", "Fanyi reads F32 and F16"),
+        ("int64", "Fanyi reads F32, F16 and I8"),
+        ("huge shape", "bytes for shape"),
         ("negative offset", "invalid data_offsets"),
         ("out of range", "out of range or truncated"),
         ("wrong size", "bytes for shape"),
@@ -116,6 +117,8 @@ let fixtureFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().
         case "bad metadata": bytes = file(header: #"{"__metadata__":{"a":1}}"#)
         case "no dtype": bytes = file(header: #"{"t":{"shape":[2],"data_offsets":[0,8]}}"#, data: eight)
         case "int64": bytes = file(header: #"{"t":{"dtype":"I64","shape":[1],"data_offsets":[0,8]}}"#, data: eight)
+        // 2³¹ cubed overflows an Int: the product must be checked, not trapped on.
+        case "huge shape": bytes = file(header: #"{"t":{"dtype":"F32","shape":[2147483648,2147483648,2147483648],"data_offsets":[0,8]}}"#, data: eight)
         case "negative offset": bytes = file(header: #"{"t":{"dtype":"F32","shape":[2],"data_offsets":[-8,0]}}"#, data: eight)
         case "out of range": bytes = file(header: #"{"t":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}}"#, data: eight)
         case "wrong size": bytes = file(header: #"{"t":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}}"#, data: eight)

@@ -135,3 +135,31 @@ import Testing
         }
     }
 }
+
+/// Files saved with Windows line ends, and inputs scripts/fuzz.sh found.
+@Suite struct LineEndTests {
+    /// In Swift "\r\n" is one Character, which splitting at "\n" does not see: a CRLF merges
+    /// file read as one line. Lines split at the scalar, and their "\r" goes.
+    @Test func windowsLineEndsReadAsTheSameFile() throws {
+        let merges = try BPEMerges(parsing: "t h\r\nth e</w>\r\n", file: "crlf.bpe")
+        #expect(merges == BPEMerges([.init("t", "h"), .init("th", "e</w>")]))
+        let vocabulary = try Vocabulary(parsing: "<pad>\t0\r\n<unk>\t0\r\n<s>\t0\r\n</s>\t0\r\nthe\t5\r\n", file: "crlf.vocab")
+        #expect(vocabulary.tokens.last == "the" && vocabulary.counts.last == 5)
+    }
+
+    /// A merge whose right side ended in "\r" (no newline after it) was written back as
+    /// "…\r\n", which read as another merge (found by the merges fuzzer).
+    @Test func aMergeNeverEndsInACarriageReturn() throws {
+        let found = String(repeating: "\0", count: 23) + " " + String(repeating: "\0", count: 76) + "\r"
+        let merges = try BPEMerges(parsing: found, file: "found.bpe")
+        #expect(try BPEMerges(parsing: merges.serialized(), file: "again.bpe") == merges)
+        #expect(merges.merges.allSatisfy { !$0.right.hasSuffix("\r") })
+    }
+
+    /// A space followed by a combining mark is one Character but still separates two fields.
+    @Test func fieldsSplitAtScalars() throws {
+        let merges = try BPEMerges(parsing: "a \u{301}b\n", file: "combining.bpe")
+        #expect(merges.merges == [.init("a", "\u{301}b")])
+        #expect(try BPEMerges(parsing: merges.serialized(), file: "again.bpe") == merges)
+    }
+}

@@ -64,6 +64,40 @@ int fanyi_sgemm_small_m_level(void);
 void fanyi_sgemm_small_m_at(int level, int64_t m, int64_t n, int64_t k, float alpha, const float *a, int64_t lda,
                             const float *b, int64_t ldb, float beta, float *c, int64_t ldc);
 
+/// 8-bit products (int8_gemm.c): weights as int8 with a scale per output column, activations
+/// quantized per row on the fly. Bytes of a k×n int8 matrix packed for `fanyi_i8_gemm`.
+int64_t fanyi_i8_packed_size(int64_t k, int64_t n);
+/// k rounded up to the kernel's groups of 4 (the row length of quantized activations).
+int64_t fanyi_i8_padded_depth(int64_t k);
+/// Packs B (k×n int8, row-major, leading dimension ldb) into `packed` (fanyi_i8_packed_size bytes).
+void fanyi_i8_pack(int64_t k, int64_t n, const int8_t *b, int64_t ldb, int8_t *packed);
+/// Quantizes W (k×n floats) per column: q (k×n int8, row-major) = round(W / scale) with
+/// scale[j] = max|W[:, j]| / 127; sums[j] = Σ_p q[p][j].
+void fanyi_i8_quantize_columns(int64_t k, int64_t n, const float *w, int64_t ldw, int8_t *q, float *scales,
+                               int32_t *sums);
+/// sums[j] = Σ_p q[p][j] for q k×n int8, row-major.
+void fanyi_i8_column_sums(int64_t k, int64_t n, const int8_t *q, int32_t *sums);
+/// The best path this CPU has: 2 AVX-512 VNNI, 1 AVX2, 0 portable.
+int fanyi_i8_gemm_level(void);
+/// Largest |activation| after quantization on a path: 127, or 63 for AVX2 (no int16 saturation).
+int fanyi_i8_activation_limit(int level);
+/// Quantizes the rows of A (m×k): u[i][p] = round(A[i][p] / scales[i]) + limit + 1 with
+/// scales[i] = max|A[i, :]| / limit; rows of u have ldu ≥ k bytes (the padding is filled too).
+void fanyi_i8_quantize_rows(int64_t m, int64_t k, const float *a, int64_t lda, int limit, uint8_t *u, int64_t ldu,
+                            float *scales);
+/// C (m×n) = dequantized(u)·dequantized(packed B) + beta·C on path `level` (beta = 0 ignores C),
+/// for activations quantized with that level's limit. Columns may be a slice of B starting at a
+/// multiple of 16: pass packed + (first / 16)·fanyi_i8_packed_size(k, 16), scales + first, sums + first.
+void fanyi_i8_gemm_quantized(int level, int64_t m, int64_t n, int64_t k, const uint8_t *u, int64_t ldu,
+                             const float *rowScales, const int8_t *packed, const float *scales, const int32_t *sums,
+                             float beta, float *c, int64_t ldc);
+/// C = A·dequantized(B) + beta·C: quantizes A's rows, then the product, on the best path.
+void fanyi_i8_gemm(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda, const int8_t *packed,
+                   const float *scales, const int32_t *sums, float beta, float *c, int64_t ldc);
+/// The same on path `level` at most (for tests that compare the paths).
+void fanyi_i8_gemm_at(int level, int64_t m, int64_t n, int64_t k, const float *a, int64_t lda, const int8_t *packed,
+                      const float *scales, const int32_t *sums, float beta, float *c, int64_t ldc);
+
 /// Limits glibc's malloc to `arenas` arenas (mallopt M_ARENA_MAX); 1 when it took effect. For
 /// servers whose worker threads would each keep an arena of freed buffers.
 int fanyi_malloc_arena_limit(int arenas);

@@ -96,7 +96,7 @@ public final class Attention: ParameterOwner {
         }
         m.keys.prepare(rows: batch * steps, cols: keySize)
         if let wa {
-            BLAS.gemm(m.values.view, wa.value.view, into: m.keys.view)
+            wa.projection.apply(m.values.view, into: m.keys.view)
         } else {
             m.keys.assign(m.values)
         }
@@ -113,7 +113,7 @@ public final class Attention: ParameterOwner {
         if kind == .mlp {
             let a = keySize
             cache.q.prepare(rows: batch, cols: a)
-            BLAS.gemm(query, wq!.value.view, into: cache.q.view)
+            wq!.projection.apply(query, into: cache.q.view)
             cache.u.prepare(rows: batch * steps, cols: a)
         }
         BLAS.singleThreaded { for b in 0..<batch {

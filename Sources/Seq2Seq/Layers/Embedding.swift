@@ -16,7 +16,7 @@ public final class Embedding: ParameterOwner {
     public var parameters: [Parameter] { [weight] }
 
     public init(name: String, vocabularySize: Int, dimension: Int, paddingID: Int32? = 0, using rng: inout RandomGenerator) {
-        weight = Parameter(name + ".weight", rows: vocabularySize, cols: dimension, uniform: 0.1, using: &rng)
+        weight = Parameter(name + ".weight", rows: vocabularySize, cols: dimension, uniform: 0.1, kind: .table, using: &rng)
         self.paddingID = paddingID
         if let paddingID {
             for c in 0..<dimension { weight.value[Int(paddingID), c] = 0 }

@@ -65,14 +65,14 @@ public final class GRU: RecurrentLayer {
         cache.h0.prepare(rows: batch, cols: hs)
         if let initial { cache.h0.view.assign(initial.h) }
         cache.gates.prepare(rows: x.rows, cols: 3 * hs)
-        BLAS.gemm(x, wx.value.view, into: cache.gates.view)  // zx for every step at once
+        wx.projection.apply(x, into: cache.gates.view)  // zx for every step at once
         addBias(cache.gates.view, bx.value)
 
         mask.withUnsafeBufferPointer { mask in
             for (t, previous) in stepOrder(steps, reverse: reverse) {
                 let hPrev = previous.map { cache.h.rows($0 * batch, batch) } ?? cache.h0.view
                 let a = cache.a.rows(t * batch, batch)
-                BLAS.gemm(hPrev, wh.value.view, into: a)  // a = h₋·wh (+ bh below)
+                wh.projection.apply(hPrev, into: a)  // a = h₋·wh (+ bh below)
                 addBias(a, bh.value)
                 let gates = cache.gates.rows(t * batch, batch), h = cache.h.rows(t * batch, batch)
                 for b in 0..<batch {

@@ -26,7 +26,7 @@ public final class Generator: ParameterOwner {
     /// logits (N × V) = x (N × H) · w + b.
     public func forward(_ x: MatrixPointer, into logits: MatrixPointer) {
         if let weight {
-            BLAS.gemm(x, weight.value.view, into: logits)
+            weight.projection.apply(x, into: logits)
         } else {
             BLAS.gemm(x, tied!.weight.value.view, transposeB: true, into: logits)
         }
@@ -39,6 +39,8 @@ public final class Generator: ParameterOwner {
         /// The target id of each column, ascending.
         public internal(set) var ids: [Int32] = []
         let weight = Matrix(rows: 0, cols: 0)  // H × C
+        /// The same columns in 8 bits, when the generator's weight is.
+        var quantized: QuantizedMatrix?
         let bias = Matrix(rows: 0, cols: 0)    // 1 × C
         public init() {}
 
@@ -74,11 +76,12 @@ public final class Generator: ParameterOwner {
             }
         }
         for (j, id) in ids.enumerated() { subset.bias.pointer[j] = bias.value.pointer[Int(id)] }
+        subset.quantized = weight?.quantized?.columns(ids)
     }
 
     /// logits (N × C) = x (N × H) · w[:, C] + b[C].
     public func forward(_ x: MatrixPointer, subset: Subset, into logits: MatrixPointer) {
-        BLAS.gemm(x, subset.weight.view, into: logits)
+        Projection(weights: subset.weight.view, quantized: subset.quantized).apply(x, into: logits)
         addBias(logits, subset.bias)
     }
 

@@ -52,7 +52,9 @@ public final class LSTM: RecurrentLayer {
     var stackedWeights: (value: MatrixPointer, grad: MatrixPointer)? {
         let (i, h) = (inputSize, hiddenSize)
         let (wx, wh) = (cell.wx, cell.wh)
-        guard wh.value.pointer == wx.value.pointer + i * 4 * h, wh.grad.pointer == wx.grad.pointer + i * 4 * h else { return nil }
+        // 8-bit weights have a scale per column of each matrix, so they multiply separately.
+        guard wx.quantized == nil, wh.quantized == nil,
+              wh.value.pointer == wx.value.pointer + i * 4 * h, wh.grad.pointer == wx.grad.pointer + i * 4 * h else { return nil }
         return (MatrixPointer(wx.value.pointer, rows: i + h, cols: 4 * h), MatrixPointer(wx.grad.pointer, rows: i + h, cols: 4 * h))
     }
 
@@ -95,14 +97,14 @@ public final class LSTM: RecurrentLayer {
         }
 
         // z = x·wx + b for every step at once.
-        BLAS.gemm(x, cell.wx.value.view, into: cache.gates.view)
+        cell.wx.projection.apply(x, into: cache.gates.view)
         addBias(cache.gates.view, cell.b.value)
         mask.withUnsafeBufferPointer { mask in
             for (t, previous) in stepOrder(steps, reverse: reverse) {
                 let hPrev = previous.map { cache.h.rows($0 * batch, batch) } ?? cache.h0.view
                 let cPrev = previous.map { cache.c.rows($0 * batch, batch) } ?? cache.c0.view
                 let z = cache.gates.rows(t * batch, batch)
-                BLAS.gemm(hPrev, cell.wh.value.view, into: z, beta: 1)  // z += h₋·wh
+                cell.wh.projection.apply(hPrev, into: z, beta: 1)  // z += h₋·wh
                 LSTMCell.stepForward(
                     z: z, cPrev: cPrev, hPrev: hPrev, c: cache.c.rows(t * batch, batch),
                     tanhC: cache.tanhC.rows(t * batch, batch), h: cache.h.rows(t * batch, batch),

@@ -12,27 +12,52 @@ public enum ModelFile {
 
     /// The file bytes of `model` with extra metadata entries.
     public static func encode(_ model: Seq2SeqModel, metadata extra: [String: String] = [:], storage: StorageType = .f32) -> [UInt8] {
-        let (tensors, metadata) = contents(model, metadata: extra)
+        let (tensors, metadata) = contents(model, metadata: extra, storage: storage)
         return SafeTensors.encode(tensors, metadata: metadata, storage: storage)
     }
 
     /// Writes `model` atomically, tensor by tensor (the same bytes as `encode`).
     public static func save(_ model: Seq2SeqModel, metadata: [String: String] = [:], storage: StorageType = .f32,
                             to path: String) throws(ModelFileError) {
-        let (tensors, metadata) = contents(model, metadata: metadata)
+        let (tensors, metadata) = contents(model, metadata: metadata, storage: storage)
         try SafeTensors.write(tensors, metadata: metadata, storage: storage, to: path)
     }
 
+    /// Suffix of the scale tensor beside each I8 tensor.
+    public static let scaleSuffix = ".scale"
+
     /// The parameters as tensors and the metadata with the format and configuration added.
-    static func contents(_ model: Seq2SeqModel, metadata extra: [String: String]) -> ([SafeTensors.Tensor], [String: String]) {
+    ///
+    /// With I8 storage, each weight matrix W (K×N) is stored as int8 q with `NAME.scale` (N
+    /// Float32): W ≈ q[p][j] · scale[j], a scale per output column; each embedding table (V×E)
+    /// likewise with a scale per row (V). Single rows (biases) stay Float32.
+    static func contents(_ model: Seq2SeqModel, metadata extra: [String: String], storage: StorageType) -> ([SafeTensors.Tensor], [String: String]) {
         var metadata = extra
         metadata["format"] = formatName
         metadata["format_version"] = formatVersion
         metadata["config"] = configJSON(model.config)
-        let tensors = model.parameters.map {
-            SafeTensors.Tensor(name: $0.name, shape: $0.value.shape, values: $0.value.storage)
+        var tensors: [SafeTensors.Tensor] = []
+        for p in model.parameters {
+            guard storage == .i8, p.kind != .vector else {
+                tensors.append(SafeTensors.Tensor(name: p.name, shape: p.value.shape, values: p.value.storage))
+                continue
+            }
+            // A table's rows are a weight's columns: quantize its transpose, store untransposed.
+            let (values, scales) = p.kind == .weight ? QuantizedMatrix.quantizing(p.value.view) : quantizedRows(p.value)
+            tensors.append(SafeTensors.Tensor(name: p.name, shape: p.value.shape, int8: values))
+            tensors.append(SafeTensors.Tensor(name: p.name + scaleSuffix, shape: [scales.count], values: scales))
         }
         return (tensors, metadata)
+    }
+
+    /// A table quantized per row: int8 values (same layout) and one scale per row.
+    static func quantizedRows(_ table: Matrix) -> (values: [Int8], scales: [Float]) {
+        let transposed = Matrix(rows: table.cols, cols: table.rows)
+        for r in 0..<table.rows { for c in 0..<table.cols { transposed.pointer[c * table.rows + r] = table.pointer[r * table.cols + c] } }
+        let (values, scales) = withExtendedLifetime(transposed) { QuantizedMatrix.quantizing(transposed.view) }
+        var rows = [Int8](repeating: 0, count: values.count)
+        for r in 0..<table.rows { for c in 0..<table.cols { rows[r * table.cols + c] = values[c * table.rows + r] } }
+        return (rows, scales)
     }
 
     /// Rebuilds a model from file bytes; checks the format, the configuration and that every
@@ -69,12 +94,34 @@ public enum ModelFile {
             guard tensor.shape == p.value.shape else {
                 throw .malformed(file: file, reason: "tensor '\(p.name)' has shape \(tensor.shape); the configuration needs \(p.value.shape)")
             }
-            tensor.values.withUnsafeBufferPointer { p.value.pointer.update(from: $0.baseAddress!, count: $0.count) }
+            if let int8 = tensor.int8 {
+                try load(int8, into: p, scales: byName.removeValue(forKey: p.name + scaleSuffix), file: file)
+            } else {
+                tensor.values.withUnsafeBufferPointer { p.value.pointer.update(from: $0.baseAddress!, count: $0.count) }
+            }
         }
         if let extra = byName.keys.sorted().first {
             throw .malformed(file: file, reason: "unexpected tensor '\(extra)' (\(byName.count) not in the configuration)")
         }
         return model
+    }
+
+    /// An I8 tensor into `p`: its values dequantized, and for a weight matrix its 8-bit form,
+    /// which translation then multiplies with.
+    static func load(_ int8: [Int8], into p: Parameter, scales: SafeTensors.Tensor?, file: String) throws(ModelFileError) {
+        let (rows, cols) = (p.value.rows, p.value.cols)
+        let scaleCount = p.kind == .table ? rows : cols
+        guard p.kind != .vector else { throw .malformed(file: file, reason: "tensor '\(p.name)' is I8, but a single row is stored as F32 or F16") }
+        guard let scales, scales.int8 == nil, scales.shape == [scaleCount] else {
+            throw .malformed(file: file, reason: "I8 tensor '\(p.name)' needs a Float tensor '\(p.name)\(scaleSuffix)' of shape [\(scaleCount)]")
+        }
+        guard scales.values.allSatisfy({ $0.isFinite && $0 >= 0 }) else {
+            throw .malformed(file: file, reason: "tensor '\(p.name)\(scaleSuffix)' holds a negative or non-finite scale")
+        }
+        for r in 0..<rows {
+            for c in 0..<cols { p.value.pointer[r * cols + c] = Float(int8[r * cols + c]) * scales.values[p.kind == .table ? r : c] }
+        }
+        if p.kind == .weight { p.quantized = QuantizedMatrix(rows: rows, cols: cols, values: int8, scales: scales.values) }
     }
 
     public static func load(_ path: String) throws(ModelFileError) -> (model: Seq2SeqModel, metadata: [String: String]) {

@@ -7,8 +7,17 @@ public enum StorageType: String, Codable, Sendable, CaseIterable {
     case f32 = "F32"
     /// IEEE half precision, 2 bytes ("F16"): half the size, converted back to Float32 on load.
     case f16 = "F16"
+    /// Signed bytes ("I8") with a Float32 scale tensor beside each: a model's weight matrices
+    /// and embedding tables in 8 bits (`ModelFile`); its biases and scales stay F32.
+    case i8 = "I8"
 
-    var byteSize: Int { self == .f32 ? 4 : 2 }
+    var byteSize: Int {
+        switch self {
+        case .f32: return 4
+        case .f16: return 2
+        case .i8: return 1
+        }
+    }
 }
 
 /// What went wrong reading or writing a tensor file; each case names the file.
@@ -33,16 +42,27 @@ public enum ModelFileError: Error, Equatable, CustomStringConvertible {
 /// padded with spaces to a multiple of 8), then the tensors' bytes back to back, little-endian,
 /// row-major. Any safetensors reader opens these files (Python: `safetensors.safe_open`).
 public enum SafeTensors {
-    /// A tensor as stored: name, shape and Float32 values (row-major).
+    /// A tensor as stored: name, shape and Float32 values (row-major), or int8 values for an
+    /// I8 tensor (then `values` is empty).
     public struct Tensor: Equatable {
         public var name: String
         public var shape: [Int]
         public var values: [Float]
+        public var int8: [Int8]?
         public init(name: String, shape: [Int], values: [Float]) {
             self.name = name
             self.shape = shape
             self.values = values
         }
+        public init(name: String, shape: [Int], int8: [Int8]) {
+            self.name = name
+            self.shape = shape
+            self.values = []
+            self.int8 = int8
+        }
+        var count: Int { int8?.count ?? values.count }
+        /// How it is stored: I8 for int8 values, else `storage` (F32 when that is I8).
+        func dtype(_ storage: StorageType) -> StorageType { int8 != nil ? .i8 : storage == .i8 ? .f32 : storage }
     }
 
     /// Largest header accepted: a header is names and numbers, far below this.
@@ -64,8 +84,8 @@ public enum SafeTensors {
         var header = "{\"__metadata__\":" + jsonObject(metadata)
         var offset = 0
         for tensor in sorted {
-            let size = tensor.values.count * storage.byteSize
-            header += "," + jsonString(tensor.name) + ":{\"dtype\":\"\(storage.rawValue)\",\"shape\":["
+            let size = tensor.count * tensor.dtype(storage).byteSize
+            header += "," + jsonString(tensor.name) + ":{\"dtype\":\"\(tensor.dtype(storage).rawValue)\",\"shape\":["
                 + tensor.shape.map(String.init).joined(separator: ",") + "],\"data_offsets\":[\(offset),\(offset + size)]}"
             offset += size
         }
@@ -74,21 +94,22 @@ public enum SafeTensors {
         while headerBytes.count % 8 != 0 { headerBytes.append(0x20) }
         guard withUnsafeBytes(of: UInt64(headerBytes.count).littleEndian, body), headerBytes.withUnsafeBytes(body) else { return }
         let piece = 1 << 18  // elements
-        var buffer = [UInt8](repeating: 0, count: piece * storage.byteSize)
+        var buffer = [UInt8](repeating: 0, count: piece * 4)
         for tensor in sorted {
+            let dtype = tensor.dtype(storage)
             var start = 0
-            while start < tensor.values.count {
-                let count = min(piece, tensor.values.count - start)
+            while start < tensor.count {
+                let count = min(piece, tensor.count - start)
                 buffer.withUnsafeMutableBytes { out in
                     for i in 0..<count {
-                        let v = tensor.values[start + i]
-                        switch storage {
-                        case .f32: out.storeBytes(of: v.bitPattern.littleEndian, toByteOffset: 4 * i, as: UInt32.self)
-                        case .f16: out.storeBytes(of: Float16(v).bitPattern.littleEndian, toByteOffset: 2 * i, as: UInt16.self)
+                        switch dtype {
+                        case .f32: out.storeBytes(of: tensor.values[start + i].bitPattern.littleEndian, toByteOffset: 4 * i, as: UInt32.self)
+                        case .f16: out.storeBytes(of: Float16(tensor.values[start + i]).bitPattern.littleEndian, toByteOffset: 2 * i, as: UInt16.self)
+                        case .i8: out.storeBytes(of: tensor.int8![start + i], toByteOffset: i, as: Int8.self)
                         }
                     }
                 }
-                guard buffer.withUnsafeBytes({ body(UnsafeRawBufferPointer(rebasing: $0[0..<(count * storage.byteSize)])) }) else { return }
+                guard buffer.withUnsafeBytes({ body(UnsafeRawBufferPointer(rebasing: $0[0..<(count * dtype.byteSize)])) }) else { return }
                 start += count
             }
         }
@@ -129,7 +150,7 @@ public enum SafeTensors {
                 throw .malformed(file: file, reason: "tensor '\(name)' lacks dtype, shape or data_offsets")
             }
             guard let dtype = StorageType(rawValue: dtypeName) else {
-                throw .malformed(file: file, reason: "tensor '\(name)' has dtype \(dtypeName); Fanyi reads F32 and F16")
+                throw .malformed(file: file, reason: "tensor '\(name)' has dtype \(dtypeName); Fanyi reads F32, F16 and I8")
             }
             let shape = shapeRaw.compactMap { ($0 as? NSNumber).flatMap { Int(exactly: $0.doubleValue) } }
             let offsets = offsetsRaw.compactMap { ($0 as? NSNumber).flatMap { Int(exactly: $0.doubleValue) } }
@@ -142,8 +163,12 @@ public enum SafeTensors {
             guard offsets[1] <= dataSize else {
                 throw .malformed(file: file, reason: "tensor '\(name)' ends at byte \(offsets[1]) of a \(dataSize)-byte data section (out of range or truncated)")
             }
-            let count = shape.reduce(1, *)
-            guard offsets[1] - offsets[0] == count * dtype.byteSize else {
+            // Each dimension is at most 2³¹, but their product may not fit in an Int.
+            let count = shape.reduce(1) { product, dimension in
+                let (result, overflow) = product.multipliedReportingOverflow(by: dimension)
+                return overflow ? Int.max : result
+            }
+            guard count <= dataSize, offsets[1] - offsets[0] == count * dtype.byteSize else {
                 throw .malformed(file: file, reason: "tensor '\(name)' has \(offsets[1] - offsets[0]) bytes for shape \(shape) of \(dtypeName)")
             }
             entries.append((name, dtype, shape, offsets[0], offsets[1]))
@@ -163,6 +188,10 @@ public enum SafeTensors {
         }
         let tensors = entries.map { entry -> Tensor in
             let count = (entry.end - entry.begin) / entry.dtype.byteSize
+            if entry.dtype == .i8 {
+                let base = dataStart + entry.begin
+                return Tensor(name: entry.name, shape: entry.shape, int8: bytes[base..<(base + count)].map { Int8(bitPattern: $0) })
+            }
             var values = [Float](repeating: 0, count: count)
             let base = dataStart + entry.begin
             for i in 0..<count {
@@ -173,6 +202,8 @@ public enum SafeTensors {
                     values[i] = Float(bitPattern: bits)
                 case .f16:
                     values[i] = Float(Float16(bitPattern: UInt16(bytes[p]) | UInt16(bytes[p + 1]) << 8))
+                case .i8:
+                    preconditionFailure("I8 tensors are read above")
                 }
             }
             return Tensor(name: entry.name, shape: entry.shape, values: values)

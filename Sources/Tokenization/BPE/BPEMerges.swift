@@ -23,11 +23,9 @@ public struct BPEMerges: Equatable, Sendable {
     public init(parsing text: String, file: String) throws(TokenizationError) {
         var merges: [Merge] = []
         var seen = Set<Merge>()
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-        if lines.last?.isEmpty == true { lines.removeLast() }  // the newline ending the last line
-        for (index, line) in lines.enumerated() {
+        for (index, line) in TextFile.lines(text).enumerated() {
             let lineNumber = index + 1
-            let parts = line.split(separator: " ", omittingEmptySubsequences: false)
+            let parts = TextFile.fields(line, separator: " ")
             guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
                 throw .malformed(file: file, line: lineNumber,
                                  reason: "expected a merge 'left right' (two symbols, one space), got '\(line.prefix(80))'")

@@ -16,8 +16,12 @@ public enum InvalidUTF8Policy: String, CaseIterable, Sendable {
 public enum TextFile {
     /// Reads a whole file as UTF-8; invalid UTF-8 is an error naming the line.
     public static func read(_ path: String) throws(TokenizationError) -> String {
-        let bytes = try readBytes(path)
-        return try decodeLine(bytes[...], file: path, line: 1, policy: .error, countingLinesFrom: bytes[...])
+        try text(of: try readBytes(path), file: path)
+    }
+
+    /// A whole file's bytes as UTF-8 text; invalid UTF-8 is an error naming `file` and the line.
+    public static func text(of bytes: [UInt8], file: String) throws(TokenizationError) -> String {
+        try decodeLine(bytes[...], file: file, line: 1, policy: .error, countingLinesFrom: bytes[...])
     }
 
     /// Reads a file's lines (see `content(ofLine:number:)`); a final line without `\n` counts as a line.
@@ -85,6 +89,23 @@ public enum TextFile {
             unlink(temporary)
             throw .io(file: path, reason: "write failed: \(reason)")
         }
+    }
+
+    /// The lines of a whole file's text: split at each `\n`, each without the `\r` of a Windows
+    /// line end, without the empty "line" after a final newline. Splits Unicode scalars, not
+    /// Characters, for which `\r\n` is one Character that no `\n` matches.
+    public static func lines(_ text: String) -> [Substring] {
+        var lines = text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false).map { line in
+            Substring(line.last == "\r" ? line.dropLast() : line)
+        }
+        if lines.last?.isEmpty == true { lines.removeLast() }
+        return lines
+    }
+
+    /// The fields of a line split at `separator` (a scalar, not a Character: a space followed
+    /// by a combining mark is one Character).
+    public static func fields(_ line: Substring, separator: Unicode.Scalar) -> [Substring] {
+        line.unicodeScalars.split(separator: separator, omittingEmptySubsequences: false).map { Substring($0) }
     }
 
     /// Decodes one line, applying `policy` to invalid UTF-8.

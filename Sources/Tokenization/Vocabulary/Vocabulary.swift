@@ -56,14 +56,13 @@ public struct Vocabulary: Equatable, Sendable {
 
     /// Parses the vocabulary file format; `file` names the source in error messages.
     public init(parsing text: String, file: String) throws(TokenizationError) {
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-        if lines.last?.isEmpty == true { lines.removeLast() }
+        let lines = TextFile.lines(text)
         var tokens: [String] = []
         var counts: [Int] = []
         var seen = Set<String>()
         for (index, line) in lines.enumerated() {
             let lineNumber = index + 1
-            let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
+            let fields = TextFile.fields(line, separator: "\t")
             guard fields.count == 2 else {
                 throw .malformed(file: file, line: lineNumber,
                                  reason: "expected 'token<TAB>count', got \(fields.count) tab-separated field(s)")

@@ -39,20 +39,24 @@ public struct VocabularySet: Codable, Equatable, Sendable {
 
     /// Reads and checks a manifest; relative paths inside are resolved against its folder.
     public static func load(_ path: String) throws(TokenizationError) -> (set: VocabularySet, folder: String) {
-        let text = try TextFile.read(path)
+        (try parse(TextFile.read(path), file: path), (path as NSString).deletingLastPathComponent)
+    }
+
+    /// Parses and checks a manifest's text; `file` names it in errors.
+    public static func parse(_ text: String, file: String) throws(TokenizationError) -> VocabularySet {
         let set: VocabularySet
         do {
             set = try JSONDecoder().decode(VocabularySet.self, from: Data(text.utf8))
         } catch {
-            throw .malformed(file: path, line: 1, reason: "not a Fanyi vocabulary manifest, which fanyi-vocab build writes as OUTPUT.json (\(error))")
+            throw .malformed(file: file, line: 1, reason: "not a Fanyi vocabulary manifest, which fanyi-vocab build writes as OUTPUT.json (\(error))")
         }
         guard set.format == formatName else {
-            throw .malformed(file: path, line: 1, reason: "format '\(set.format)' is not \(formatName)")
+            throw .malformed(file: file, line: 1, reason: "format '\(set.format)' is not \(formatName)")
         }
         for language in set.languages where set.sides[language] == nil {
-            throw .malformed(file: path, line: 1, reason: "language '\(language)' has no entry in 'sides'")
+            throw .malformed(file: file, line: 1, reason: "language '\(language)' has no entry in 'sides'")
         }
-        return (set, (path as NSString).deletingLastPathComponent)
+        return set
     }
 
     /// `file` (a path from a manifest) as seen from the current directory, given the folder

@@ -1,10 +1,9 @@
 import Foundation
-import Training
 import Yams
 
 /// The YAML form of the options: keys are the flag names without dashes (`source-lang: en`,
 /// `train: [corpora/a/train, corpora/b/train]`).
-enum ConfigFile {
+public enum ConfigFile {
     static func camelCase(_ key: String) -> String {
         let parts = key.split(separator: "-")
         return parts.enumerated().map { $0.offset == 0 ? String($0.element) : $0.element.prefix(1).uppercased() + $0.element.dropFirst() }.joined()
@@ -15,11 +14,24 @@ enum ConfigFile {
     }
 
     /// Reads `path` over `defaults`; unknown keys are errors naming the key and the file.
-    static func read(_ path: String, over defaults: TrainingOptions) throws -> TrainingOptions {
+    public static func read(_ path: String, over defaults: TrainingOptions) throws -> TrainingOptions {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw TrainingError.io("\(path): cannot read the config file") }
-        let loaded: Any?
-        do { loaded = try Yams.load(yaml: text) } catch { throw TrainingError.io("\(path): not valid YAML: \(error)") }
-        guard let map = loaded as? [String: Any] else { throw TrainingError.io("\(path): expected a map of options (key: value)") }
+        return try parse(text, file: path, over: defaults)
+    }
+
+    /// Parses a config file's text over `defaults`; `path` names it in errors.
+    public static func parse(_ text: String, file path: String, over defaults: TrainingOptions) throws -> TrainingOptions {
+        let document: Node?
+        do { document = try Yams.compose(yaml: text) } catch { throw TrainingError.io("\(path): not valid YAML: \(error)") }
+        guard let mapping = document?.mapping else { throw TrainingError.io("\(path): expected a map of options (key: value)") }
+        var map: [String: Any] = [:]
+        var budget = maxValueNodes
+        for (keyNode, valueNode) in mapping {
+            guard let key = keyNode.scalar?.string else {
+                throw TrainingError.invalidOption("\(path):\(keyNode.mark.map { "\($0.line)" } ?? "?"): an option's name must be a plain word (key: value)")
+            }
+            map[key] = try value(valueNode, key: key, path: path, budget: &budget)
+        }
         let known = try TrainingOptions.encodedKeys(of: defaults).union(["valid", "vocab"])
         var entries: [String: Any] = [:]
         for (key, value) in map {
@@ -41,6 +53,38 @@ enum ConfigFile {
             throw TrainingError.invalidOption("\(path): '\(key)' has a value it cannot take; see fanyi-train help train for the choices")
         } catch {
             throw TrainingError.invalidOption("\(path): a value has the wrong type (\(error))")
+        }
+    }
+
+    /// More values than any config needs: aliases can make a small file a huge tree.
+    static let maxValueNodes = 10_000
+
+    /// A YAML value as JSON-compatible `Any` (what `TrainingOptions.merging` takes): scalars
+    /// resolved as YAML 1.1 does (numbers, booleans, null, else text), sequences as arrays. Not
+    /// Yams' `Node.any`, which traps on a map with a non-text key and gives dates and infinities
+    /// that JSON cannot hold.
+    static func value(_ node: Node, key: String, path: String, budget: inout Int) throws -> Any {
+        budget -= 1
+        guard budget >= 0 else { throw TrainingError.invalidOption("\(path): '\(key)' has more values than a config file needs") }
+        let line = node.mark.map { ":\($0.line)" } ?? ""
+        switch node {
+        case .scalar(let scalar):
+            // Quoted scalars are text; plain ones resolve to null, booleans and numbers first.
+            guard scalar.style == .plain else { return scalar.string }
+            if NSNull.construct(from: scalar) != nil { return NSNull() }
+            if let flag = Bool.construct(from: scalar) { return flag }
+            if let whole = Int.construct(from: scalar) { return whole }
+            if let number = Double.construct(from: scalar) {
+                guard number.isFinite else {
+                    throw TrainingError.invalidOption("\(path)\(line): '\(key)' needs a finite number, not '\(scalar.string)'")
+                }
+                return number
+            }
+            return scalar.string
+        case .sequence(let sequence):
+            return try sequence.map { try value($0, key: key, path: path, budget: &budget) }
+        case .mapping:
+            throw TrainingError.invalidOption("\(path)\(line): '\(key)' takes a value or a list, not a map")
         }
     }
 
@@ -93,7 +137,7 @@ enum ConfigFile {
     }
 
     /// The options as YAML with the flags' names, for the start of a run (and as a config file).
-    static func describe(_ options: TrainingOptions) -> String {
+    public static func describe(_ options: TrainingOptions) -> String {
         guard let yaml = try? YAMLEncoder().encode(options) else { return "" }
         return yaml.split(separator: "\n").map { line -> String in
             guard let colon = line.firstIndex(of: ":"), !line.hasPrefix(" "), !line.hasPrefix("-") else { return "  " + line }

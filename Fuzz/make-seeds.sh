@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Writes the seed corpora of the fuzz targets (Fuzz/Corpus/TARGET), run once and committed:
+# a tiny model trained for a few steps (its model files, checkpoint, vocabularies, merges and
+# manifest, a few KB each so that libFuzzer can mutate them whole), slices of the shipped
+# vocabularies and merges, hand-written shortlists and config files, and lines of every corpus.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/build-if-needed.sh fanyi-train
+work=$(mktemp -d /tmp/fanyi-seeds-XXXXXX)
+trap 'rm -rf "$work"' EXIT
+seeds=Fuzz/Corpus
+rm -rf "$seeds" && mkdir -p "$seeds"/{model-file,checkpoint,vocabulary,merges,manifest,shortlist,config,tokenizer}
+
+head -24 corpora/en-zh-lohelp/train.en > "$work/train.en"
+head -24 corpora/en-zh-lohelp/train.zh > "$work/train.zh"
+.build/release/fanyi-train --train "$work/train" --source-lang en --target-lang zh --merges 20 --output "$work/run" \
+    --embedding-size 4 --encoder-hidden-size 2 --decoder-hidden-size 4 --batch-size 8 --train-steps 2 \
+    --checkpoint-steps 2 --threads 1 --quiet > /dev/null 2>&1
+
+cp "$work/run/checkpoint-"*.safetensors "$seeds/checkpoint/tiny.safetensors"
+cp "$work/run/model.safetensors" "$seeds/model-file/tiny-f32.safetensors"
+.build/release/fanyi-train export "$work/run/model.safetensors" --storage F16 --output "$seeds/model-file/tiny-f16.safetensors" \
+    --shortlist "$work/train" --shortlist-size 3 --shortlist-frequent 5 > /dev/null 2>&1
+for file in "$work"/run/vocab.*.vocab; do cp "$file" "$seeds/vocabulary/tiny-$(basename "$file")"; done
+for file in "$work"/run/vocab.*.bpe; do cp "$file" "$seeds/merges/tiny-$(basename "$file")"; done
+for file in "$work"/run/vocab.json vocab/*.json; do cp "$file" "$seeds/manifest/$(basename "$file")"; done
+for file in vocab/*.vocab; do head -40 "$file" > "$seeds/vocabulary/$(basename "$file")"; done
+for file in vocab/*.bpe; do head -40 "$file" > "$seeds/merges/$(basename "$file")"; done
+
+printf 'fanyi-shortlist 1\nfrequent 3 sources 40\n' > "$seeds/shortlist/empty-rows"
+for i in $(seq 40); do echo; done | head -c 39 >> "$seeds/shortlist/empty-rows"
+{ printf 'fanyi-shortlist 1\nfrequent 5 sources 40'; for i in $(seq 0 39); do printf '\n%d %d' $((i % 50)) $(((i * 7) % 50)); done; } \
+    > "$seeds/shortlist/two-per-source"
+
+cat > "$seeds/config/full.yaml" <<'YAML'
+train: [corpora/en-zh-lohelp/train]
+valid: corpora/en-zh-lohelp/dev
+source-lang: en
+target-lang: zh
+vocab: vocab/en-zh-lohelp.json
+output: runs/en-zh
+embedding-size: 256
+encoder-layers: 2
+decoder-hidden-size: 512
+dropout: 0.3
+learning-rate: 0.002
+batch-type: tokens
+decay: plateau
+train-steps: 3000
+max-time: 1800.5
+storage: F16
+YAML
+printf 'train: corpora/en-es-bible/train\nsource-lang: en\ntarget-lang: es\nlearning_rate: 0.1\n' > "$seeds/config/slip.yaml"
+printf -- '- a\n- b\n' > "$seeds/config/list.yaml"
+
+for corpus in corpora/*/; do
+    for file in "$corpus"test.*; do
+        sed -n '1p;17p;250p' "$file" > "$seeds/tokenizer/$(basename "$corpus")-$(basename "$file")"
+    done
+done
+printf '  two  spaces\tand a tab\u3000ideographic space, "quotes" — ﬁ ligature, ＡＢＣ, İstanbul ΣΑΣ.\n' > "$seeds/tokenizer/whitespace"
+printf 'Dr. Smith arrived. Then he left! 他来了。她走了？\n\nNew paragraph.' > "$seeds/tokenizer/sentences"
+printf '\xff\xfe bad \xc3 UTF-8 ⟪20⟫ ￭ joiner' > "$seeds/tokenizer/invalid"
+du -sh "$seeds"/* >&2
