@@ -144,7 +144,7 @@ let package = Package(
         .executableTarget(
             name: "fanyi-bench",
             dependencies: [
-                "Tokenization", "Seq2Seq", "Training", "Translation", "Tensor", "DataParallel",
+                "Tokenization", "Seq2Seq", "Training", "Translation", "Tensor", "DataParallel", "CKernels",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

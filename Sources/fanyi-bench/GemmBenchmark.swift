@@ -1,4 +1,5 @@
 import ArgumentParser
+import CKernels
 import Tensor
 
 /// OpenBLAS GEMM speed at the shapes the model uses: the ceiling the training numbers compare with.
@@ -30,6 +31,31 @@ struct GemmBenchmark: ParsableCommand {
         for (name, m, k, n) in shapes {
             let gflops = Self.gflops(m: m, k: k, n: n, repeats: repeats, using: &rng)
             print(String(format: "gemm %@: %.1f GFLOP/s (%d threads)", name, gflops, threads))
+        }
+        // Translation's products (beam 5, one sentence or a batch of 32) in Float32 and in 8 bits,
+        // alternated so that both see the same state of a shared machine.
+        let translation: [(String, Int, Int, Int)] = [
+            ("decoder step, beam 5, 5×256·256×1024", 5, 256, 1024),
+            ("generator, beam 5, 5×256·256×9103", 5, 256, 9103),
+            ("decoder step, 32 sentences × beam 5, 160×256·256×1024", 160, 256, 1024),
+            ("generator, 32 sentences × beam 5, 160×256·256×9103", 160, 256, 9103),
+            ("encoder input projection, 1600×256·256×512", 1600, 256, 512),
+        ]
+        print("8-bit kernel: \(["portable", "AVX2 (vpmaddubsw, 7-bit activations)", "AVX-512 VNNI (vpdpbusd)"][Int(fanyi_i8_gemm_level())])")
+        for (name, m, k, n) in translation {
+            let probe = Probe(m: m, k: k, n: n, using: &rng)
+            let quantized = QuantizedMatrix(quantizing: probe.b.view)
+            let i8 = { quantized.multiply(probe.a.view, into: probe.c.view) }
+            probe.run()
+            i8()
+            var f32Seconds: [Double] = [], i8Seconds: [Double] = []
+            for _ in 0..<repeats {
+                f32Seconds.append(medianSeconds(1) { probe.run() })
+                i8Seconds.append(medianSeconds(1) { i8() })
+            }
+            let flops = 2 * Double(m * k * n)
+            let (f32, int8) = (flops / f32Seconds.sorted()[repeats / 2] / 1e9, flops / i8Seconds.sorted()[repeats / 2] / 1e9)
+            print(String(format: "%@: F32 %.1f GFLOP/s, I8 %.1f GOP/s: I8 is %.2f× F32 (%d threads)", name, f32, int8, int8 / f32, threads))
         }
     }
 

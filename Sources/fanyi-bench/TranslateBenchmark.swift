@@ -1,4 +1,5 @@
 import ArgumentParser
+import Seq2Seq
 import Tensor
 import Training
 import Tokenization
@@ -12,6 +13,10 @@ struct TranslateBenchmark: ParsableCommand {
         discussion: """
             Example:
               fanyi-bench translate --model models/en-zh-lohelp.safetensors --threads 2
+              fanyi-bench translate --precisions F32,I8 --beam-sizes 5,1
+
+            I8 is the model as `fanyi-train export --storage I8` writes it (encoded and loaded in
+            memory), so both precisions are measured in one run from one file.
             """)
 
     @Option(help: "Model file.") var model = "models/en-zh-lohelp.safetensors"
@@ -22,6 +27,7 @@ struct TranslateBenchmark: ParsableCommand {
     @Option(help: "OpenBLAS threads.") var threads = 2
     @Option(help: "Timed repeats of the bulk run (median reported).") var repeats = 3
     @Option(help: "Sentences translated one at a time for the latency.") var latencySentences = 50
+    @Option(help: "Weight precisions to measure, comma-separated: F32, I8.") var precisions = "F32"
     @Flag(help: "Send few-row products to OpenBLAS too, as before fanyi_sgemm_small_m (for A/B runs).")
     var openblasSmallProducts = false
 
@@ -29,16 +35,37 @@ struct TranslateBenchmark: ParsableCommand {
         if sentences < 1 || batchSize < 1 || threads < 1 || repeats < 1 || latencySentences < 1 {
             throw ValidationError("--sentences, --batch-size, --threads, --repeats and --latency-sentences must be ≥ 1")
         }
+        if precisionList.isEmpty || precisionList.count != precisions.split(separator: ",").count
+            || precisionList.contains(where: { $0 != .f32 && $0 != .i8 }) {
+            throw ValidationError("--precisions takes F32 and I8, comma-separated (got '\(precisions)')")
+        }
     }
 
     func run() throws {
         BLAS.threads = threads
         if openblasSmallProducts { BLAS.smallRows = 0 }
         let lines = Array(try TextFile.readLines(input).prefix(sentences))
-        let translator = try Translator(modelFile: model)
-        let sourceTokens = try lines.reduce(0) { $0 + (try translator.pipeline.source.pieces($1)).count }
+        let bytes = try SafeTensors.read(model)
+        let f32 = try Translator.translators(modelBytes: bytes, file: model, count: 1)[0]
+        let sourceTokens = try lines.reduce(0) { $0 + (try f32.pipeline.source.pieces($1)).count }
         print(String(format: "%d sentences from %@, %.1f source subwords on average; %d threads", lines.count, input,
                      Double(sourceTokens) / Double(lines.count), threads))
+        for precision in precisionList {
+            var translator = f32
+            if precision == .i8 {
+                let i8 = ModelFile.encode(f32.model, metadata: try SafeTensors.decode(bytes, file: model).metadata, storage: .i8)
+                print(String(format: "I8: the model file would take %.1f MiB (this file: %.1f MiB)",
+                             Double(i8.count) / 1048576, Double(bytes.count) / 1048576))
+                translator = try Translator.translators(modelBytes: i8, file: model + " (I8)", count: 1)[0]
+            }
+            print("\(precision.rawValue) weights:")
+            try measureBeams(translator, lines)
+        }
+    }
+
+    var precisionList: [StorageType] { precisions.uppercased().split(separator: ",").compactMap { StorageType(rawValue: String($0)) } }
+
+    private func measureBeams(_ translator: Translator, _ lines: [String]) throws {
         for beam in beamSizes.split(separator: ",").compactMap({ Int($0) }) {
             guard translator.shortlist != nil else {
                 _ = try measure(translator, lines, beam: beam, label: "")
