@@ -274,3 +274,11 @@ double fanyi_softmax_cross_entropy(const float *logits, const int32_t *targets, 
     }
     return total;
 }
+
+void fanyi_add_row(float *rows, int64_t m, int64_t n, int64_t ld, const float *b) {
+    for (int64_t i = 0; i < m; i++) {
+        float *restrict row = rows + i * ld;
+        const float *restrict bias = b;
+        for (int64_t j = 0; j < n; j++) row[j] += bias[j];
+    }
+}

@@ -26,6 +26,11 @@ public enum Kernels {
         fanyi_tanh(x, y, Int64(count))
     }
 
+    /// m += b in every row (b holds m.cols values): a bias.
+    public static func addRow(_ m: MatrixPointer, _ b: UnsafePointer<Float>) {
+        fanyi_add_row(m.base, Int64(m.rows), Int64(m.cols), Int64(max(m.stride, 1)), b)
+    }
+
     /// Row-wise softmax; `x` and `y` are contiguous and the same shape (they may alias).
     public static func softmaxRows(_ x: MatrixPointer, into y: MatrixPointer) {
         precondition(x.isContiguous && y.isContiguous && x.rows == y.rows && x.cols == y.cols)

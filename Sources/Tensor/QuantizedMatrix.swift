@@ -92,9 +92,11 @@ public final class QuantizedMatrix: @unchecked Sendable {
     /// Bytes this matrix holds (packed values, scales, sums).
     public var byteCount: Int { Int(fanyi_i8_packed_size(Int64(rows), Int64(cols))) + cols * 8 }
 
-    /// y (M×N) = x (M×K) · W + beta · y, on `level` (nil: the best this CPU has). Products big
-    /// enough to share are split by columns over `Parallel.threads` threads.
-    public func multiply(_ x: MatrixPointer, into y: MatrixPointer, beta: Float = 0, level: Int32? = nil) {
+    /// y (M×N) = x (M×K) · W + bias + beta · y, on `level` (nil: the best this CPU has); the
+    /// bias (N values, added to every row) is added as results are stored. Products big enough
+    /// to share are split by columns over `Parallel.threads` threads.
+    public func multiply(_ x: MatrixPointer, into y: MatrixPointer, bias: UnsafePointer<Float>? = nil, beta: Float = 0,
+                         level: Int32? = nil) {
         precondition(x.cols == rows && y.rows == x.rows && y.cols == cols,
                      "i8 product shapes: x \(x.rows)×\(x.cols), w \(rows)×\(cols), y \(y.rows)×\(y.cols)")
         let (m, k) = (x.rows, rows)
@@ -111,7 +113,7 @@ public final class QuantizedMatrix: @unchecked Sendable {
                     let blocks = (cols + 15) / 16
                     let parts = flops >= 1 << 22 ? min(Parallel.threads, blocks) : 1
                     let blockBytes = Int(fanyi_i8_packed_size(Int64(k), 16))
-                    nonisolated(unsafe) let (u, rowScales, packed, y) = (u, rowScales, packed, y)
+                    nonisolated(unsafe) let (u, rowScales, packed, y, bias) = (u, rowScales, packed, y, bias)
                     let cols = self.cols
                     let run: @Sendable (Int) -> Void = { part in
                         let first = part * blocks / parts * 16, last = min(cols, (part + 1) * blocks / parts * 16)
@@ -120,7 +122,8 @@ public final class QuantizedMatrix: @unchecked Sendable {
                             self.sums.withUnsafeBufferPointer { sums in
                                 fanyi_i8_gemm_quantized(level, Int64(m), Int64(last - first), Int64(k), u.baseAddress, Int64(depth),
                                                         rowScales.baseAddress, packed + first / 16 * blockBytes,
-                                                        scales.baseAddress! + first, sums.baseAddress! + first, beta,
+                                                        scales.baseAddress! + first, sums.baseAddress! + first,
+                                                        bias.map { $0 + first }, beta,
                                                         y.base + first, Int64(max(y.stride, 1)))
                             }
                         }
@@ -147,12 +150,15 @@ public struct Projection {
         self.quantized = quantized
     }
 
-    /// y (M×N) = x (M×K) · W + beta · y.
-    public func apply(_ x: MatrixPointer, into y: MatrixPointer, beta: Float = 0) {
+    /// y (M×N) = x (M×K) · W + bias + beta · y (bias: 1×N, added to every row).
+    public func apply(_ x: MatrixPointer, into y: MatrixPointer, bias: Matrix? = nil, beta: Float = 0) {
+        precondition(bias.map { $0.count == y.cols } ?? true, "bias of \(bias?.count ?? 0) values for \(y.cols) columns")
         if let quantized {
-            quantized.multiply(x, into: y, beta: beta)
+            // The 8-bit kernel adds the bias as it stores: one pass over y fewer.
+            withExtendedLifetime(bias) { quantized.multiply(x, into: y, bias: bias.map { UnsafePointer($0.pointer) }, beta: beta) }
         } else {
             BLAS.gemm(x, weights, into: y, beta: beta)
+            if let bias { Kernels.addRow(y, bias.pointer) }
         }
     }
 }

@@ -115,6 +115,27 @@ import Testing
         Projection(weights: wFloat.view).apply(x.view, into: float.view)
         BLAS.gemm(x.view, wFloat.view, into: direct.view)
         #expect(float.maxAbsDifference(direct) == 0)
+        // A bias is added to every row, in the 8-bit kernel's stores or after the BLAS product.
+        let bias = Matrix(rows: 1, cols: 40, uniform: 1, using: &rng)
+        for (quantized, plain) in [(w as QuantizedMatrix?, viaProjection), (nil, float)] {
+            let withBias = Matrix(rows: 3, cols: 40)
+            Projection(weights: wFloat.view, quantized: quantized).apply(x.view, into: withBias.view, bias: bias)
+            for i in 0..<3 { for j in 0..<40 { #expect(abs(withBias[i, j] - (plain[i, j] + bias[0, j])) <= 1e-6) } }
+        }
+    }
+
+    /// The bias on every path and with column splits (the 8-bit kernel adds it as it stores).
+    @Test(arguments: levels)
+    func biasIsAddedOnEveryPath(level: Int32) {
+        var rng = RandomGenerator(seed: 21)
+        let weights = Matrix(rows: 37, cols: 300, uniform: 1, using: &rng)
+        let w = withExtendedLifetime(weights) { QuantizedMatrix(quantizing: weights.view) }
+        let (x, bias) = (Matrix(rows: 7, cols: 37, uniform: 1, using: &rng), Matrix(rows: 1, cols: 300, uniform: 1, using: &rng))
+        let (plain, biased) = (Matrix(rows: 7, cols: 300, uniform: 1, using: &rng), Matrix(rows: 7, cols: 300))
+        biased.view.assign(plain.view)
+        w.multiply(x.view, into: plain.view, beta: 0.5, level: level)
+        w.multiply(x.view, into: biased.view, bias: bias.pointer, beta: 0.5, level: level)
+        for i in 0..<7 { for j in 0..<300 { #expect(abs(biased[i, j] - (plain[i, j] + bias[0, j])) <= 1e-5) } }
     }
 
     /// Large products split their columns between threads and give the same result.

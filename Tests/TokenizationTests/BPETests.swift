@@ -154,6 +154,10 @@ import Testing
         let merges = try BPEMerges(parsing: found, file: "found.bpe")
         #expect(try BPEMerges(parsing: merges.serialized(), file: "again.bpe") == merges)
         #expect(merges.merges.allSatisfy { !$0.right.hasSuffix("\r") })
+        // "t h\r\r": the line's "\r" goes, the one left would be part of a symbol.
+        #expect(throws: TokenizationError.malformed(file: "found.bpe", line: 1, reason: "a merge symbol holds whitespace (a tab or carriage return?)")) {
+            try BPEMerges(parsing: "t h\r\r", file: "found.bpe")
+        }
     }
 
     /// A space followed by a combining mark is one Character but still separates two fields.

@@ -64,6 +64,9 @@ int fanyi_sgemm_small_m_level(void);
 void fanyi_sgemm_small_m_at(int level, int64_t m, int64_t n, int64_t k, float alpha, const float *a, int64_t lda,
                             const float *b, int64_t ldb, float beta, float *c, int64_t ldc);
 
+/// rows (m × n, leading dimension ld) += b (n) in every row: a bias.
+void fanyi_add_row(float *rows, int64_t m, int64_t n, int64_t ld, const float *b);
+
 /// 8-bit products (int8_gemm.c): weights as int8 with a scale per output column, activations
 /// quantized per row on the fly. Bytes of a k×n int8 matrix packed for `fanyi_i8_gemm`.
 int64_t fanyi_i8_packed_size(int64_t k, int64_t n);
@@ -85,12 +88,13 @@ int fanyi_i8_activation_limit(int level);
 /// scales[i] = max|A[i, :]| / limit; rows of u have ldu ≥ k bytes (the padding is filled too).
 void fanyi_i8_quantize_rows(int64_t m, int64_t k, const float *a, int64_t lda, int limit, uint8_t *u, int64_t ldu,
                             float *scales);
-/// C (m×n) = dequantized(u)·dequantized(packed B) + beta·C on path `level` (beta = 0 ignores C),
-/// for activations quantized with that level's limit. Columns may be a slice of B starting at a
-/// multiple of 16: pass packed + (first / 16)·fanyi_i8_packed_size(k, 16), scales + first, sums + first.
+/// C (m×n) = dequantized(u)·dequantized(packed B) + bias + beta·C on path `level` (bias: n
+/// values added to every row, or NULL; beta = 0 ignores C), for activations quantized with that
+/// level's limit. Columns may be a slice of B starting at a multiple of 16: pass
+/// packed + (first / 16)·fanyi_i8_packed_size(k, 16), scales + first, sums + first, bias + first.
 void fanyi_i8_gemm_quantized(int level, int64_t m, int64_t n, int64_t k, const uint8_t *u, int64_t ldu,
                              const float *rowScales, const int8_t *packed, const float *scales, const int32_t *sums,
-                             float beta, float *c, int64_t ldc);
+                             const float *bias, float beta, float *c, int64_t ldc);
 /// C = A·dequantized(B) + beta·C: quantizes A's rows, then the product, on the best path.
 void fanyi_i8_gemm(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda, const int8_t *packed,
                    const float *scales, const int32_t *sums, float beta, float *c, int64_t ldc);

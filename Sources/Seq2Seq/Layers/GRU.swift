@@ -65,15 +65,13 @@ public final class GRU: RecurrentLayer {
         cache.h0.prepare(rows: batch, cols: hs)
         if let initial { cache.h0.view.assign(initial.h) }
         cache.gates.prepare(rows: x.rows, cols: 3 * hs)
-        wx.projection.apply(x, into: cache.gates.view)  // zx for every step at once
-        addBias(cache.gates.view, bx.value)
+        wx.projection.apply(x, into: cache.gates.view, bias: bx.value)  // zx for every step at once
 
         mask.withUnsafeBufferPointer { mask in
             for (t, previous) in stepOrder(steps, reverse: reverse) {
                 let hPrev = previous.map { cache.h.rows($0 * batch, batch) } ?? cache.h0.view
                 let a = cache.a.rows(t * batch, batch)
-                wh.projection.apply(hPrev, into: a)  // a = h₋·wh (+ bh below)
-                addBias(a, bh.value)
+                wh.projection.apply(hPrev, into: a, bias: bh.value)  // a = h₋·wh + bh
                 let gates = cache.gates.rows(t * batch, batch), h = cache.h.rows(t * batch, batch)
                 for b in 0..<batch {
                     let (g, ar, hp, hn) = (gates.row(b).baseAddress!, a.row(b).baseAddress!, hPrev.row(b).baseAddress!, h.row(b).baseAddress!)

@@ -26,11 +26,11 @@ public final class Generator: ParameterOwner {
     /// logits (N × V) = x (N × H) · w + b.
     public func forward(_ x: MatrixPointer, into logits: MatrixPointer) {
         if let weight {
-            weight.projection.apply(x, into: logits)
+            weight.projection.apply(x, into: logits, bias: bias.value)
         } else {
             BLAS.gemm(x, tied!.weight.value.view, transposeB: true, into: logits)
+            addBias(logits, bias.value)
         }
-        addBias(logits, bias.value)
     }
 
     /// The generator's columns for some target ids, gathered once per batch so that search
@@ -81,8 +81,7 @@ public final class Generator: ParameterOwner {
 
     /// logits (N × C) = x (N × H) · w[:, C] + b[C].
     public func forward(_ x: MatrixPointer, subset: Subset, into logits: MatrixPointer) {
-        Projection(weights: subset.weight.view, quantized: subset.quantized).apply(x, into: logits)
-        addBias(logits, subset.bias)
+        Projection(weights: subset.weight.view, quantized: subset.quantized).apply(x, into: logits, bias: subset.bias)
     }
 
     /// Accumulates dw (or the tied embedding's gradient) and db; writes dx (N × H).

@@ -97,8 +97,7 @@ public final class LSTM: RecurrentLayer {
         }
 
         // z = x·wx + b for every step at once.
-        cell.wx.projection.apply(x, into: cache.gates.view)
-        addBias(cache.gates.view, cell.b.value)
+        cell.wx.projection.apply(x, into: cache.gates.view, bias: cell.b.value)
         mask.withUnsafeBufferPointer { mask in
             for (t, previous) in stepOrder(steps, reverse: reverse) {
                 let hPrev = previous.map { cache.h.rows($0 * batch, batch) } ?? cache.h0.view

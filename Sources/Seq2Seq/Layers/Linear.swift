@@ -21,8 +21,7 @@ public final class Linear: ParameterOwner {
 
     /// y = x·w + b (then tanh); y is N × O and may be a view.
     public func forward(_ x: MatrixPointer, into y: MatrixPointer) {
-        w.projection.apply(x, into: y)
-        if let b { addBias(y, b.value) }
+        w.projection.apply(x, into: y, bias: b?.value)
         if usesTanh {
             for r in 0..<y.rows { let row = y.base + r * y.stride; Kernels.tanh(row, row, count: y.cols) }
         }

@@ -65,10 +65,8 @@ func addInPlace(_ dst: MatrixPointer, _ src: MatrixPointer) {
 
 /// Adds the bias row `b` (1 × N) to every row of `m` (R × N).
 func addBias(_ m: MatrixPointer, _ b: Matrix) {
-    for r in 0..<m.rows {
-        let row = m.base + r * m.stride
-        for j in 0..<m.cols { row[j] += b.pointer[j] }
-    }
+    precondition(b.count >= m.cols, "bias shape")
+    Kernels.addRow(m, b.pointer)
 }
 
 /// `db += Σ_rows m` (the gradient of a bias added to every row).

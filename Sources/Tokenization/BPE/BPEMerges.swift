@@ -30,6 +30,11 @@ public struct BPEMerges: Equatable, Sendable {
                 throw .malformed(file: file, line: lineNumber,
                                  reason: "expected a merge 'left right' (two symbols, one space), got '\(line.prefix(80))'")
             }
+            // The tokenizer escapes whitespace, so no symbol holds any (a stray "\r" would not
+            // survive writing the file again).
+            guard !parts.contains(where: { $0.unicodeScalars.contains { $0.properties.isWhitespace } }) else {
+                throw .malformed(file: file, line: lineNumber, reason: "a merge symbol holds whitespace (a tab or carriage return?)")
+            }
             let merge = Merge(String(parts[0]), String(parts[1]))
             guard seen.insert(merge).inserted else {
                 throw .malformed(file: file, line: lineNumber, reason: "duplicate merge '\(line)'")
