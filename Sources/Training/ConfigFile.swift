@@ -70,17 +70,21 @@ public enum ConfigFile {
         switch node {
         case .scalar(let scalar):
             // Quoted scalars are text; plain ones resolve to null, booleans and numbers first.
+            // Numbers are read by Swift, in decimal: Yams' Int.construct traps on base-60
+            // values too large for an Int ("1:30:…", found by the fuzzer).
             guard scalar.style == .plain else { return scalar.string }
+            let text = scalar.string
             if NSNull.construct(from: scalar) != nil { return NSNull() }
             if let flag = Bool.construct(from: scalar) { return flag }
-            if let whole = Int.construct(from: scalar) { return whole }
-            if let number = Double.construct(from: scalar) {
+            if let whole = Int(text) { return whole }
+            let infinities: Set<String> = [".inf", "+.inf", "-.inf", ".nan"]
+            if let number = Double(text) ?? (infinities.contains(text.lowercased()) ? Double.nan : nil) {
                 guard number.isFinite else {
-                    throw TrainingError.invalidOption("\(path)\(line): '\(key)' needs a finite number, not '\(scalar.string)'")
+                    throw TrainingError.invalidOption("\(path)\(line): '\(key)' needs a finite number, not '\(text)'")
                 }
                 return number
             }
-            return scalar.string
+            return text
         case .sequence(let sequence):
             return try sequence.map { try value($0, key: key, path: path, budget: &budget) }
         case .mapping:

@@ -37,6 +37,10 @@ import Testing
     @Test func valuesJSONCannotHoldAreErrors() {
         #expect(message("learning-rate: .inf\n").contains("'learning-rate' needs a finite number, not '.inf'"))
         #expect(message("learning-rate: .nan\n").contains("needs a finite number"))
+        #expect(message("learning-rate: inf\n").contains("needs a finite number"))
+        // Base 60 (YAML 1.1) with parts too large for an Int trapped Yams (found by the fuzzer).
+        #expect(message("seed: -1:00000011451907952434566648:6:-1\n").contains("run.yaml: 'seed' needs a whole number"))
+        #expect(message("e,: -CS:::00000011451907952434566648::6:-1\t\t") != "no error")
         // An unquoted date is a YAML timestamp; a text option takes it as the text it is.
         #expect((try? parse("output: 2001-12-14\n"))?.output == "2001-12-14")
         #expect(message("seed: 2001-12-14\n").contains("run.yaml: 'seed' needs a whole number"))
