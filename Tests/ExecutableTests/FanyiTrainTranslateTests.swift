@@ -260,6 +260,27 @@ enum TinyRun {
     }
 }
 
+@Suite(.serialized) struct EightBitExportTests {
+    /// `export --storage I8` writes 8-bit weights that fanyi-translate loads and runs in 8 bits:
+    /// a smaller file, and a line out for every line in.
+    @Test func anI8ModelTranslates() throws {
+        let folder = TinyRun.folder
+        _ = TinyRun.model
+        let export = try run("fanyi-train", ["export", "run/model.safetensors", "--storage", "I8", "--output", "i8.safetensors"],
+                             input: "", in: folder)
+        #expect(export.status == 0, "\(export.stderr)")
+        let (model, _) = try ModelFile.load(folder + "/i8.safetensors")
+        #expect(model.parameters.contains { $0.quantized != nil })
+        let sizes = try ["run/model.safetensors", "i8.safetensors"].map {
+            try FileManager.default.attributesOfItem(atPath: folder + "/" + $0)[.size] as! Int
+        }
+        #expect(sizes[1] < sizes[0], "I8 \(sizes[1]) bytes, F32 \(sizes[0])")
+        let out = try run("fanyi-translate", ["--model", "i8.safetensors", "--threads", "1"], input: "Select it.\n\nOpen the dialog.\n", in: folder)
+        #expect(out.status == 0, "\(out.stderr)")
+        #expect(out.stdout.split(separator: "\n", omittingEmptySubsequences: false).count == 4)
+    }
+}
+
 @Suite(.serialized) struct ShortlistExportTests {
     /// `export --shortlist` stores a shortlist that fanyi-translate uses, or not with
     /// --no-shortlist, which also gets past a damaged one that is otherwise reported.
