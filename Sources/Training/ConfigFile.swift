@@ -1,4 +1,5 @@
 import Foundation
+import Tokenization
 import Yams
 
 /// The YAML form of the options: keys are the flag names without dashes (`source-lang: en`,
@@ -94,7 +95,8 @@ public enum ConfigFile {
 
     /// An unknown key's error: its file and line, and the known key it most likely meant.
     static func unknownKey(_ key: String, in text: String, path: String, known: Set<String>) -> TrainingError {
-        let line = text.split(separator: "\n", omittingEmptySubsequences: false).firstIndex { line in
+        // TextFile.lines, not split(separator: "\n"): in a CRLF file "\r\n" is one Character.
+        let line = TextFile.lines(text).firstIndex { line in
             let trimmed = line.drop { $0 == " " || $0 == "\t" }
             return trimmed.hasPrefix(key) && trimmed.dropFirst(key.count).drop { $0 == " " }.hasPrefix(":")
         }.map { ":\($0 + 1)" } ?? ""

@@ -34,6 +34,11 @@ import Testing
         #expect(message(found) != "no error")
     }
 
+    /// An unknown key's line is found in a file saved with Windows line ends too.
+    @Test func unknownKeysNameTheirLineInCRLFFiles() {
+        #expect(message("train: x\r\n# rate\r\nlearning_rate: 0.01\r\n").contains("run.yaml:3: unknown option 'learning_rate'; did you mean 'learning-rate'?"))
+    }
+
     @Test func valuesJSONCannotHoldAreErrors() {
         #expect(message("learning-rate: .inf\n").contains("'learning-rate' needs a finite number, not '.inf'"))
         #expect(message("learning-rate: .nan\n").contains("needs a finite number"))
