@@ -32,6 +32,18 @@ static inline int64_t blocks_of(int64_t n) { return (n + 15) / 16; }
 int64_t fanyi_i8_packed_size(int64_t k, int64_t n) { return blocks_of(n) * groups_of(k) * 64; }
 int64_t fanyi_i8_padded_depth(int64_t k) { return groups_of(k) * 4; }
 
+// A column's group g is one 4-byte word, so a gather moves words, not bytes; the tail of the
+// last block stays zero, as fanyi_i8_pack leaves it.
+void fanyi_i8_gather_columns(int64_t k, const int8_t *packed, const int32_t *ids, int64_t count, int8_t *out) {
+    const int64_t groups = groups_of(k);
+    memset(out, 0, (size_t)fanyi_i8_packed_size(k, count));
+    for (int64_t j = 0; j < count; j++) {
+        const int8_t *from = packed + (ids[j] / 16) * groups * 64 + (ids[j] % 16) * 4;
+        int8_t *to = out + (j / 16) * groups * 64 + (j % 16) * 4;
+        for (int64_t g = 0; g < groups; g++) memcpy(to + g * 64, from + g * 64, 4);
+    }
+}
+
 void fanyi_i8_pack(int64_t k, int64_t n, const int8_t *b, int64_t ldb, int8_t *packed) {
     const int64_t groups = groups_of(k);
     for (int64_t block = 0; block < blocks_of(n); block++) {

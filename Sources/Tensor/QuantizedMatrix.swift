@@ -31,11 +31,26 @@ public final class QuantizedMatrix: @unchecked Sendable {
             sums.withUnsafeMutableBufferPointer { fanyi_i8_column_sums(Int64(rows), Int64(cols), q.baseAddress, $0.baseAddress) }
         }
         self.sums = sums
+        packed = Self.allocatePacked(rows: rows, cols: cols)
+        values.withUnsafeBufferPointer { fanyi_i8_pack(Int64(rows), Int64(cols), $0.baseAddress, Int64(cols), packed) }
+    }
+
+    /// Uninitialised packed storage for a K×N matrix, 64-byte aligned.
+    private static func allocatePacked(rows: Int, cols: Int) -> UnsafeMutablePointer<Int8> {
         let size = Int(fanyi_i8_packed_size(Int64(rows), Int64(cols)))
         var memory: UnsafeMutableRawPointer?
         guard posix_memalign(&memory, 64, max(size, 64)) == 0, let memory else { fatalError("out of memory packing \(rows)×\(cols) int8 weights") }
-        packed = memory.bindMemory(to: Int8.self, capacity: max(size, 64))
-        values.withUnsafeBufferPointer { fanyi_i8_pack(Int64(rows), Int64(cols), $0.baseAddress, Int64(cols), packed) }
+        return memory.bindMemory(to: Int8.self, capacity: max(size, 64))
+    }
+
+    /// Packed columns `ids` of `source`, taken as they are packed (no unpacking).
+    private init(columns ids: [Int32], of source: QuantizedMatrix) {
+        rows = source.rows
+        cols = ids.count
+        scales = ids.map { source.scales[Int($0)] }
+        sums = ids.map { source.sums[Int($0)] }
+        packed = Self.allocatePacked(rows: rows, cols: cols)
+        ids.withUnsafeBufferPointer { fanyi_i8_gather_columns(Int64(rows), source.packed, $0.baseAddress, Int64(cols), packed) }
     }
 
     /// Quantizes `weights` (K×N) per column: the values `fanyi-train export --storage I8` writes.
@@ -72,11 +87,8 @@ public final class QuantizedMatrix: @unchecked Sendable {
 
     /// The columns `ids` as a new matrix (a shortlist's generator).
     public func columns(_ ids: [Int32]) -> QuantizedMatrix {
-        var values = [Int8](repeating: 0, count: rows * ids.count)
-        for p in 0..<rows {
-            for (j, id) in ids.enumerated() { values[p * ids.count + j] = value(p, Int(id)) }
-        }
-        return QuantizedMatrix(rows: rows, cols: ids.count, values: values, scales: ids.map { scales[Int($0)] })
+        precondition(ids.allSatisfy { $0 >= 0 && Int($0) < cols }, "column ids outside 0..<\(cols)")
+        return QuantizedMatrix(columns: ids, of: self)
     }
 
     /// The Float32 matrix these values stand for (q · scale).

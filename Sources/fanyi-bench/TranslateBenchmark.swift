@@ -28,12 +28,17 @@ struct TranslateBenchmark: ParsableCommand {
     @Option(help: "Timed repeats of the bulk run (median reported).") var repeats = 3
     @Option(help: "Sentences translated one at a time for the latency.") var latencySentences = 50
     @Option(help: "Weight precisions to measure, comma-separated: F32, I8.") var precisions = "F32"
+    @Option(help: "With a shortlist: sentences per candidate set to measure, comma-separated (1: each sentence its own; the batch size: one set per batch).")
+    var shortlistGroups = "1"
     @Flag(help: "Send few-row products to OpenBLAS too, as before fanyi_sgemm_small_m (for A/B runs).")
     var openblasSmallProducts = false
 
     func validate() throws {
         if sentences < 1 || batchSize < 1 || threads < 1 || repeats < 1 || latencySentences < 1 {
             throw ValidationError("--sentences, --batch-size, --threads, --repeats and --latency-sentences must be ≥ 1")
+        }
+        if groupList.isEmpty || groupList.count != shortlistGroups.split(separator: ",").count || groupList.contains(where: { $0 < 1 }) {
+            throw ValidationError("--shortlist-groups takes sizes ≥ 1, comma-separated (got '\(shortlistGroups)')")
         }
         if precisionList.isEmpty || precisionList.count != precisions.split(separator: ",").count
             || precisionList.contains(where: { $0 != .f32 && $0 != .i8 }) {
@@ -63,6 +68,8 @@ struct TranslateBenchmark: ParsableCommand {
         }
     }
 
+    var groupList: [Int] { shortlistGroups.split(separator: ",").compactMap { Int($0) } }
+
     var precisionList: [StorageType] { precisions.uppercased().split(separator: ",").compactMap { StorageType(rawValue: String($0)) } }
 
     private func measureBeams(_ translator: Translator, _ lines: [String]) throws {
@@ -72,14 +79,36 @@ struct TranslateBenchmark: ParsableCommand {
                 continue
             }
             // With a shortlist in the model: both ways side by side, and how often they agree.
-            translator.options.useShortlist = true
-            let short = try measure(translator, lines, beam: beam, label: " with the shortlist")
             translator.options.useShortlist = false
             let full = try measure(translator, lines, beam: beam, label: " with the whole vocabulary")
-            let same = zip(short, full).filter { $0 == $1 }.count
-            print(String(format: "  beam %d: %d of %d translations (%.1f %%) are the same with and without the shortlist",
-                         beam, same, lines.count, 100 * Double(same) / Double(lines.count)))
+            translator.options.useShortlist = true
+            for group in groupList {
+                translator.options.search.shortlistGroupSize = group
+                let columns = try meanCandidates(translator, lines, group: group)
+                let short = try measure(translator, lines, beam: beam,
+                                        label: String(format: " with the shortlist, %d sentence(s) per candidate set (%.0f candidates)", group, columns))
+                let same = zip(short, full).filter { $0 == $1 }.count
+                print(String(format: "  beam %d: %d of %d translations (%.1f %%) are the same with and without the shortlist",
+                             beam, same, lines.count, 100 * Double(same) / Double(lines.count)))
+            }
         }
+    }
+
+    /// The mean size of a candidate set for groups of `group` sentences, grouped as translation
+    /// groups them (sorted by length, in batches).
+    private func meanCandidates(_ translator: Translator, _ lines: [String], group: Int) throws -> Double {
+        guard let shortlist = translator.shortlist else { return 0 }
+        let ids = try lines.map { translator.pipeline.source.vocabulary.ids(try translator.pipeline.source.pieces($0)) }
+            .filter { !$0.isEmpty }.sorted { $0.count < $1.count }
+        var (sets, total) = (0, 0)
+        for batch in stride(from: 0, to: ids.count, by: batchSize) {
+            let end = min(ids.count, batch + batchSize)
+            for start in stride(from: batch, to: end, by: group) {
+                total += shortlist.candidates(for: Array(ids[start..<min(end, start + group)])).count
+                sets += 1
+            }
+        }
+        return Double(total) / Double(max(sets, 1))
     }
 
     /// Times bulk translation (median of the repeats) and single-sentence latency; prints them

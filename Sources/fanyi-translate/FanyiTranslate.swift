@@ -54,6 +54,8 @@ struct FanyiTranslate: ParsableCommand {
     @Flag(help: "Translate each line sentence by sentence and join the translations with the line's own spacing.")
     var splitSentences = false
     @Flag(help: "Score the whole target vocabulary even when the model file has a shortlist.") var noShortlist = false
+    @Option(help: "With a shortlist: sentences of a batch that share one candidate set (1: each sentence its own).")
+    var shortlistGroup = SearchOptions().shortlistGroupSize
     @Option(help: "Check only: the model fixes the direction; another language is an error naming the model for it.")
     var sourceLang: String?
     @Option(help: "Check only, as --source-lang.") var targetLang: String?
@@ -69,6 +71,7 @@ struct FanyiTranslate: ParsableCommand {
         if !(maxLengthFactor > 0) { throw ValidationError("--max-length-factor must be > 0, got \(maxLengthFactor)") }
         if blockNgramRepeat < 0 { throw ValidationError("--block-ngram-repeat must be ≥ 0, got \(blockNgramRepeat)") }
         if batchSize < 1 { throw ValidationError("--batch-size must be ≥ 1, got \(batchSize)") }
+        if shortlistGroup < 1 { throw ValidationError("--shortlist-group must be ≥ 1, got \(shortlistGroup)") }
         if readAhead < 1 { throw ValidationError("--read-ahead must be ≥ 1, got \(readAhead)") }
         if threads < 1 { throw ValidationError("--threads must be ≥ 1, got \(threads)") }
         if nBest > 1 && (scores || alignment) { throw ValidationError("--n-best prints its own scores; drop --scores/--alignment") }
@@ -91,6 +94,7 @@ struct FanyiTranslate: ParsableCommand {
         options.batchSize = batchSize
         options.replaceUnknown = replaceUnk
         options.useShortlist = !noShortlist
+        options.search.shortlistGroupSize = shortlistGroup
         try checkModelPath()
         let translator = try Translator(modelFile: model, options: options)
         try checkDirection(translator.pipeline)

@@ -134,6 +134,11 @@ import Tensor
         #expect(BeamSearch(model: quantized).search(sources, options: options).map { $0[0].tokens } == greedy)
         #expect(greedy.contains { !$0.isEmpty })
         (options.beamSize, options.nBest) = (4, 4)
-        #expect(BeamSearch(model: quantized).search(sources, options: options).allSatisfy { $0.count == 4 })
+        let beam = BeamSearch(model: quantized).search(sources, options: options)
+        #expect(beam.allSatisfy { $0.count == 4 })
+        // A shortlist of every id scores the same columns through 8-bit gathered ones.
+        options.shortlist = Shortlist(frequent: quantized.config.targetVocabularySize,
+                                      bySource: Array(repeating: [], count: quantized.config.sourceVocabularySize))
+        #expect(BeamSearch(model: quantized).search(sources, options: options).map { $0.map(\.tokens) } == beam.map { $0.map(\.tokens) })
     }
 }

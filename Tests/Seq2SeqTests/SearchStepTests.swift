@@ -50,7 +50,7 @@ func elements(_ view: MatrixPointer) -> [Float] {
         for (logits, restricted) in [(full, nil), (some, subset)] as [(Matrix, Generator.Subset?)] {
             let steps = StepWorkspace(model: model)
             _ = model.step(tokens: [Batch.bosID], from: model.initialState(workspace, steps: steps), memory: workspace.memory,
-                           steps: steps, subset: restricted, logits: logits)
+                           steps: steps, blocks: restricted.map { [Generator.Block(subset: $0, rows: 1)] }, logits: logits)
         }
         for (column, id) in subset.ids.enumerated() {
             #expect(abs(some[0, column] - full[0, Int(id)]) < 1e-6)

@@ -102,10 +102,16 @@ import Testing
         for j in 0..<40 { #expect((0..<7).map { abs(Int(values[$0 * 40 + j])) }.max() == 127) }
         let w = QuantizedMatrix(rows: 7, cols: 40, values: values, scales: scales)
         #expect(w.values == values)
-        let ids: [Int32] = [0, 3, 17, 39]
+        // Columns gathered as packed (18 of them: across 16-column blocks) multiply as they did in place.
+        let ids: [Int32] = [0, 3, 17, 39] + (20..<34).map(Int32.init)
         let subset = w.columns(ids)
         #expect(subset.scales == ids.map { scales[Int($0)] })
-        for p in 0..<7 { for (j, id) in ids.enumerated() { #expect(subset.values[p * 4 + j] == values[p * 40 + Int(id)]) } }
+        for p in 0..<7 { for (j, id) in ids.enumerated() { #expect(subset.values[p * ids.count + j] == values[p * 40 + Int(id)]) } }
+        let xs = Matrix(rows: 5, cols: 7, uniform: 1, using: &rng)
+        let (all, some) = (Matrix(rows: 5, cols: 40), Matrix(rows: 5, cols: ids.count))
+        w.multiply(xs.view, into: all.view)
+        subset.multiply(xs.view, into: some.view)
+        for i in 0..<5 { for (j, id) in ids.enumerated() { #expect(some[i, j] == all[i, Int(id)]) } }
         // A projection of 8-bit weights multiplies in 8 bits; of Float32 weights, through BLAS.
         let x = Matrix(rows: 3, cols: 7, uniform: 1, using: &rng)
         let (viaProjection, direct, float) = (Matrix(rows: 3, cols: 40), Matrix(rows: 3, cols: 40), Matrix(rows: 3, cols: 40))

@@ -74,6 +74,9 @@ int64_t fanyi_i8_packed_size(int64_t k, int64_t n);
 int64_t fanyi_i8_padded_depth(int64_t k);
 /// Packs B (k×n int8, row-major, leading dimension ldb) into `packed` (fanyi_i8_packed_size bytes).
 void fanyi_i8_pack(int64_t k, int64_t n, const int8_t *b, int64_t ldb, int8_t *packed);
+/// The packed columns `ids` (count of them, each < n) of a packed k×n matrix, packed as a
+/// k×count matrix into `out` (fanyi_i8_packed_size(k, count) bytes): a shortlist's generator.
+void fanyi_i8_gather_columns(int64_t k, const int8_t *packed, const int32_t *ids, int64_t count, int8_t *out);
 /// Quantizes W (k×n floats) per column: q (k×n int8, row-major) = round(W / scale) with
 /// scale[j] = max|W[:, j]| / 127; sums[j] = Σ_p q[p][j].
 void fanyi_i8_quantize_columns(int64_t k, int64_t n, const float *w, int64_t ldw, int8_t *q, float *scales,

@@ -38,7 +38,8 @@ public final class Generator: ParameterOwner {
     public final class Subset {
         /// The target id of each column, ascending.
         public internal(set) var ids: [Int32] = []
-        let weight = Matrix(rows: 0, cols: 0)  // H × C
+        /// H × C; not made when `quantized` holds the columns.
+        let weight = Matrix(rows: 0, cols: 0)
         /// The same columns in 8 bits, when the generator's weight is.
         var quantized: QuantizedMatrix?
         let bias = Matrix(rows: 0, cols: 0)    // 1 × C
@@ -61,8 +62,11 @@ public final class Generator: ParameterOwner {
     public func restrict(to ids: [Int32], into subset: Subset) {
         let (h, v) = (tied?.dimension ?? weight!.value.rows, vocabularySize)
         subset.ids = ids
-        subset.weight.prepare(rows: h, cols: ids.count)   // H × C
-        subset.bias.prepare(rows: 1, cols: ids.count)
+        subset.bias.prepareUninitialized(rows: 1, cols: ids.count)
+        for (j, id) in ids.enumerated() { subset.bias.pointer[j] = bias.value.pointer[Int(id)] }
+        subset.quantized = weight?.quantized?.columns(ids)
+        if subset.quantized != nil { return }
+        subset.weight.prepareUninitialized(rows: h, cols: ids.count)   // H × C
         let out = subset.weight.pointer
         if let weight {
             let w = weight.value.pointer                    // H × V
@@ -75,13 +79,36 @@ public final class Generator: ParameterOwner {
                 for r in 0..<h { out[r * ids.count + j] = table[Int(id) * h + r] }
             }
         }
-        for (j, id) in ids.enumerated() { subset.bias.pointer[j] = bias.value.pointer[Int(id)] }
-        subset.quantized = weight?.quantized?.columns(ids)
+    }
+
+    /// Consecutive rows that score one subset's columns: search's candidate sets per sentence or
+    /// per group of sentences, each block of rows over columns of its own.
+    public struct Block {
+        public let subset: Subset
+        public let rows: Int
+        public init(subset: Subset, rows: Int) {
+            self.subset = subset
+            self.rows = rows
+        }
+
+        /// Where each block's logits lie in a buffer at `base`: block b is a rows_b × C_b matrix,
+        /// contiguous, right after block b − 1. They need Σ rows_b·C_b floats.
+        public static func views(_ blocks: [Block], at base: UnsafeMutablePointer<Float>) -> [MatrixPointer] {
+            var offset = 0
+            return blocks.map { block in
+                defer { offset += block.rows * block.subset.count }
+                return MatrixPointer(base + offset, rows: block.rows, cols: block.subset.count)
+            }
+        }
     }
 
     /// logits (N × C) = x (N × H) · w[:, C] + b[C].
     public func forward(_ x: MatrixPointer, subset: Subset, into logits: MatrixPointer) {
-        Projection(weights: subset.weight.view, quantized: subset.quantized).apply(x, into: logits, bias: subset.bias)
+        if let quantized = subset.quantized {
+            withExtendedLifetime(subset.bias) { quantized.multiply(x, into: logits, bias: subset.bias.pointer) }
+        } else {
+            Projection(weights: subset.weight.view, quantized: nil).apply(x, into: logits, bias: subset.bias)
+        }
     }
 
     /// Accumulates dw (or the tied embedding's gradient) and db; writes dx (N × H).

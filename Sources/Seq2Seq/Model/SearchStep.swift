@@ -89,22 +89,30 @@ extension Seq2SeqModel {
 
     /// One decoder step of search, the one every search uses: embeds the previous tokens (R),
     /// runs `Decoder.step` from `state` against `memory` (R rows of it), and scores the next token
-    /// with the generator into `logits` (R × V, or R × C over `subset`'s columns; raw scores, not
-    /// normalised). `mask[r]` is 0 for rows whose sentence has ended (their state is carried).
-    /// Returns the new state as views into `steps`' cache; the step's attention weights are
-    /// `attentionWeights(steps)` until the next step.
+    /// with the generator into `logits`: R × V raw scores (not normalised), or, given `blocks`
+    /// (which cover the R rows in order), each block's rows over its subset's columns, laid out
+    /// as `Generator.Block.views` says. `mask[r]` is 0 for rows whose sentence has ended (their
+    /// state is carried). Returns the new state as views into `steps`' cache; the step's
+    /// attention weights are `attentionWeights(steps)` until the next step.
     public func step(tokens: [Int32], from state: Decoder.State, mask: [Float]? = nil, memory: Attention.Memory,
-                     steps: StepWorkspace, subset: Generator.Subset? = nil, logits: Matrix) -> Decoder.State {
+                     steps: StepWorkspace, blocks: [Generator.Block]? = nil, logits: Matrix) -> Decoder.State {
         let rows = tokens.count
         decoder.embedding.forward(tokens, into: steps.embedded)  // R × E
         var rng = RandomGenerator(seed: 0)  // never drawn from: no dropout outside training
         let next = decoder.step(embedded: steps.embedded.view, previous: state, mask: mask ?? Array(repeating: 1, count: rows),
                                 memory: memory, training: false, using: &rng, cache: steps.nextCache())
-        logits.prepare(rows: rows, cols: subset?.count ?? config.targetVocabularySize)  // R × V or R × C
-        if let subset {
-            generator.forward(next.attentional, subset: subset, into: logits.view)
-        } else {
+        guard let blocks else {
+            logits.prepareUninitialized(rows: rows, cols: config.targetVocabularySize)  // R × V, written whole
             generator.forward(next.attentional, into: logits.view)
+            return next
+        }
+        precondition(blocks.reduce(0) { $0 + $1.rows } == rows, "blocks cover \(blocks.reduce(0) { $0 + $1.rows }) of \(rows) rows")
+        // Room for every block (R × the widest block holds Σ rows_b·C_b); only the blocks are read.
+        logits.prepareUninitialized(rows: rows, cols: blocks.map(\.subset.count).max() ?? 0)
+        var row = 0
+        for (block, view) in zip(blocks, Generator.Block.views(blocks, at: logits.pointer)) {
+            generator.forward(next.attentional.rows(row, block.rows), subset: block.subset, into: view)  // rows_b × C_b
+            row += block.rows
         }
         return next
     }

@@ -37,8 +37,12 @@ public struct SearchOptions: Sendable, Equatable {
     public var blockNgramRepeat = 0
     /// Keep every step's attention weights (for heatmaps).
     public var recordAttention = false
-    /// Score only the shortlist's candidates for the batch's sentences (nil: the whole vocabulary).
+    /// Score only the shortlist's candidates of each sentence (nil: the whole vocabulary).
     public var shortlist: Shortlist?
+    /// Sentences of a batch (consecutive, as given) that share one candidate set: 1 scores each
+    /// sentence over its own candidates. Larger groups make taller generator products over a
+    /// union that grows with the group.
+    public var shortlistGroupSize = 1
     public init() {}
 }
 
@@ -65,7 +69,8 @@ public final class BeamSearch {
     private let steps: StepWorkspace
     private let state: DecoderState
     private let logits = Matrix(rows: 0, cols: 0)
-    private let subset = Generator.Subset()
+    /// One per group of sentences with a candidate set of its own (reused across batches).
+    private var subsets: [Generator.Subset] = []
 
     public init(model: Seq2SeqModel) {
         self.model = model
@@ -87,16 +92,21 @@ public final class BeamSearch {
     public func search(_ sources: [[Int32]], options: SearchOptions) -> [[Hypothesis]] {
         guard !sources.isEmpty else { return [] }
         precondition(options.beamSize >= 1 && options.nBest >= 1 && options.nBest <= options.beamSize, "need 1 ≤ nBest ≤ beamSize")
+        precondition(options.shortlistGroupSize >= 1, "need shortlistGroupSize ≥ 1")
         let batch = sources.count, k = options.beamSize
         let lengths = sources.map(\.count)
         model.encode(sources: sources, workspace: workspace)
 
-        // The columns scored: the whole vocabulary, or the shortlist's candidates for this batch.
-        let restricted = options.shortlist.map { shortlist -> Generator.Subset in
-            model.generator.restrict(to: shortlist.candidates(for: sources), into: subset)
-            return subset
+        // The columns scored: the whole vocabulary, or each group's shortlist candidates.
+        let groupSize = options.shortlistGroupSize
+        if let shortlist = options.shortlist {
+            let groups = (batch + groupSize - 1) / groupSize
+            while subsets.count < groups { subsets.append(Generator.Subset()) }
+            for g in 0..<groups {
+                let members = sources[(g * groupSize)..<min(batch, (g + 1) * groupSize)]
+                model.generator.restrict(to: shortlist.candidates(for: Array(members)), into: subsets[g])
+            }
         }
-        let columns = restricted?.count ?? model.config.targetVocabularySize
         let limits = lengths.map { Int(Double($0) * options.maxLengthFactor) + 5 }
         var finished = [[Hypothesis]](repeating: [], count: batch)
         // Rows are grouped by sentence: `active[g]` owns rows g·width ..< (g + 1)·width.
@@ -107,9 +117,24 @@ public final class BeamSearch {
         workspace.memory.gather(active, into: memory)
 
         while true {
+            // Rows of the sentences of one group are consecutive (`active` keeps input order).
+            let blocks = options.shortlist == nil ? nil : groupBlocks(active, groupSize: groupSize, width: width)
             let next = model.step(tokens: beams.map { $0.tokens.last ?? Batch.bosID }, from: state.state, memory: memory,
-                                  steps: steps, subset: restricted, logits: logits)  // logits R × V, or R × C
-            Kernels.logSoftmaxRows(logits.view, into: logits.view)
+                                  steps: steps, blocks: blocks, logits: logits)  // R × V, or blocks of rows_b × C_b
+            // Each row's log-probabilities, and the subset its columns stand for.
+            var rowScores: [(row: UnsafeMutablePointer<Float>, subset: Generator.Subset?)] = []
+            let columns: Int
+            if let blocks {
+                for (block, view) in zip(blocks, Generator.Block.views(blocks, at: logits.pointer)) {
+                    Kernels.logSoftmaxRows(view, into: view)
+                    for r in 0..<block.rows { rowScores.append((view.base + r * view.cols, block.subset)) }
+                }
+                columns = 0
+            } else {
+                Kernels.logSoftmaxRows(logits.view, into: logits.view)
+                columns = logits.cols
+                for r in 0..<logits.rows { rowScores.append((logits.pointer + r * columns, nil)) }
+            }
             let weights = model.attentionWeights(steps)  // R × S
 
             var nextActive: [Int] = [], parents: [Int] = [], nextBeams: [Beam] = []
@@ -117,12 +142,12 @@ public final class BeamSearch {
                 // Each row's extensions; candidates are (score, row, token).
                 var candidates: [(Double, Int, Int32)] = []
                 for r in (g * width)..<((g + 1) * width) {
-                    let row = logits.pointer + r * columns
+                    let (row, subset) = rowScores[r]
                     if options.blockNgramRepeat > 0 {
-                        blockRepeats(beams[r].tokens, n: options.blockNgramRepeat, row: row, subset: restricted)
+                        blockRepeats(beams[r].tokens, n: options.blockNgramRepeat, row: row, subset: subset)
                     }
-                    for (column, lp) in topTokens(row, count: columns, k: 2 * k) {
-                        let token = restricted.map { $0.ids[Int(column)] } ?? column
+                    for (column, lp) in topTokens(row, count: subset?.count ?? columns, k: 2 * k) {
+                        let token = subset.map { $0.ids[Int(column)] } ?? column
                         candidates.append((beams[r].logProbability + Double(lp), r, token))
                     }
                 }
@@ -168,6 +193,21 @@ public final class BeamSearch {
         return finished.map { hypotheses in
             Array(hypotheses.sorted { $0.score > $1.score }.prefix(options.nBest))
         }
+    }
+
+    /// The generator blocks of a step: the rows of the active sentences (`width` each) in runs of
+    /// sentences that share a group's subset.
+    private func groupBlocks(_ active: [Int], groupSize: Int, width: Int) -> [Generator.Block] {
+        var blocks: [Generator.Block] = []
+        var start = 0
+        while start < active.count {
+            let group = active[start] / groupSize
+            var end = start + 1
+            while end < active.count && active[end] / groupSize == group { end += 1 }
+            blocks.append(Generator.Block(subset: subsets[group], rows: (end - start) * width))
+            start = end
+        }
+        return blocks
     }
 
     /// The `k` best (token, log-probability) pairs of a row, best first.
