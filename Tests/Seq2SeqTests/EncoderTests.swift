@@ -34,4 +34,27 @@ import Tensor
         #expect(failures.isEmpty, "\(failures.prefix(5))")
         #expect(cache.dropoutMasks[1].storage.contains(0))  // dropout really dropped something
     }
+
+    /// Encoding for search (no backward: layers read the outputs below in place, LSTMs keep no
+    /// history) gives the memory and final states of an encoding kept for backward.
+    @Test(arguments: [CellKind.lstm, .gru])
+    func searchEncodingEqualsTheOneKeptForBackward(cell: CellKind) {
+        var rng = RandomGenerator(seed: 6)
+        let embedding = Embedding(name: "encoder.embedding", vocabularySize: 7, dimension: 3, using: &rng)
+        let encoder = Encoder(embedding: embedding, cell: cell, layers: 3, hiddenPerDirection: 2, dropout: 0.3,
+                              residual: true, using: &rng)
+        let steps = 20, batch = 2
+        let lengths = [20, 7]
+        let ids: [Int32] = (0..<(steps * batch)).map { i in i % batch == 1 && i / batch >= 7 ? 0 : Int32(1 + i % 6) }
+        let m = mask(lengths: lengths, steps: steps)
+        let (kept, searched) = (encoder.makeCache(), encoder.makeCache())
+        var r = RandomGenerator(seed: 1)
+        let expected = encoder.forward(ids: ids, batch: batch, mask: m, training: false, using: &r, cache: kept).copy()
+        let memory = encoder.forward(ids: ids, batch: batch, mask: m, training: false, forBackward: false, using: &r, cache: searched)
+        #expect(memory.maxAbsDifference(expected) < 1e-6)
+        for (a, b) in zip(encoder.finalStates(kept), encoder.finalStates(searched)) {
+            #expect(a.h.maxAbsDifference(b.h) < 1e-6)
+            if let ac = a.c, let bc = b.c { #expect(ac.maxAbsDifference(bc) < 1e-6) } else { #expect(a.c == nil && b.c == nil) }
+        }
+    }
 }

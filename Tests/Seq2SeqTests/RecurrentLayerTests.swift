@@ -22,7 +22,7 @@ import Tensor
         let hasC = kind == .lstm
 
         func loss() -> Double {
-            let out = layer.forward(x.view, batch: batch, mask: m, initial: RecurrentState(h: h0.view, c: hasC ? c0.view : nil), cache: cache)
+            let out = layer.forward(x.view, batch: batch, mask: m, initial: RecurrentState(h: h0.view, c: hasC ? c0.view : nil), forBackward: true, cache: cache)
             let final = layer.finalState(cache)
             return dot(out.view, rOut.view) + dot(final.h, rH.view) + (hasC ? dot(final.c!, rC.view) : 0)
         }
@@ -49,7 +49,7 @@ import Tensor
         // Only real positions carry output gradient, as in the model.
         for t in 0..<steps { for b in 0..<batch where m[t * batch + b] == 0 { for j in 0..<hidden { rOut[t * batch + b, j] = 0 } } }
         let cache = layer.makeCache()
-        let out = layer.forward(x.view, batch: batch, mask: m, initial: nil, cache: cache).copy()
+        let out = layer.forward(x.view, batch: batch, mask: m, initial: nil, forBackward: true, cache: cache).copy()
         let finalH = Matrix(rows: batch, cols: hidden)
         finalH.view.assign(layer.finalState(cache).h)
         let dx = Matrix(rows: steps * batch, cols: input)
@@ -64,7 +64,7 @@ import Tensor
                 rb.rows(t, 1).assign(rOut.rows(t * batch + b, 1))
             }
             let single = layer.makeCache()
-            let outB = layer.forward(xb.view, batch: 1, mask: Array(repeating: 1, count: length), initial: nil, cache: single)
+            let outB = layer.forward(xb.view, batch: 1, mask: Array(repeating: 1, count: length), initial: nil, forBackward: true, cache: single)
             for t in 0..<length {
                 for j in 0..<hidden { #expect(abs(outB[t, j] - out[t * batch + b, j]) < 1e-6) }
             }
@@ -74,6 +74,31 @@ import Tensor
             for t in 0..<length { for j in 0..<input { #expect(abs(dxb[t, j] - dx[t * batch + b, j]) < 1e-6) } }
         }
         for (p, g) in zip(layer.parameters, batchGrads) { #expect(p.grad.maxAbsDifference(g) < 1e-5, "\(p.name)") }
+    }
+
+    /// Made for no backward (inference keeps a chunk of gates and two steps of c), every output
+    /// and the final state are those of a training forward, over more steps than one chunk.
+    @Test(arguments: cases)
+    func inferenceForwardEqualsTrainingForward(kind: CellKind, reverse: Bool) {
+        var rng = RandomGenerator(seed: 3)
+        let layer = makeRecurrentLayer(kind, name: "l", inputSize: input, hiddenSize: hidden, reverse: reverse, using: &rng)
+        let steps = 2 * LSTM.inferenceChunk + 5, lengths = [2 * LSTM.inferenceChunk + 5, 1, LSTM.inferenceChunk + 2]
+        let x = randomMatrix(steps * batch, input, &rng)
+        let h0 = randomMatrix(batch, hidden, &rng, scale: 0.5), c0 = randomMatrix(batch, hidden, &rng, scale: 0.5)
+        let initial = RecurrentState(h: h0.view, c: kind == .lstm ? c0.view : nil)
+        let m = mask(lengths: lengths, steps: steps)
+        let (trained, inferred) = (layer.makeCache(), layer.makeCache())
+        let expected = layer.forward(x.view, batch: batch, mask: m, initial: initial, forBackward: true, cache: trained).copy()
+        let out = layer.forward(x.view, batch: batch, mask: m, initial: initial, forBackward: false, cache: inferred)
+        #expect(out.maxAbsDifference(expected) < 1e-6)
+        let (a, b) = (layer.finalState(trained), layer.finalState(inferred))
+        for r in 0..<batch {
+            for j in 0..<hidden {
+                #expect(abs(a.h[r, j] - b.h[r, j]) < 1e-6)
+                if let ac = a.c, let bc = b.c { #expect(abs(ac[r, j] - bc[r, j]) < 1e-6) }
+            }
+        }
+        #expect((a.c == nil) == (kind == .gru) && (b.c == nil) == (kind == .gru))
     }
 }
 
@@ -95,7 +120,7 @@ import Tensor
         var results: [(h: [Float], dx: [Float], dh: [Float], dc: [Float], grads: [[Float]])] = []
         for layer in [separate, stacked] {
             let cache = layer.makeCache()
-            let h = layer.forward(x.view, batch: batch, mask: mask, initial: RecurrentState(h: h0.view, c: c0.view), cache: cache).storage
+            let h = layer.forward(x.view, batch: batch, mask: mask, initial: RecurrentState(h: h0.view, c: c0.view), forBackward: true, cache: cache).storage
             let dx = Matrix(rows: batch, cols: input)
             let d0 = layer.backward(dOutput: dOut.view, dFinal: RecurrentState(h: dH.view, c: dC.view), dx: dx.view, cache: cache)
             let (dh, dc) = (Matrix(rows: batch, cols: hidden), Matrix(rows: batch, cols: hidden))

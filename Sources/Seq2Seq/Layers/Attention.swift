@@ -49,29 +49,39 @@ public final class Attention: ParameterOwner {
     }
 
     /// The memory of one batch, batch-major, with its projected keys and their gradients.
+    ///
+    /// Row b of a step reads the S-row block `blocks[b]` of `values` and `keys`. A prepared memory
+    /// has one block per sentence (`blocks[b] == b`); a gathered one (search) shares its source's
+    /// matrices and only maps rows to blocks, so K beams of a sentence read one copy.
     public final class Memory {
         public internal(set) var batch = 0
         public internal(set) var steps = 0
         public internal(set) var lengths: [Int] = []
-        let values = Matrix(rows: 0, cols: 0)   // B·S × M
-        let keys = Matrix(rows: 0, cols: 0)     // B·S × (H or A)
+        /// Per row (B), the block of `values`/`keys` it attends over.
+        public internal(set) var blocks: [Int] = []
+        fileprivate(set) var values = Matrix(rows: 0, cols: 0)   // blocks·S × M
+        fileprivate(set) var keys = Matrix(rows: 0, cols: 0)     // blocks·S × (H or A)
+        /// Gradients (training only): made by the first `backward` after `prepare`.
         let dValues = Matrix(rows: 0, cols: 0)  // B·S × M
         let dKeys = Matrix(rows: 0, cols: 0)    // B·S × (H or A)
+        var gradientsReady = false
         public init() {}
 
         /// Makes `destination` the memory of `sentences` (indices into this one, repeats allowed):
-        /// how search gives each beam its sentence's memory and drops finished sentences.
+        /// how search gives each beam its sentence's memory and drops finished sentences. Nothing
+        /// is copied: `destination` reads this memory's matrices (gather again after a `prepare`).
         public func gather(_ sentences: [Int], into destination: Memory) {
             precondition(destination !== self)
             (destination.batch, destination.steps) = (sentences.count, steps)
             destination.lengths = sentences.map { lengths[$0] }
-            for (source, target) in [(values, destination.values), (keys, destination.keys)] {
-                target.prepare(rows: sentences.count * steps, cols: source.cols)
-                for (row, sentence) in sentences.enumerated() {
-                    target.rows(row * steps, steps).assign(source.rows(sentence * steps, steps))
-                }
-            }
+            destination.blocks = sentences.map { blocks[$0] }
+            (destination.values, destination.keys) = (values, keys)
+            destination.gradientsReady = false
         }
+
+        /// Sentence b's keys and values (its real positions only).
+        func keys(_ b: Int) -> MatrixPointer { keys.rows(blocks[b] * steps, lengths[b]) }
+        func values(_ b: Int) -> MatrixPointer { values.rows(blocks[b] * steps, lengths[b]) }
     }
 
     /// One step's activations.
@@ -89,19 +99,18 @@ public final class Attention: ParameterOwner {
     /// Loads a batch's memory (S·B × M, time-major) and computes the keys.
     public func prepare(memory: MatrixPointer, batch: Int, lengths: [Int], into m: Memory) {
         let steps = memory.rows / batch
-        (m.batch, m.steps, m.lengths) = (batch, steps, lengths)
-        m.values.prepare(rows: batch * steps, cols: memorySize)
+        (m.batch, m.steps, m.lengths, m.blocks) = (batch, steps, lengths, Array(0..<batch))
+        m.values.prepareUninitialized(rows: batch * steps, cols: memorySize)  // assigned row by row
         for s in 0..<steps {
             for b in 0..<batch { m.values.rows(b * steps + s, 1).assign(memory.rows(s * batch + b, 1)) }
         }
-        m.keys.prepare(rows: batch * steps, cols: keySize)
+        m.keys.prepareUninitialized(rows: batch * steps, cols: keySize)
         if let wa {
             wa.projection.apply(m.values.view, into: m.keys.view)
         } else {
             m.keys.assign(m.values)
         }
-        m.dValues.prepare(rows: batch * steps, cols: memorySize)
-        m.dKeys.prepare(rows: batch * steps, cols: keySize)
+        m.gradientsReady = false
     }
 
     /// Attends with `query` (B × H); writes the context (B × M) and keeps the weights in `cache`.
@@ -116,33 +125,68 @@ public final class Attention: ParameterOwner {
             wq!.projection.apply(query, into: cache.q.view)
             cache.u.prepare(rows: batch * steps, cols: a)
         }
-        BLAS.singleThreaded { for b in 0..<batch {
-            let length = m.lengths[b]
-            let scores = cache.weights.pointer + b * steps
-            let keys = m.keys.rows(b * steps, length)
-            switch kind {
-            case .dot, .general:
-                BLAS.gemv(keys, query.row(b).baseAddress!, into: scores)
-            case .mlp:
-                let u = cache.u.rows(b * steps, length)
-                let q = cache.q.pointer + b * keySize
-                for s in 0..<length {
-                    let (ur, kr) = (u.row(s).baseAddress!, keys.row(s).baseAddress!)
-                    for j in 0..<keySize { ur[j] = kr[j] + q[j] }
-                    Kernels.tanh(ur, ur, count: keySize)
+        BLAS.singleThreaded {
+            var b = 0
+            while b < batch {
+                // Beams of one sentence (consecutive rows on one block) attend in two products.
+                var rows = 1
+                while b + rows < batch && m.blocks[b + rows] == m.blocks[b] { rows += 1 }
+                if rows > 1 && kind != .mlp {
+                    attendTogether(query.rows(b, rows), memory: m, first: b, context: context.rows(b, rows), cache: cache)
+                } else {
+                    for r in b..<(b + rows) { attend(query, memory: m, row: r, context: context, cache: cache) }
                 }
-                BLAS.gemv(u, v!.value.pointer, into: scores)
+                b += rows
             }
-            let row = MatrixPointer(scores, rows: 1, cols: length)
+        }
+    }
+
+    /// One row's scores, weights and context.
+    private func attend(_ query: MatrixPointer, memory m: Memory, row b: Int, context: MatrixPointer, cache: StepCache) {
+        let (length, steps) = (m.lengths[b], m.steps)
+        let scores = cache.weights.pointer + b * steps
+        let keys = m.keys(b)
+        switch kind {
+        case .dot, .general:
+            BLAS.gemv(keys, query.row(b).baseAddress!, into: scores)
+        case .mlp:
+            let u = cache.u.rows(b * steps, length)
+            let q = cache.q.pointer + b * keySize
+            for s in 0..<length {
+                let (ur, kr) = (u.row(s).baseAddress!, keys.row(s).baseAddress!)
+                for j in 0..<keySize { ur[j] = kr[j] + q[j] }
+                Kernels.tanh(ur, ur, count: keySize)
+            }
+            BLAS.gemv(u, v!.value.pointer, into: scores)
+        }
+        let row = MatrixPointer(scores, rows: 1, cols: length)
+        Kernels.softmaxRows(row, into: row)  // positions beyond the length stay 0
+        BLAS.gemv(m.values(b), transpose: true, scores, into: context.row(b).baseAddress!)
+    }
+
+    /// Rows `first ..< first + R` on the same block (a sentence's beams, dot or general):
+    /// scores (R × S) = q·keysᵀ, softmax per row, context (R × M) = a·values.
+    private func attendTogether(_ query: MatrixPointer, memory m: Memory, first: Int, context: MatrixPointer, cache: StepCache) {
+        let (length, steps, rows) = (m.lengths[first], m.steps, query.rows)
+        let scores = MatrixPointer(cache.weights.pointer + first * steps, rows: rows, cols: length, stride: steps)  // R × S
+        BLAS.gemm(query, m.keys(first), transposeB: true, into: scores)
+        for r in 0..<rows {
+            let row = scores.rows(r, 1)
             Kernels.softmaxRows(row, into: row)  // positions beyond the length stay 0
-            BLAS.gemv(m.values.rows(b * steps, length), transpose: true, scores, into: context.row(b).baseAddress!)
-        } }
+        }
+        BLAS.gemm(scores, m.values(first), into: context)
     }
 
     /// Backpropagates `dContext` (B × M): adds the query gradient into `dQuery` (B × H) and the
     /// memory and key gradients into `m` (finished by `finishBackward`).
     public func backward(dContext: MatrixPointer, memory m: Memory, cache: StepCache, dQuery: MatrixPointer) {
         let (batch, steps) = (m.batch, m.steps)
+        precondition(m.blocks.elementsEqual(0..<batch), "backward needs a prepared memory, not a gathered one")
+        if !m.gradientsReady {
+            m.dValues.prepare(rows: batch * steps, cols: memorySize)
+            m.dKeys.prepare(rows: batch * steps, cols: keySize)
+            m.gradientsReady = true
+        }
         cache.scratch.prepare(rows: batch, cols: max(steps, keySize))
         if kind == .mlp { cache.dq.prepare(rows: batch, cols: keySize) }
         BLAS.singleThreaded { for b in 0..<batch {
@@ -150,7 +194,7 @@ public final class Attention: ParameterOwner {
             let a = cache.weights.pointer + b * steps
             let ds = cache.scratch.pointer + b * cache.scratch.cols
             let dc = dContext.row(b).baseAddress!
-            let values = m.values.rows(b * steps, length)
+            let values = m.values(b)
             BLAS.gemv(values, dc, into: ds)                                 // da_s = m_s · dc
             BLAS.ger(a, dc, into: m.dValues.rows(b * steps, length))        // dm_s += a_s dc
             var weighted: Float = 0
@@ -159,7 +203,7 @@ public final class Attention: ParameterOwner {
             let dKeys = m.dKeys.rows(b * steps, length)
             switch kind {
             case .dot, .general:
-                BLAS.gemv(m.keys.rows(b * steps, length), transpose: true, ds, into: dQuery.row(b).baseAddress!, beta: 1)
+                BLAS.gemv(m.keys(b), transpose: true, ds, into: dQuery.row(b).baseAddress!, beta: 1)
                 BLAS.ger(ds, cache.query.pointer + b * querySize, into: dKeys)   // dk_s += ds_s h
             case .mlp:
                 let u = cache.u.rows(b * steps, length)
@@ -184,6 +228,7 @@ public final class Attention: ParameterOwner {
     /// Turns the accumulated key gradients into memory and weight gradients, and adds the
     /// memory gradient into `dMemory` (S·B × M, time-major). Call once per batch, after all steps.
     public func finishBackward(memory m: Memory, dMemory: MatrixPointer) {
+        guard m.gradientsReady else { return }  // no step reached backward
         if let wa {
             BLAS.gemm(m.values.view, transposeA: true, m.dKeys.view, into: wa.grad.view, beta: 1)
             BLAS.gemm(m.dKeys.view, wa.value.view, transposeB: true, into: m.dValues.view, beta: 1)

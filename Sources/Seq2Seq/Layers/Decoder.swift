@@ -105,7 +105,7 @@ public final class Decoder: ParameterOwner {
                 dropout.forward(cache.layerInputs[l], mask: cache.layerMasks[l], training: training, using: &rng)
                 x = cache.layerInputs[l].view
             }
-            top = layer.forward(x, batch: batch, mask: mask, initial: previous.layers[l], cache: cache.recurrent[l])
+            top = layer.forward(x, batch: batch, mask: mask, initial: previous.layers[l], forBackward: true, cache: cache.recurrent[l])
         }
         cache.concat.prepare(rows: batch, cols: m + h)
         attention.forward(query: top.view, memory: memory, context: cache.concat.columns(0, m), cache: cache.attention)

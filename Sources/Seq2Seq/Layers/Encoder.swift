@@ -63,25 +63,28 @@ public final class Encoder: ParameterOwner {
     }
 
     /// Encodes source ids (S·B, time-major, padding id 0 beyond each length) into the memory
-    /// (S·B × 2Hd, owned by the cache).
-    public func forward(ids: [Int32], batch: Int, mask: [Float], training: Bool, using rng: inout RandomGenerator,
-                        cache: Cache) -> Matrix {
+    /// (S·B × 2Hd, owned by the cache). `training` turns dropout on; without `forBackward` (search)
+    /// the cache keeps only the outputs and final states, not what `backward` needs.
+    public func forward(ids: [Int32], batch: Int, mask: [Float], training: Bool, forBackward: Bool = true,
+                        using rng: inout RandomGenerator, cache: Cache) -> Matrix {
         (cache.ids, cache.batch, cache.mask) = (ids, batch, mask)
         let rows = ids.count
         embedding.forward(ids, into: cache.inputs[0])
         for (l, layer) in layers.enumerated() {
-            let input = cache.inputs[l]
+            // With no dropout and no backward, a layer reads the one below's output as it is.
+            let direct = !training && !forBackward && l > 0
+            let input = direct ? cache.outputs[l - 1] : cache.inputs[l]
             var layerRng = rng.split(UInt64(l))
             dropout.forward(input, mask: cache.dropoutMasks[l], training: training, using: &layerRng)
             let out = cache.outputs[l]
-            out.prepare(rows: rows, cols: outputSize)
+            out.prepareUninitialized(rows: rows, cols: outputSize)  // both halves assigned
             let (fc, bc) = cache.recurrent[l]
-            let hf = layer.forward.forward(input.view, batch: batch, mask: mask, initial: nil, cache: fc)
-            let hb = layer.backward.forward(input.view, batch: batch, mask: mask, initial: nil, cache: bc)
+            let hf = layer.forward.forward(input.view, batch: batch, mask: mask, initial: nil, forBackward: forBackward, cache: fc)
+            let hb = layer.backward.forward(input.view, batch: batch, mask: mask, initial: nil, forBackward: forBackward, cache: bc)
             out.columns(0, hiddenPerDirection).assign(hf.view)                     // [forward ‖ backward]
             out.columns(hiddenPerDirection, hiddenPerDirection).assign(hb.view)
             if residual && l > 0 { addInPlace(out.view, input.view) }
-            if l + 1 < layers.count {
+            if l + 1 < layers.count && (training || forBackward) {
                 cache.inputs[l + 1].prepare(rows: rows, cols: outputSize)
                 cache.inputs[l + 1].assign(out)
             }

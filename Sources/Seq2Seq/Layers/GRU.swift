@@ -52,7 +52,8 @@ public final class GRU: RecurrentLayer {
     public func makeCache() -> AnyObject { Cache() }
 
     @discardableResult
-    public func forward(_ x: MatrixPointer, batch: Int, mask: [Float], initial: RecurrentState? = nil, cache: AnyObject) -> Matrix {
+    public func forward(_ x: MatrixPointer, batch: Int, mask: [Float], initial: RecurrentState? = nil, forBackward: Bool = true,
+                        cache: AnyObject) -> Matrix {
         let cache = cache as! Cache
         let hs = hiddenSize
         precondition(x.cols == inputSize && x.rows % batch == 0 && mask.count == x.rows, "GRU input shape")

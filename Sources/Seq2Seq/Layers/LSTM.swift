@@ -43,8 +43,15 @@ public final class LSTM: RecurrentLayer {
         /// Single steps with stacked weights: [x ; h₋] (B × (I + H)), kept instead of `input`.
         let xh = Matrix(rows: 0, cols: 0)
         var stacked = false
+        /// A forward with no backward to follow (inference) over several steps keeps no history but h: `gates` holds one chunk of steps,
+        /// `c` two steps (the one running and its predecessor), `tanhC` one.
+        var inference = false
         public init() {}
     }
+
+    /// Steps whose input projections inference computes in one product: tall enough for BLAS,
+    /// small enough that the gates (chunk·B × 4H) stay a few MB whatever the sentence length.
+    static let inferenceChunk = 16
 
     /// [wx ; wh] as one (I + H) × 4H matrix, values and gradients, when the two lie back to back
     /// (as in a model's parameter buffer): a single step (the decoder's) then needs one product
@@ -61,12 +68,15 @@ public final class LSTM: RecurrentLayer {
     public func makeCache() -> AnyObject { Cache() }
 
     @discardableResult
-    public func forward(_ x: MatrixPointer, batch: Int, mask: [Float], initial: RecurrentState? = nil, cache: AnyObject) -> Matrix {
+    public func forward(_ x: MatrixPointer, batch: Int, mask: [Float], initial: RecurrentState? = nil, forBackward: Bool = true,
+                        cache: AnyObject) -> Matrix {
         let cache = cache as! Cache
         let hs = hiddenSize
         precondition(x.cols == inputSize && x.rows % batch == 0 && mask.count == x.rows, "LSTM input shape")
         let steps = x.rows / batch
         (cache.steps, cache.batch, cache.mask) = (steps, batch, mask)
+        cache.inference = !forBackward && steps > 1
+        if cache.inference { return infer(x, batch: batch, steps: steps, mask: mask, initial: initial, cache: cache) }
         if !(steps == 1 && stackedWeights != nil) {
             cache.input.prepareUninitialized(rows: x.rows, cols: x.cols)  // assigned
             cache.input.view.assign(x)
@@ -113,15 +123,57 @@ public final class LSTM: RecurrentLayer {
         return cache.h
     }
 
+    /// `forward` with no backward to follow: the same steps, but the input projections are made a chunk of
+    /// steps at a time and only h is kept for every step (see `Cache.inference`).
+    private func infer(_ x: MatrixPointer, batch: Int, steps: Int, mask: [Float], initial: RecurrentState?, cache: Cache) -> Matrix {
+        let hs = hiddenSize
+        let chunk = min(steps, Self.inferenceChunk)
+        cache.h.prepareUninitialized(rows: x.rows, cols: hs)       // T·B × H, every step writes its rows
+        cache.c.prepareUninitialized(rows: 2 * batch, cols: hs)    // 2B × H: step i writes rows (i % 2)·B
+        cache.tanhC.prepareUninitialized(rows: batch, cols: hs)    // B × H, not needed after the step
+        cache.gates.prepareUninitialized(rows: chunk * batch, cols: 4 * hs)  // chunk·B × 4H
+        cache.h0.prepare(rows: batch, cols: hs)
+        cache.c0.prepare(rows: batch, cols: hs)
+        if let initial {
+            cache.h0.view.assign(initial.h)
+            if let c = initial.c { cache.c0.view.assign(c) }
+        }
+        let order = stepOrder(steps, reverse: reverse)
+        mask.withUnsafeBufferPointer { mask in
+            var i = 0
+            while i < steps {
+                // The chunk's steps are order[i ..< i + n]: contiguous in time either way.
+                let n = min(chunk, steps - i)
+                let firstStep = reverse ? order[i + n - 1].t : order[i].t
+                let z = cache.gates.rows(0, n * batch)
+                cell.wx.projection.apply(x.rows(firstStep * batch, n * batch), into: z, bias: cell.b.value)  // z = x·wx + b
+                for j in i..<(i + n) {
+                    let (t, previous) = order[j]
+                    let zt = cache.gates.rows((t - firstStep) * batch, batch)
+                    let hPrev = previous.map { cache.h.rows($0 * batch, batch) } ?? cache.h0.view
+                    let cPrev = j == 0 ? cache.c0.view : cache.c.rows(((j - 1) % 2) * batch, batch)
+                    cell.wh.projection.apply(hPrev, into: zt, beta: 1)  // z += h₋·wh
+                    LSTMCell.stepForward(z: zt, cPrev: cPrev, hPrev: hPrev, c: cache.c.rows((j % 2) * batch, batch),
+                                         tanhC: cache.tanhC.view, h: cache.h.rows(t * batch, batch),
+                                         mask: mask.baseAddress! + t * batch)
+                }
+                i += n
+            }
+        }
+        return cache.h
+    }
+
     public func finalState(_ cache: AnyObject) -> RecurrentState {
         let cache = cache as! Cache
         let t = reverse ? 0 : cache.steps - 1
-        return RecurrentState(h: cache.h.rows(t * cache.batch, cache.batch), c: cache.c.rows(t * cache.batch, cache.batch))
+        let c = cache.inference ? cache.c.rows(((cache.steps - 1) % 2) * cache.batch, cache.batch) : cache.c.rows(t * cache.batch, cache.batch)
+        return RecurrentState(h: cache.h.rows(t * cache.batch, cache.batch), c: c)
     }
 
     @discardableResult
     public func backward(dOutput: MatrixPointer?, dFinal: RecurrentState? = nil, dx: MatrixPointer, cache: AnyObject) -> RecurrentState {
         let cache = cache as! Cache
+        precondition(!cache.inference, "LSTM backward after a forward not made for it")
         let (hs, batch, steps) = (hiddenSize, cache.batch, cache.steps)
         let rows = steps * batch
         cache.dz.prepareUninitialized(rows: rows, cols: 4 * hs)  // every step writes every row

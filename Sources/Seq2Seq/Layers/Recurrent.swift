@@ -30,8 +30,9 @@ public protocol RecurrentLayer: ParameterOwner {
     /// A cache for this layer's `forward`/`backward`, reusable across batches.
     func makeCache() -> AnyObject
     /// Runs over `x` from `initial` (zeros when nil); returns all hidden states (owned by the cache).
+    /// Without `forBackward`, the cache may keep only what the output and `finalState` need.
     @discardableResult
-    func forward(_ x: MatrixPointer, batch: Int, mask: [Float], initial: RecurrentState?, cache: AnyObject) -> Matrix
+    func forward(_ x: MatrixPointer, batch: Int, mask: [Float], initial: RecurrentState?, forBackward: Bool, cache: AnyObject) -> Matrix
     /// The state after the last processed step.
     func finalState(_ cache: AnyObject) -> RecurrentState
     /// Backpropagates; writes the input gradient into `dx` and returns the initial state's

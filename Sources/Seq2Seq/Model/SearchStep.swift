@@ -78,7 +78,7 @@ extension Seq2SeqModel {
         var source = [Int32](repeating: Batch.paddingID, count: steps * batch)  // S·B, time-major
         for (b, sentence) in sources.enumerated() { for (s, id) in sentence.enumerated() { source[s * batch + b] = id } }
         var rng = RandomGenerator(seed: 0)  // never drawn from: no dropout outside training
-        encode(source: source, lengths: lengths, batch: batch, training: false, using: &rng, workspace: workspace)
+        encode(source: source, lengths: lengths, batch: batch, training: false, forBackward: false, using: &rng, workspace: workspace)
     }
 
     /// The decoder's state before the first step (h̃ zero), for the B sentences just encoded.

@@ -73,11 +73,11 @@ public final class Seq2SeqModel: ParameterOwner {
 
     /// Encodes the batch's sources and prepares the attention memory and the decoder's initial
     /// state (`workspace.initial`, B × H per layer).
-    public func encode(source: [Int32], lengths: [Int], batch: Int, training: Bool, using rng: inout RandomGenerator,
-                       workspace: Workspace) {
+    public func encode(source: [Int32], lengths: [Int], batch: Int, training: Bool, forBackward: Bool = true,
+                       using rng: inout RandomGenerator, workspace: Workspace) {
         let mask = (0..<(source.count / batch)).flatMap { s in lengths.map { s < $0 ? Float(1) : 0 } }
-        let memory = encoder.forward(ids: source, batch: batch, mask: mask, training: training, using: &rng,
-                                     cache: workspace.encoder)
+        let memory = encoder.forward(ids: source, batch: batch, mask: mask, training: training, forBackward: forBackward,
+                                     using: &rng, cache: workspace.encoder)
         decoder.attention.prepare(memory: memory.view, batch: batch, lengths: lengths, into: workspace.memory)
         workspace.encoderFinal = encoder.finalStates(workspace.encoder)
         let h = config.decoderHiddenSize
