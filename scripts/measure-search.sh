@@ -32,7 +32,7 @@ for setting in "${settings[@]}"; do
             if [ $set = test ]; then input=corpora/en-zh-lohelp/test.$1; reference=corpora/en-zh-lohelp/test.$2
             else input=$out/long.$1; reference=$out/long.$2; fi
             # shellcheck disable=SC2086
-            .build/release/fanyi-translate --model models/$1-$2-lohelp.safetensors $setting < "$input" > "$out/hyp" 2>/dev/null
+            .build/release/fanyi-translate --model models/f16/$1-$2-lohelp.safetensors $setting < "$input" > "$out/hyp" 2>/dev/null
             row+=("$(.build/release/fanyi-score --reference "$reference" --input "$out/hyp" --tokenize $tokenize --metrics bleu --width 2 --json \
                 | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["score"])')")
         done

@@ -51,7 +51,13 @@ struct TranslateBenchmark: ParsableCommand {
         if openblasSmallProducts { BLAS.smallRows = 0 }
         let lines = Array(try TextFile.readLines(input).prefix(sentences))
         let bytes = try SafeTensors.read(model)
-        let f32 = try Translator.translators(modelBytes: bytes, file: model, count: 1)[0]
+        var f32 = try Translator.translators(modelBytes: bytes, file: model, count: 1)[0]
+        if f32.model.parameters.contains(where: { $0.quantized != nil }) {
+            // An I8 file (as shipped): F32 is its dequantized weights, through the Float32 path.
+            print("\(model) holds 8-bit weights: F32 below multiplies their dequantized values in Float32")
+            let plain = ModelFile.encode(f32.model, metadata: try SafeTensors.decode(bytes, file: model).metadata, storage: .f32)
+            f32 = try Translator.translators(modelBytes: plain, file: model + " (F32)", count: 1)[0]
+        }
         let sourceTokens = try lines.reduce(0) { $0 + (try f32.pipeline.source.pieces($1)).count }
         print(String(format: "%d sentences from %@, %.1f source subwords on average; %d threads", lines.count, input,
                      Double(sourceTokens) / Double(lines.count), threads))
