@@ -18,11 +18,27 @@ import Testing
         }
     }
 
+    /// The shipped model (I8, with a shortlist): its F32 half in Float32, each shortlist group size
+    /// against the whole vocabulary, and the report's parts.
+    @Test func translateReportsEachPrecisionAndShortlistGroup() throws {
+        let result = try run("fanyi-bench", ["translate", "--model", packageRoot + "/models/en-zh-lohelp.safetensors",
+                                             "--input", packageRoot + "/corpora/en-zh-lohelp/dev.en", "--sentences", "3",
+                                             "--beam-sizes", "2", "--repeats", "1", "--latency-sentences", "1", "--threads", "1",
+                                             "--precisions", "F32,I8", "--shortlist-groups", "1,2"], timeout: 300)
+        #expect(result.status == 0, "\(result.stderr)")
+        for part in ["holds 8-bit weights: F32 below", "F32 weights:", "I8 weights:", "beam 2 with the whole vocabulary:",
+                     "beam 2 with the shortlist, 1 sentence(s) per candidate set", "beam 2 with the shortlist, 2 sentence(s) per candidate set",
+                     "are the same with and without the shortlist", "sentences/s", "peak memory"] {
+            #expect(result.stdout.contains(part), "no \"\(part)\" in: \(result.stdout)")
+        }
+    }
+
     @Test(arguments: [
         (["train", "--corpus", "x"], "--corpus needs --source-lang, --target-lang and --vocab"),
         (["train", "--vocab", "x.json"], "go with --corpus"),
         (["train", "--steps", "0"], "--steps must be ≥ 1"),
         (["gemm", "--repeats", "0"], "must be ≥ 1"),
+        (["translate", "--shortlist-groups", "1,0"], "--shortlist-groups takes sizes ≥ 1"),
     ])
     func badFlagsAreRefusedByName(arguments: [String], message: String) throws {
         let result = try run("fanyi-bench", arguments, input: "")

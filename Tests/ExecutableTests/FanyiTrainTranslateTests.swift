@@ -294,7 +294,7 @@ enum TinyRun {
         let (model, metadata) = try ModelFile.load(folder + "/short.safetensors")
         #expect(metadata["shortlist"]?.hasPrefix("fanyi-shortlist 1\nfrequent 10 sources \(model.config.sourceVocabularySize)\n") == true)
         let input = "Select it.\n\nOpen the dialog.\n"
-        for flags in [[], ["--no-shortlist"]] {
+        for flags in [[], ["--no-shortlist"], ["--shortlist-group", "2"]] {
             let out = try run("fanyi-translate", ["--model", "short.safetensors", "--threads", "1"] + flags, input: input, in: folder)
             #expect(out.status == 0, "\(out.stderr)")
             #expect(out.stdout.split(separator: "\n", omittingEmptySubsequences: false).count == 4)
@@ -438,6 +438,7 @@ enum TinyRun {
     @Test(arguments: [
         (["--beam-size", "0"], "--beam-size must be ≥ 1"),
         (["--read-ahead", "0"], "--read-ahead must be ≥ 1"),
+        (["--shortlist-group", "0"], "--shortlist-group must be ≥ 1"),
         (["--beam-size", "2", "--n-best", "3"], "--n-best must be between 1 and --beam-size"),
         (["--length-penalty-type", "odd"], "--length-penalty-type must be gnmt or average"),
         (["--max-length-factor", "0"], "--max-length-factor must be > 0"),
