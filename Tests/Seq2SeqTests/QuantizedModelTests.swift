@@ -140,5 +140,14 @@ import Tensor
         options.shortlist = Shortlist(frequent: quantized.config.targetVocabularySize,
                                       bySource: Array(repeating: [], count: quantized.config.sourceVocabularySize))
         #expect(BeamSearch(model: quantized).search(sources, options: options).map { $0.map(\.tokens) } == beam.map { $0.map(\.tokens) })
+        // Per-sentence 8-bit blocks on two threads (block by block) give what one thread gives.
+        options.shortlist = Shortlist(frequent: 6, bySource: (0..<quantized.config.sourceVocabularySize).map { [Int32(6 + $0 % 9)] })
+        let saved = Parallel.threads
+        defer { Parallel.threads = saved }
+        Parallel.threads = 1
+        let one = BeamSearch(model: quantized).search(sources, options: options)
+        Parallel.threads = 2
+        let two = BeamSearch(model: quantized).search(sources, options: options)
+        #expect(one == two && one.allSatisfy { $0.count == 4 })
     }
 }

@@ -1,3 +1,4 @@
+import Dispatch
 import Tensor
 
 // Shapes: B sentences, R decoder rows (B, or B·K hypotheses of a beam), S source length,
@@ -109,10 +110,31 @@ extension Seq2SeqModel {
         precondition(blocks.reduce(0) { $0 + $1.rows } == rows, "blocks cover \(blocks.reduce(0) { $0 + $1.rows }) of \(rows) rows")
         // Room for every block (R × the widest block holds Σ rows_b·C_b); only the blocks are read.
         logits.prepareUninitialized(rows: rows, cols: blocks.map(\.subset.count).max() ?? 0)
-        var row = 0
-        for (block, view) in zip(blocks, Generator.Block.views(blocks, at: logits.pointer)) {
-            generator.forward(next.attentional.rows(row, block.rows), subset: block.subset, into: view)  // rows_b × C_b
-            row += block.rows
+        let views = Generator.Block.views(blocks, at: logits.pointer)
+        let firstRows = blocks.reduce(into: [0]) { $0.append($0.last! + $1.rows) }
+        func score(_ b: Int, split: Bool) {
+            generator.forward(next.attentional.rows(firstRows[b], blocks[b].rows), subset: blocks[b].subset, into: views[b],
+                              split: split)  // rows_b × C_b
+        }
+        // 8-bit blocks (a few rows each: one per sentence) share the threads block by block; one
+        // product split by columns would cost a thread hand-off per sentence and step.
+        let parts = min(Parallel.threads, blocks.count)
+        if parts > 1 && blocks.allSatisfy({ $0.subset.quantized != nil }) {
+            let work = blocks.map { $0.rows * $0.subset.count }
+            let total = work.reduce(0, +)
+            var bounds = [0], sum = 0  // contiguous ranges of blocks with about equal work
+            for (b, w) in work.enumerated() {
+                sum += w
+                if bounds.count < parts && sum * parts >= total * bounds.count { bounds.append(b + 1) }
+            }
+            bounds.append(blocks.count)
+            nonisolated(unsafe) let score = score
+            let ranges = zip(bounds, bounds.dropFirst()).map { $0..<$1 }
+            DispatchQueue.concurrentPerform(iterations: ranges.count) { part in
+                for b in ranges[part] { score(b, false) }
+            }
+        } else {
+            for b in blocks.indices { score(b, split: true) }
         }
         return next
     }
