@@ -79,6 +79,8 @@ struct TranslateBenchmark: ParsableCommand {
     var precisionList: [StorageType] { precisions.uppercased().split(separator: ",").compactMap { StorageType(rawValue: String($0)) } }
 
     private func measureBeams(_ translator: Translator, _ lines: [String]) throws {
+        // Each group size's mean candidate set: the same for every beam size.
+        let candidates = try translator.shortlist.map { try meanCandidates($0, translator, lines) } ?? [:]
         for beam in beamSizes.split(separator: ",").compactMap({ Int($0) }) {
             guard translator.shortlist != nil else {
                 _ = try measure(translator, lines, beam: beam, label: "")
@@ -90,9 +92,9 @@ struct TranslateBenchmark: ParsableCommand {
             translator.options.useShortlist = true
             for group in groupList {
                 translator.options.search.shortlistGroupSize = group
-                let columns = try meanCandidates(translator, lines, group: group)
                 let short = try measure(translator, lines, beam: beam,
-                                        label: String(format: " with the shortlist, %d sentence(s) per candidate set (%.0f candidates)", group, columns))
+                                        label: String(format: " with the shortlist, %d sentence(s) per candidate set (%.0f candidates)",
+                                                      group, candidates[group] ?? 0))
                 let same = zip(short, full).filter { $0 == $1 }.count
                 print(String(format: "  beam %d: %d of %d translations (%.1f %%) are the same with and without the shortlist",
                              beam, same, lines.count, 100 * Double(same) / Double(lines.count)))
@@ -100,21 +102,24 @@ struct TranslateBenchmark: ParsableCommand {
         }
     }
 
-    /// The mean size of a candidate set for groups of `group` sentences, grouped as translation
-    /// groups them (sorted by length, in batches).
-    private func meanCandidates(_ translator: Translator, _ lines: [String], group: Int) throws -> Double {
-        guard let shortlist = translator.shortlist else { return 0 }
+    /// The mean size of a candidate set for each of `groupList`'s group sizes, the sentences
+    /// grouped as translation groups them (sorted by length, in batches).
+    private func meanCandidates(_ shortlist: Shortlist, _ translator: Translator, _ lines: [String]) throws -> [Int: Double] {
         let ids = try lines.map { translator.pipeline.source.vocabulary.ids(try translator.pipeline.source.pieces($0)) }
             .filter { !$0.isEmpty }.sorted { $0.count < $1.count }
-        var (sets, total) = (0, 0)
-        for batch in stride(from: 0, to: ids.count, by: batchSize) {
-            let end = min(ids.count, batch + batchSize)
-            for start in stride(from: batch, to: end, by: group) {
-                total += shortlist.candidates(for: Array(ids[start..<min(end, start + group)])).count
-                sets += 1
+        var means: [Int: Double] = [:]
+        for group in groupList {
+            var (sets, total) = (0, 0)
+            for batch in stride(from: 0, to: ids.count, by: batchSize) {
+                let end = min(ids.count, batch + batchSize)
+                for start in stride(from: batch, to: end, by: group) {
+                    total += shortlist.candidates(for: Array(ids[start..<min(end, start + group)])).count
+                    sets += 1
+                }
             }
+            means[group] = Double(total) / Double(max(sets, 1))
         }
-        return Double(total) / Double(max(sets, 1))
+        return means
     }
 
     /// Times bulk translation (median of the repeats) and single-sentence latency; prints them

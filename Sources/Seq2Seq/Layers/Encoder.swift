@@ -70,10 +70,11 @@ public final class Encoder: ParameterOwner {
         (cache.ids, cache.batch, cache.mask) = (ids, batch, mask)
         let rows = ids.count
         embedding.forward(ids, into: cache.inputs[0])
+        // Dropout (in place) and backward need each layer's input of its own; otherwise a layer
+        // reads the one below's output as it is.
+        let ownInputs = training || forBackward
         for (l, layer) in layers.enumerated() {
-            // With no dropout and no backward, a layer reads the one below's output as it is.
-            let direct = !training && !forBackward && l > 0
-            let input = direct ? cache.outputs[l - 1] : cache.inputs[l]
+            let input = ownInputs || l == 0 ? cache.inputs[l] : cache.outputs[l - 1]
             var layerRng = rng.split(UInt64(l))
             dropout.forward(input, mask: cache.dropoutMasks[l], training: training, using: &layerRng)
             let out = cache.outputs[l]
@@ -84,7 +85,7 @@ public final class Encoder: ParameterOwner {
             out.columns(0, hiddenPerDirection).assign(hf.view)                     // [forward ‖ backward]
             out.columns(hiddenPerDirection, hiddenPerDirection).assign(hb.view)
             if residual && l > 0 { addInPlace(out.view, input.view) }
-            if l + 1 < layers.count && (training || forBackward) {
+            if l + 1 < layers.count && ownInputs {
                 cache.inputs[l + 1].prepare(rows: rows, cols: outputSize)
                 cache.inputs[l + 1].assign(out)
             }

@@ -43,8 +43,9 @@ public final class LSTM: RecurrentLayer {
         /// Single steps with stacked weights: [x ; h₋] (B × (I + H)), kept instead of `input`.
         let xh = Matrix(rows: 0, cols: 0)
         var stacked = false
-        /// A forward with no backward to follow (inference) over several steps keeps no history but h: `gates` holds one chunk of steps,
-        /// `c` two steps (the one running and its predecessor), `tanhC` one.
+        /// A forward with no backward to follow (inference) over several steps keeps no history
+        /// but h: `gates` holds one chunk of steps, `c` two steps (the one running and its
+        /// predecessor), `tanhC` one.
         var inference = false
         public init() {}
     }
@@ -82,12 +83,7 @@ public final class LSTM: RecurrentLayer {
             cache.input.view.assign(x)
         }
         for m in [cache.c, cache.tanhC, cache.h] { m.prepareUninitialized(rows: x.rows, cols: hs) }  // every step writes every row
-        cache.h0.prepare(rows: batch, cols: hs)
-        cache.c0.prepare(rows: batch, cols: hs)
-        if let initial {
-            cache.h0.view.assign(initial.h)
-            if let c = initial.c { cache.c0.view.assign(c) }
-        }
+        loadInitial(initial, batch: batch, cache: cache)
 
         cache.gates.prepareUninitialized(rows: x.rows, cols: 4 * hs)  // a GEMM with beta = 0
         cache.stacked = false
@@ -123,8 +119,18 @@ public final class LSTM: RecurrentLayer {
         return cache.h
     }
 
-    /// `forward` with no backward to follow: the same steps, but the input projections are made a chunk of
-    /// steps at a time and only h is kept for every step (see `Cache.inference`).
+    /// h0 and c0 (B × H): `initial`, or zeros.
+    private func loadInitial(_ initial: RecurrentState?, batch: Int, cache: Cache) {
+        cache.h0.prepare(rows: batch, cols: hiddenSize)
+        cache.c0.prepare(rows: batch, cols: hiddenSize)
+        if let initial {
+            cache.h0.view.assign(initial.h)
+            if let c = initial.c { cache.c0.view.assign(c) }
+        }
+    }
+
+    /// `forward` with no backward to follow: the same steps, but the input projections are made
+    /// a chunk of steps at a time and only h is kept for every step (see `Cache.inference`).
     private func infer(_ x: MatrixPointer, batch: Int, steps: Int, mask: [Float], initial: RecurrentState?, cache: Cache) -> Matrix {
         let hs = hiddenSize
         let chunk = min(steps, Self.inferenceChunk)
@@ -132,12 +138,7 @@ public final class LSTM: RecurrentLayer {
         cache.c.prepareUninitialized(rows: 2 * batch, cols: hs)    // 2B × H: step i writes rows (i % 2)·B
         cache.tanhC.prepareUninitialized(rows: batch, cols: hs)    // B × H, not needed after the step
         cache.gates.prepareUninitialized(rows: chunk * batch, cols: 4 * hs)  // chunk·B × 4H
-        cache.h0.prepare(rows: batch, cols: hs)
-        cache.c0.prepare(rows: batch, cols: hs)
-        if let initial {
-            cache.h0.view.assign(initial.h)
-            if let c = initial.c { cache.c0.view.assign(c) }
-        }
+        loadInitial(initial, batch: batch, cache: cache)
         let order = stepOrder(steps, reverse: reverse)
         mask.withUnsafeBufferPointer { mask in
             var i = 0

@@ -107,11 +107,11 @@ extension Seq2SeqModel {
             generator.forward(next.attentional, into: logits.view)
             return next
         }
-        precondition(blocks.reduce(0) { $0 + $1.rows } == rows, "blocks cover \(blocks.reduce(0) { $0 + $1.rows }) of \(rows) rows")
+        let firstRows = blocks.reduce(into: [0]) { $0.append($0.last! + $1.rows) }  // then the total
+        precondition(firstRows.last == rows, "blocks cover \(firstRows.last!) of \(rows) rows")
         // Room for every block (R × the widest block holds Σ rows_b·C_b); only the blocks are read.
         logits.prepareUninitialized(rows: rows, cols: blocks.map(\.subset.count).max() ?? 0)
         let views = Generator.Block.views(blocks, at: logits.pointer)
-        let firstRows = blocks.reduce(into: [0]) { $0.append($0.last! + $1.rows) }
         func score(_ b: Int, split: Bool) {
             generator.forward(next.attentional.rows(firstRows[b], blocks[b].rows), subset: blocks[b].subset, into: views[b],
                               split: split)  // rows_b × C_b

@@ -121,19 +121,16 @@ public final class BeamSearch {
             let blocks = options.shortlist == nil ? nil : groupBlocks(active, groupSize: groupSize, width: width)
             let next = model.step(tokens: beams.map { $0.tokens.last ?? Batch.bosID }, from: state.state, memory: memory,
                                   steps: steps, blocks: blocks, logits: logits)  // R × V, or blocks of rows_b × C_b
-            // Each row's log-probabilities, and the subset its columns stand for.
-            var rowScores: [(row: UnsafeMutablePointer<Float>, subset: Generator.Subset?)] = []
-            let columns: Int
+            // Each row's log-probabilities: where they lie, how many, and the subset they stand for.
+            var rowScores: [(row: UnsafeMutablePointer<Float>, columns: Int, subset: Generator.Subset?)] = []
             if let blocks {
                 for (block, view) in zip(blocks, Generator.Block.views(blocks, at: logits.pointer)) {
                     Kernels.logSoftmaxRows(view, into: view)
-                    for r in 0..<block.rows { rowScores.append((view.base + r * view.cols, block.subset)) }
+                    for r in 0..<block.rows { rowScores.append((view.base + r * view.cols, view.cols, block.subset)) }
                 }
-                columns = 0
             } else {
                 Kernels.logSoftmaxRows(logits.view, into: logits.view)
-                columns = logits.cols
-                for r in 0..<logits.rows { rowScores.append((logits.pointer + r * columns, nil)) }
+                for r in 0..<logits.rows { rowScores.append((logits.pointer + r * logits.cols, logits.cols, nil)) }
             }
             let weights = model.attentionWeights(steps)  // R × S
 
@@ -142,11 +139,11 @@ public final class BeamSearch {
                 // Each row's extensions; candidates are (score, row, token).
                 var candidates: [(Double, Int, Int32)] = []
                 for r in (g * width)..<((g + 1) * width) {
-                    let (row, subset) = rowScores[r]
+                    let (row, columns, subset) = rowScores[r]
                     if options.blockNgramRepeat > 0 {
                         blockRepeats(beams[r].tokens, n: options.blockNgramRepeat, row: row, subset: subset)
                     }
-                    for (column, lp) in topTokens(row, count: subset?.count ?? columns, k: 2 * k) {
+                    for (column, lp) in topTokens(row, count: columns, k: 2 * k) {
                         let token = subset.map { $0.ids[Int(column)] } ?? column
                         candidates.append((beams[r].logProbability + Double(lp), r, token))
                     }
