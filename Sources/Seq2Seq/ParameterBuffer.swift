@@ -37,5 +37,20 @@ public final class ParameterBuffer {
         }
     }
 
+    /// Lays out `parameters` (a replica's, in the same order and shapes as `original`'s) with
+    /// their values in `original`'s value buffer and gradients of their own: a replica that
+    /// always sees the same parameters and accumulates its own gradients (one per thread).
+    public init(_ parameters: [Parameter], sharingValuesOf original: ParameterBuffer) {
+        precondition(parameters.map(\.value.shape) == original.parameters.map(\.value.shape), "a replica of another model")
+        self.parameters = parameters
+        offsets = original.offsets
+        values = original.values
+        gradients = FloatBuffer(count: original.count)
+        for (p, offset) in zip(parameters, offsets) {
+            p.value.move(to: values, offset: offset, keepingElements: false)
+            p.grad.move(to: gradients, offset: offset, keepingElements: false)
+        }
+    }
+
     public func zeroGradients() { gradients.pointer.update(repeating: 0, count: count) }
 }

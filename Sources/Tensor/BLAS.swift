@@ -26,6 +26,7 @@ public enum BLAS {
     /// Calls, nanoseconds and flops of one shape while `profiling` is on.
     public struct ShapeTotals: Sendable {
         public var calls = 0, nanoseconds = 0, flops = 0
+        public init() {}
     }
 
     /// Time and flops by shape since profiling was turned on (for the benchmark's breakdown).
@@ -70,19 +71,59 @@ public enum BLAS {
             return
         }
         flopCounter.add(2 * m * n * k, ordering: .relaxed)
-        if !transposeA && !transposeB && m <= smallRows && n >= 32 {
-            // A beam's few rows against a weight matrix: OpenBLAS would pack all of b first.
-            return timed(Shape(routine: "gemm", m: m, n: n, k: k), flops: 2 * m * n * k) {
-                fanyi_sgemm_small_m(Int64(m), Int64(n), Int64(k), alpha, a.base, Int64(max(a.stride, 1)),
-                                    b.base, Int64(max(b.stride, 1)), beta, c.base, Int64(max(c.stride, 1)))
+        timed(Shape(routine: "gemm", m: m, n: n, k: k), flops: 2 * m * n * k) {
+            let parts = m * n * k >= splitVolume ? Parallel.available : 1
+            split(a, transposeA: transposeA, b, transposeB: transposeB, into: c, alpha: alpha, beta: beta, parts: parts)
+        }
+    }
+
+    /// The product in `parts` parts on the pool's threads, split along the longer side of c in
+    /// whole 16-float blocks: each part packs its slice of that side's operand and all of the
+    /// other (small when M is small). Every element's sum over K is that of the unsplit product.
+    static func split(
+        _ a: MatrixPointer, transposeA: Bool, _ b: MatrixPointer, transposeB: Bool,
+        into c: MatrixPointer, alpha: Float, beta: Float, parts: Int
+    ) {
+        let splitRows = c.rows >= c.cols
+        let length = splitRows ? c.rows : c.cols
+        let blocks = (length + 15) / 16
+        let parts = max(1, min(parts, blocks))
+        if parts == 1 {
+            return product(a, transposeA: transposeA, b, transposeB: transposeB, into: c, alpha: alpha, beta: beta)
+        }
+        Parallel.forEachPart(parts) { part in
+            let start = part * blocks / parts * 16, end = min((part + 1) * blocks / parts * 16, length)
+            if start >= end { return }
+            if splitRows {
+                product(transposeA ? a.columns(start, end - start) : a.rows(start, end - start), transposeA: transposeA,
+                        b, transposeB: transposeB, into: c.rows(start, end - start), alpha: alpha, beta: beta)
+            } else {
+                product(a, transposeA: transposeA, transposeB ? b.rows(start, end - start) : b.columns(start, end - start),
+                        transposeB: transposeB, into: c.columns(start, end - start), alpha: alpha, beta: beta)
             }
         }
-        timed(Shape(routine: "gemm", m: m, n: n, k: k), flops: 2 * m * n * k) {
-            cblas_sgemm(
-                CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-                Int32(m), Int32(n), Int32(k), alpha,
-                a.base, Int32(max(a.stride, 1)), b.base, Int32(max(b.stride, 1)), beta, c.base, Int32(max(c.stride, 1)))
+    }
+
+    /// Products of at least this many multiply-adds (M·N·K) are split over `Parallel.threads`
+    /// (OpenBLAS's own threshold for its threads is 2^18 as well).
+    nonisolated(unsafe) public static var splitVolume = 1 << 18
+
+    /// One product on the calling thread.
+    private static func product(
+        _ a: MatrixPointer, transposeA: Bool, _ b: MatrixPointer, transposeB: Bool,
+        into c: MatrixPointer, alpha: Float, beta: Float
+    ) {
+        let (m, k) = transposeA ? (a.cols, a.rows) : (a.rows, a.cols)
+        let n = c.cols
+        if !transposeA && !transposeB && m <= smallRows && n >= 32 {
+            // A beam's few rows against a weight matrix: OpenBLAS would pack all of b first.
+            return fanyi_sgemm_small_m(Int64(m), Int64(n), Int64(k), alpha, a.base, Int64(max(a.stride, 1)),
+                                       b.base, Int64(max(b.stride, 1)), beta, c.base, Int64(max(c.stride, 1)))
         }
+        cblas_sgemm(
+            CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+            Int32(m), Int32(n), Int32(k), alpha,
+            a.base, Int32(max(a.stride, 1)), b.base, Int32(max(b.stride, 1)), beta, c.base, Int32(max(c.stride, 1)))
     }
 
     /// `y = alpha · op(a) · x + beta · y` for vectors `x`, `y` (contiguous) and a view `a`.
@@ -140,23 +181,26 @@ public enum BLAS {
         }
     }
 
-    /// Runs `body` with OpenBLAS on one thread, then restores the thread count: for runs of tiny
-    /// products (attention's per-sentence gemv and ger, a few thousand flops each, many of them
-    /// above OpenBLAS's threshold for using both threads), where handing half of each to the
-    /// other thread costs more than it saves.
-    public static func singleThreaded<R>(_ body: () throws -> R) rethrows -> R {
-        let saved = openblas_get_num_threads()
-        if saved <= 1 { return try body() }
-        openblas_set_num_threads(1)
-        defer { openblas_set_num_threads(saved) }
+    /// Runs `body` with OpenBLAS's own `threads` threads splitting each product instead of the
+    /// pool (for benchmarks that take the faster of the two as the ceiling).
+    public static func withOpenBLASThreads<R>(_ threads: Int, _ body: () throws -> R) rethrows -> R {
+        let saved = Parallel.threads
+        Parallel.threads = 1
+        openblas_set_num_threads(Int32(max(1, threads)))
+        defer {
+            openblas_set_num_threads(1)
+            Parallel.threads = saved
+        }
         return try body()
     }
 
-    /// Threads OpenBLAS uses for each product.
+    /// Threads for each product (and for element-wise passes). Products are split by Fanyi's
+    /// pool; OpenBLAS itself stays on one thread per call, so that its threads never wait in
+    /// sched_yield loops (a system call per turn) between the thousands of products of a step.
     public static var threads: Int {
-        get { Int(openblas_get_num_threads()) }
+        get { Parallel.threads }
         set {
-            openblas_set_num_threads(Int32(max(1, newValue)))
+            openblas_set_num_threads(1)
             Parallel.threads = max(1, newValue)
         }
     }

@@ -1,5 +1,4 @@
 import CKernels
-import Dispatch
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -106,7 +105,7 @@ public final class QuantizedMatrix: @unchecked Sendable {
 
     /// y (M×N) = x (M×K) · W + bias + beta · y, on `level` (nil: the best this CPU has); the
     /// bias (N values, added to every row) is added as results are stored. Products big enough
-    /// to share are split by columns over `Parallel.threads` threads, unless `split` is false
+    /// to share are split by columns over the `Parallel` threads, unless `split` is false
     /// (a caller that runs several products side by side).
     public func multiply(_ x: MatrixPointer, into y: MatrixPointer, bias: UnsafePointer<Float>? = nil, beta: Float = 0,
                          level: Int32? = nil, split: Bool = true) {
@@ -124,7 +123,7 @@ public final class QuantizedMatrix: @unchecked Sendable {
                     fanyi_i8_quantize_rows(Int64(m), Int64(k), x.base, Int64(max(x.stride, 1)), fanyi_i8_activation_limit(level),
                                            u.baseAddress, Int64(depth), rowScales.baseAddress)
                     let blocks = (cols + 15) / 16
-                    let parts = split && flops >= 1 << 22 ? min(Parallel.threads, blocks) : 1
+                    let parts = split && flops >= 1 << 22 ? min(Parallel.available, blocks) : 1
                     let blockBytes = Int(fanyi_i8_packed_size(Int64(k), 16))
                     nonisolated(unsafe) let (u, rowScales, packed, y, bias) = (u, rowScales, packed, y, bias)
                     let cols = self.cols
@@ -141,7 +140,7 @@ public final class QuantizedMatrix: @unchecked Sendable {
                             }
                         }
                     }
-                    if parts == 1 { run(0) } else { DispatchQueue.concurrentPerform(iterations: parts, execute: run) }
+                    Parallel.forEachPart(parts, run)
                 }
             }
         }

@@ -29,8 +29,13 @@ struct GemmBenchmark: ParsableCommand {
             ("square, 1024³", 1024, 1024, 1024),
         ]
         for (name, m, k, n) in shapes {
-            let gflops = Self.gflops(m: m, k: k, n: n, repeats: repeats, using: &rng)
-            print(String(format: "gemm %@: %.1f GFLOP/s (%d threads)", name, gflops, threads))
+            let probe = Probe(m: m, k: k, n: n, using: &rng)
+            probe.run()
+            let pool = probe.gflops(repeats: repeats)
+            let openBLAS = BLAS.withOpenBLASThreads(threads) { probe.gflops(repeats: repeats) }
+            let concurrent = Probe(m: m, k: k, n: n, copies: threads, using: &rng).concurrentGflops(repeats: repeats)
+            print(String(format: "gemm %@: %.1f GFLOP/s split by Fanyi's pool, %.1f by OpenBLAS's threads, %.1f as one product per thread at once (%d threads)",
+                         name, pool, openBLAS, concurrent, threads))
         }
         // Translation's products (beam 5, one sentence or a batch of 32) in Float32 and in 8 bits,
         // alternated so that both see the same state of a shared machine.
@@ -59,22 +64,18 @@ struct GemmBenchmark: ParsableCommand {
         }
     }
 
-    /// GFLOP/s of an M×K·K×N product on random matrices: median of `repeats` after one untimed run.
-    static func gflops(m: Int, k: Int, n: Int, repeats: Int, using rng: inout RandomGenerator) -> Double {
-        let probe = Probe(m: m, k: k, n: n, using: &rng)
-        probe.run()
-        return probe.gflops(repeats: repeats)
-    }
-
     /// One product's operands kept between measurements, so that a benchmark can time the
     /// ceiling between its own steps and both see the same state of a shared machine.
     struct Probe {
         let a: Matrix, b: Matrix, c: Matrix
+        /// One output per thread, for the product run once per thread at once.
+        let outputs: [Matrix]
 
-        init(m: Int, k: Int, n: Int, using rng: inout RandomGenerator) {
+        init(m: Int, k: Int, n: Int, copies: Int = 1, using rng: inout RandomGenerator) {
             a = Matrix(rows: m, cols: k, uniform: 1, using: &rng)
             b = Matrix(rows: k, cols: n, uniform: 1, using: &rng)
             c = Matrix(rows: m, cols: n)
+            outputs = (0..<max(1, copies)).map { _ in Matrix(rows: m, cols: n) }
         }
 
         func run() { BLAS.gemm(a.view, b.view, into: c.view) }
@@ -83,6 +84,22 @@ struct GemmBenchmark: ParsableCommand {
         func gflops(repeats: Int) -> Double {
             let seconds = medianSeconds(repeats) { run() }
             return 2 * Double(a.rows * a.cols * b.cols) / seconds / 1e9
+        }
+
+        /// Median GFLOP/s of the product run on every thread at once, each unsplit (as training
+        /// shards run their products), counting every thread's flops.
+        func concurrentGflops(repeats: Int) -> Double {
+            let seconds = medianSeconds(repeats) {
+                Parallel.forEachPart(outputs.count) { t in BLAS.gemm(a.view, b.view, into: outputs[t].view) }
+            }
+            return 2 * Double(a.rows * a.cols * b.cols * outputs.count) / seconds / 1e9
+        }
+
+        /// The best of the product split by Fanyi's pool, split by OpenBLAS's own `threads`
+        /// threads, and run once per thread at once: the machine's ceiling, whichever way gets there.
+        func ceiling(repeats: Int, threads: Int) -> Double {
+            max(gflops(repeats: repeats), BLAS.withOpenBLASThreads(threads) { gflops(repeats: repeats) },
+                outputs.count > 1 ? concurrentGflops(repeats: repeats) : 0)
         }
     }
 }

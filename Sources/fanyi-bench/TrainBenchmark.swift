@@ -59,10 +59,20 @@ struct TrainBenchmark: ParsableCommand {
     @Option(help: "Vocabulary manifest for --corpus (from fanyi-vocab build).")
     var vocab: String?
 
+    @Option(help: ArgumentHelp("Shards per batch, one thread each (as fanyi-train: the threads); a list (1,2) times each on the same batches, step by step.",
+                               valueName: "n[,n...]"))
+    var shards: String?
+
+    /// The shard counts to time, in order.
+    var shardCounts: [Int] { shards.map { $0.split(separator: ",").compactMap { Int($0) } } ?? [threads] }
+
     func validate() throws {
         if threads < 1 { throw ValidationError("--threads must be ≥ 1") }
         if steps < 1 || warmup < 0 { throw ValidationError("--steps must be ≥ 1 and --warmup ≥ 0") }
         if batchSize < 1 { throw ValidationError("--batch-size must be ≥ 1") }
+        if let shards, shardCounts.count != shards.split(separator: ",").count || shardCounts.contains(where: { $0 < 1 || $0 > threads }) {
+            throw ValidationError("--shards takes shard counts from 1 to --threads (\(threads)), e.g. 1,2; got '\(shards)'")
+        }
         if corpus != nil && (sourceLang == nil || targetLang == nil || vocab == nil) {
             throw ValidationError("--corpus needs --source-lang, --target-lang and --vocab")
         }
@@ -71,18 +81,18 @@ struct TrainBenchmark: ParsableCommand {
         }
     }
 
+    /// One step's pairs (this rank's share), length-sorted as the trainer's batches are.
+    typealias Pairs = [(source: [Int32], target: [Int32])]
+
     /// The batches to time and the vocabulary sizes they need.
-    func makeBatches(group: ProcessGroup) throws -> (batches: [Batch], sourceVocabulary: Int, targetVocabulary: Int, label: String) {
+    func makeBatches(group: ProcessGroup) throws -> (batches: [Pairs], sourceVocabulary: Int, targetVocabulary: Int, label: String) {
         let count = warmup + steps
         guard let corpus, let sourceLang, let targetLang, let vocab else {
             var rng = RandomGenerator(seed: 7).split(UInt64(group.rank))
             func sentence() -> [Int32] {
                 (0..<Int.random(in: 20...30, using: &rng)).map { _ in Int32.random(in: 4..<8000, using: &rng) }
             }
-            let batches = (0..<count).map { _ in
-                let pairs = (0..<batchSize).map { _ in (sentence(), sentence()) }
-                return Batch(sources: pairs.map(\.0), targets: pairs.map(\.1))
-            }
+            let batches: [Pairs] = (0..<count).map { _ in (0..<batchSize).map { _ in (sentence(), sentence()) } }
             return (batches, 8000, 8000, "synthetic batches")
         }
         let pipeline = try TextPipeline(manifest: vocab, sourceLanguage: sourceLang, targetLanguage: targetLang)
@@ -90,17 +100,25 @@ struct TrainBenchmark: ParsableCommand {
         let encoded = try pipeline.encode(raw, maxLength: TrainingOptions().maxLength)
         // Global batches of batchSize × ranks pairs; each rank takes its slice, as fanyi-train does.
         let batcher = Batcher(corpus: encoded.pairs, batchSize: batchSize * group.size, unit: .sentences)
-        var batches: [Batch] = []
+        var batches: [Pairs] = []
         var epoch = 0
         while batches.count < count {
             for indices in batcher.batches(epoch: epoch, seed: 1) where batches.count < count {
                 let mine = Trainer.share(of: indices, rank: group.rank, size: group.size)
-                if !mine.isEmpty { batches.append(batcher.batch(mine)) }
+                if !mine.isEmpty { batches.append(mine.map { encoded.pairs.pair($0) }) }
             }
             epoch += 1
         }
         return (batches, pipeline.source.vocabulary.count, pipeline.target.vocabulary.count,
                 "real batches of \(corpus) (\(encoded.count) pairs)")
+    }
+
+    /// What one shard count's timed steps measured.
+    struct Measurement {
+        var times: [Double] = [], tokens: [Int] = [], flops: [Int] = [], allReduceTimes: [Double] = []
+        var forwardBackward = 0.0, optimizer = 0.0, blas = 0.0, allReduce = 0.0
+        var userSeconds = 0.0, systemSeconds = 0.0
+        var profile: [BLAS.Shape: BLAS.ShapeTotals] = [:]
     }
 
     func run() throws {
@@ -112,100 +130,112 @@ struct TrainBenchmark: ParsableCommand {
         config.attention = attention
         let model = Seq2SeqModel(config: config, seed: 1)
         let optimizer = Adam()
-        let workspace = model.makeWorkspace()
+        let counts = shardCounts
+        let shards = BatchShards(model: model, workspace: model.makeWorkspace(), count: counts.max()!)
         var rng = RandomGenerator(seed: 7)
         let parameterCount = model.parameters.reduce(0) { $0 + $1.value.count }
 
-        var times: [Double] = []
-        var tokens: [Int] = []
-        var flops: [Int] = []
-        var phases = (forwardBackward: 0.0, optimizer: 0.0, blas: 0.0, allReduce: 0.0)
-        var allReduceTimes: [Double] = []
+        var measurements = counts.map { _ in Measurement() }
         // The ceiling is timed between the steps (outside the step times), so that on a shared
         // machine whose speed drifts both numbers see the same drift.
         var ceilingRng = RandomGenerator(seed: 1)
-        let ceilingProbe = GemmBenchmark.Probe(m: 1600, k: 256, n: 1024, using: &ceilingRng)
+        let ceilingProbe = GemmBenchmark.Probe(m: 1600, k: 256, n: 1024, copies: threads, using: &ceilingRng)
         var ceilingSamples: [Double] = []
-        BLAS.profiling = true
-        let before = ResourceUsage.now()
-        for (i, batch) in batches.enumerated() {
-            if i == warmup { BLAS.shapeProfile.withLock { $0 = [:] } }
-            let flopsBefore = BLAS.flopCounter.load(ordering: .relaxed)
-            let blasBefore = BLAS.nanosecondCounter.load(ordering: .relaxed)
-            let start = monotonicSeconds()
-            model.zeroGradients()
-            model.lossAndGradients(batch, labelSmoothing: 0.1, gradientScale: 1 / Float(batch.targetTokens),
-                                   using: &rng, workspace: workspace)
-            let middle = monotonicSeconds()
-            // Tokens and GEMM flops of all ranks (their batches differ).
-            var stepTokens = [Double(batch.targetTokens), Double(BLAS.flopCounter.load(ordering: .relaxed) - flopsBefore)]
-            let communicationBefore = group.communicationSeconds
-            if group.size > 1 {
-                group.allReduceSum(model.buffer.gradients.pointer, count: model.buffer.count)
-                group.allReduceSum(&stepTokens)
-            }
-            let allReduce = group.communicationSeconds - communicationBefore
-            optimizer.step(model.buffer, learningRate: 1e-3, gradientScale: clipScale(norm: gradientNorm(model.buffer), maxNorm: 5))
-            let end = monotonicSeconds()
-            if i >= warmup {
-                times.append(end - start)
-                tokens.append(Int(stepTokens[0]))
-                allReduceTimes.append(allReduce)
-                phases.allReduce += allReduce
-                flops.append(Int(stepTokens[1]))
-                phases.forwardBackward += middle - start
-                phases.optimizer += end - middle - allReduce
-                phases.blas += Double(BLAS.nanosecondCounter.load(ordering: .relaxed) - blasBefore) / 1e9
-                BLAS.profiling = false
-                ceilingSamples.append(ceilingProbe.gflops(repeats: 3))
+        for (i, pairs) in batches.enumerated() {
+            // Each shard count trains on the same batch in turn, so that all see the same machine.
+            for (c, shardCount) in counts.enumerated() {
+                let parts = (0..<shardCount).map { s in Trainer.share(of: Array(pairs.indices), rank: s, size: shardCount) }
+                    .filter { !$0.isEmpty }
+                    .map { Batch(sources: $0.map { pairs[$0].source }, targets: $0.map { pairs[$0].target }) }
+                let targetTokens = parts.reduce(0) { $0 + $1.targetTokens }
+                BLAS.shapeProfile.withLock { $0 = [:] }
                 BLAS.profiling = true
+                let flopsBefore = BLAS.flopCounter.load(ordering: .relaxed)
+                let blasBefore = BLAS.nanosecondCounter.load(ordering: .relaxed)
+                let usageBefore = ResourceUsage.now()
+                let start = monotonicSeconds()
+                model.zeroGradients()
+                shards.lossAndGradients(parts, labelSmoothing: 0.1, gradientScale: 1 / Float(targetTokens), using: &rng)
+                let middle = monotonicSeconds()
+                // Tokens and GEMM flops of all ranks (their batches differ).
+                var stepTokens = [Double(targetTokens), Double(BLAS.flopCounter.load(ordering: .relaxed) - flopsBefore)]
+                let communicationBefore = group.communicationSeconds
+                if group.size > 1 {
+                    group.allReduceSum(model.buffer.gradients.pointer, count: model.buffer.count)
+                    group.allReduceSum(&stepTokens)
+                }
+                let allReduce = group.communicationSeconds - communicationBefore
+                optimizer.step(model.buffer, learningRate: 1e-3, gradientScale: clipScale(norm: gradientNorm(model.buffer), maxNorm: 5))
+                let end = monotonicSeconds()
+                let usageAfter = ResourceUsage.now()
+                BLAS.profiling = false
+                guard i >= warmup else { continue }
+                var m = measurements[c]
+                m.times.append(end - start)
+                m.tokens.append(Int(stepTokens[0]))
+                m.flops.append(Int(stepTokens[1]))
+                m.allReduceTimes.append(allReduce)
+                m.allReduce += allReduce
+                m.forwardBackward += middle - start
+                m.optimizer += end - middle - allReduce
+                m.blas += Double(BLAS.nanosecondCounter.load(ordering: .relaxed) - blasBefore) / 1e9
+                m.userSeconds += usageAfter.userSeconds - usageBefore.userSeconds
+                m.systemSeconds += usageAfter.systemSeconds - usageBefore.systemSeconds
+                for (shape, totals) in BLAS.shapeProfile.withLock({ $0 }) {
+                    m.profile[shape, default: BLAS.ShapeTotals()].calls += totals.calls
+                    m.profile[shape, default: BLAS.ShapeTotals()].nanoseconds += totals.nanoseconds
+                    m.profile[shape, default: BLAS.ShapeTotals()].flops += totals.flops
+                }
+                measurements[c] = m
             }
+            if i >= warmup { ceilingSamples.append(ceilingProbe.ceiling(repeats: 3, threads: threads)) }
         }
-        BLAS.profiling = false
-        let after = ResourceUsage.now()
         // Every rank times the ceiling at once, as they share the machine while training.
         let ceiling = ceilingSamples.sorted()[ceilingSamples.count / 2]
         guard group.isMain else { return }
 
-        let order = times.indices.sorted { times[$0] < times[$1] }
-        let median = order[order.count / 2]
-        let total = times.reduce(0, +)
-        let gflops = Double(flops.reduce(0, +)) / total / 1e9
         print(String(format: "train (%@, %@ attention, batch %d, %d threads, %.1f M parameters, %@%@):",
                      cell.rawValue, attention.rawValue, batchSize, threads, Double(parameterCount) / 1e6, label,
                      group.size > 1 ? ", \(group.description), flops and tokens of all ranks" : ""))
-        print(String(format: "  %d timed steps: median step %.3f s, %.0f target tokens/s, %.1f GFLOP/s in GEMMs (%.1f MFLOP per target token)",
-                     steps, times[median], Double(tokens.reduce(0, +)) / total, gflops,
-                     Double(flops.reduce(0, +)) / Double(tokens.reduce(0, +)) / 1e6))
-        if group.size > 1 {
-            print(String(format: "  all-reduce of %d gradients (%.1f MB) per step: median %.1f ms, %.0f %% of the step time",
-                         model.buffer.count, Double(model.buffer.count * 4) / 1e6, 1000 * allReduceTimes.sorted()[allReduceTimes.count / 2],
-                         100 * phases.allReduce / total))
+        print(String(format: "  GEMM ceiling in this run (1600×256·256×1024 on %d threads%@: the best of one product split by Fanyi's pool, split by OpenBLAS's threads, and one product per thread at once; median of 3 runs each after each step): %.1f GFLOP/s",
+                     threads, group.size > 1 ? " × \(group.size) ranks at once" : "", ceiling * Double(group.size)))
+        for (c, m) in zip(counts, measurements) {
+            let order = m.times.indices.sorted { m.times[$0] < m.times[$1] }
+            let total = m.times.reduce(0, +)
+            let gflops = Double(m.flops.reduce(0, +)) / total / 1e9
+            print(String(format: "  %d shard%@ (%d thread%@ each): %d timed steps, median step %.3f s, %.0f target tokens/s, %.1f GFLOP/s in GEMMs (%.1f MFLOP per target token): %.0f %% of the ceiling",
+                         c, c == 1 ? "" : "s", c == 1 ? threads : 1, c == 1 && threads > 1 ? "s" : "", steps,
+                         m.times[order[order.count / 2]], Double(m.tokens.reduce(0, +)) / total, gflops,
+                         Double(m.flops.reduce(0, +)) / Double(m.tokens.reduce(0, +)) / 1e6, 100 * gflops / (ceiling * Double(group.size))))
+            if group.size > 1 {
+                print(String(format: "    all-reduce of %d gradients (%.1f MB) per step: median %.1f ms, %.0f %% of the step time",
+                             model.buffer.count, Double(model.buffer.count * 4) / 1e6, 1000 * m.allReduceTimes.sorted()[m.allReduceTimes.count / 2],
+                             100 * m.allReduce / total))
+            }
+            let cpu = m.userSeconds + m.systemSeconds
+            print(String(format: "    %.1f %% of CPU time in the kernel during the steps (%.2f of %.1f s)",
+                         cpu > 0 ? 100 * m.systemSeconds / cpu : 0, m.systemSeconds, cpu))
+            // BLAS time is summed over the shards' threads: compare it with theirs.
+            let stepTime = m.forwardBackward + m.optimizer
+            let threadTime = m.forwardBackward * Double(c)
+            print(String(format: "    where the time goes: forward+backward %.0f %% of the step (of the shards' thread time: BLAS %.0f %%, other work such as gates, softmax, copies %.0f %%), gradient sum + clipping + Adam %.0f %%",
+                         100 * m.forwardBackward / stepTime, 100 * m.blas / threadTime, 100 * (threadTime - m.blas) / threadTime,
+                         100 * m.optimizer / stepTime))
+            printShapeProfile(m.profile, threadTime: threadTime)
         }
-        print(String(format: "  GEMM ceiling in this run (1600×256·256×1024, %d threads%@, median of 3 runs after each step): %.1f GFLOP/s; training reaches %.0f %% of it",
-                     threads, group.size > 1 ? " × \(group.size) ranks at once" : "", ceiling * Double(group.size), 100 * gflops / (ceiling * Double(group.size))))
-        let cpu = ResourceUsage(peakResidentBytes: after.peakResidentBytes, userSeconds: after.userSeconds - before.userSeconds,
-                                systemSeconds: after.systemSeconds - before.systemSeconds)
-        print("  \(cpu.summary) during the steps")
-        let stepTime = phases.forwardBackward + phases.optimizer
-        print(String(format: "  where the time goes: BLAS (gemm/gemv/ger) %.0f %%, other forward+backward work (gates, softmax, copies) %.0f %%, gradient clipping + Adam %.0f %%",
-                     100 * phases.blas / stepTime, 100 * (phases.forwardBackward - phases.blas) / stepTime,
-                     100 * phases.optimizer / stepTime))
-        printShapeProfile(stepTime: stepTime)
+        print("  peak memory \(ResourceUsage.now().peakResidentBytes / (1 << 20)) MiB")
     }
 
     /// The BLAS products that took the most time, with the speed each ran at.
-    func printShapeProfile(stepTime: Double, top: Int = 10) {
-        let profile = BLAS.shapeProfile.withLock { $0 }
+    func printShapeProfile(_ profile: [BLAS.Shape: BLAS.ShapeTotals], threadTime: Double, top: Int = 16) {
         let slowest = profile.sorted { $0.value.nanoseconds > $1.value.nanoseconds }.prefix(top)
-        print("  BLAS products by time (share of the step time, calls per step, GFLOP/s):")
+        print("    BLAS products by time (share of the shards' thread time, calls per step, GFLOP/s):")
         for (shape, totals) in slowest {
             let seconds = Double(totals.nanoseconds) / 1e9
-            print(String(format: "    %5.1f %%  %6.1f/step  %6.1f GFLOP/s  %@", 100 * seconds / stepTime,
+            print(String(format: "      %5.1f %%  %6.1f/step  %6.1f GFLOP/s  %@", 100 * seconds / threadTime,
                          Double(totals.calls) / Double(steps), Double(totals.flops) / seconds / 1e9, shape.description))
         }
     }
-
 }
 
 extension CellKind: ExpressibleByArgument {}

@@ -109,6 +109,23 @@ void fanyi_i8_gemm_at(int level, int64_t m, int64_t n, int64_t k, const float *a
 /// servers whose worker threads would each keep an arena of freed buffers.
 int fanyi_malloc_arena_limit(int arenas);
 
+/// A part of a pool run: `part` is in 0..<parts.
+typedef void (*fanyi_task_fn)(void *context, int64_t part);
+/// Sizes the worker pool to `threads` threads in all (the caller is one of them); workers are
+/// created once and kept.
+void fanyi_pool_set_threads(int threads);
+/// Threads a pool run uses (the caller included).
+int fanyi_pool_threads(void);
+/// Threads a run started now would get: 1 while the pool is in use or the calling thread is in a
+/// serial section, else `fanyi_pool_threads()`. A hint for how many parts to cut work into.
+int fanyi_pool_available(void);
+/// Begins (1) or ends (0) a serial section on the calling thread: its runs stay on it.
+void fanyi_pool_serial(int begin);
+/// Calls fn(context, part) for every part in 0..<parts, spread over the pool's threads, and
+/// returns when all are done. When the pool is in use (another thread's run, or a run started
+/// from inside a part) or the caller is in a serial section, the caller runs every part itself.
+void fanyi_pool_run(fanyi_task_fn fn, void *context, int64_t parts);
+
 /// 1 when the CPU has AVX2 and FMA (x86-64 only).
 int fanyi_cpu_has_avx2_fma(void);
 /// 1 when the CPU has AVX-512 F, BW, VL and DQ (what OpenBLAS's SkylakeX kernels use).

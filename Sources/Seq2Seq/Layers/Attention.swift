@@ -125,7 +125,7 @@ public final class Attention: ParameterOwner {
             wq!.projection.apply(query, into: cache.q.view)
             cache.u.prepare(rows: batch * steps, cols: a)
         }
-        BLAS.singleThreaded {
+        Parallel.serially {
             var b = 0
             while b < batch {
                 // Beams of one sentence (consecutive rows on one block) attend in two products.
@@ -189,7 +189,7 @@ public final class Attention: ParameterOwner {
         }
         cache.scratch.prepare(rows: batch, cols: max(steps, keySize))
         if kind == .mlp { cache.dq.prepare(rows: batch, cols: keySize) }
-        BLAS.singleThreaded { for b in 0..<batch {
+        Parallel.serially { for b in 0..<batch {
             let length = m.lengths[b]
             let a = cache.weights.pointer + b * steps
             let ds = cache.scratch.pointer + b * cache.scratch.cols

@@ -1,4 +1,3 @@
-import Dispatch
 import Tensor
 
 // Shapes: B sentences, R decoder rows (B, or B·K hypotheses of a beam), S source length,
@@ -118,7 +117,7 @@ extension Seq2SeqModel {
         }
         // 8-bit blocks (a few rows each: one per sentence) share the threads block by block; one
         // product split by columns would cost a thread hand-off per sentence and step.
-        let parts = min(Parallel.threads, blocks.count)
+        let parts = min(Parallel.available, blocks.count)
         if parts > 1 && blocks.allSatisfy({ $0.subset.quantized != nil }) {
             let work = blocks.map { $0.rows * $0.subset.count }
             let total = work.reduce(0, +)
@@ -128,10 +127,9 @@ extension Seq2SeqModel {
                 if bounds.count < parts && sum * parts >= total * bounds.count { bounds.append(b + 1) }
             }
             bounds.append(blocks.count)
-            nonisolated(unsafe) let score = score
             let ranges = zip(bounds, bounds.dropFirst()).map { $0..<$1 }
-            DispatchQueue.concurrentPerform(iterations: ranges.count) { part in
-                for b in ranges[part] { score(b, false) }
+            Parallel.forEachPart(ranges.count) { part in
+                for b in ranges[part] { score(b, split: false) }
             }
         } else {
             for b in blocks.indices { score(b, split: true) }

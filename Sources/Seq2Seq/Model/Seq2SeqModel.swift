@@ -51,6 +51,14 @@ public final class Seq2SeqModel: ParameterOwner {
         buffer = ParameterBuffer(parameters)
     }
 
+    /// A model that shares this one's parameter values and has gradients and activations of its
+    /// own, for training on part of a batch on another thread.
+    public func replica() -> Seq2SeqModel {
+        let copy = Seq2SeqModel(config: config, seed: 0)
+        copy.buffer = ParameterBuffer(copy.parameters, sharingValuesOf: buffer)
+        return copy
+    }
+
     // MARK: - Encoding (shared by training and search)
 
     /// Buffers of one batch in flight.

@@ -1,0 +1,66 @@
+import Seq2Seq
+import Tensor
+
+/// Forward and backward over a batch cut into shards, one per thread.
+///
+/// Each thread runs its shard with products left whole (regions nested in a pool run stay on
+/// their thread) on a replica of the model: the same parameter values, gradients and
+/// activations of its own. The replicas' gradients are then summed into the model's. This is data
+/// parallelism inside one process, as the ranks of an `mpirun` job do across processes: the
+/// decoder's per-step products have only B rows, and split across threads each of thousands
+/// of them a step paid a hand-off, while the element-wise work between them ran on one thread.
+public final class BatchShards {
+    /// `models[0]` is the model being trained; the others are its replicas.
+    public let models: [Seq2SeqModel]
+    public let workspaces: [Seq2SeqModel.Workspace]
+
+    public var count: Int { models.count }
+
+    /// Shards for `model` (whose `workspace` serves shard 0).
+    public init(model: Seq2SeqModel, workspace: Seq2SeqModel.Workspace, count: Int) {
+        precondition(count >= 1, "at least one shard")
+        let replicas = (1..<count).map { _ in model.replica() }
+        models = [model] + replicas
+        workspaces = [workspace] + replicas.map { $0.makeWorkspace() }
+    }
+
+    /// Shard `shard` of a batch's pairs: every `count`-th pair of the length-sorted batch, so
+    /// that the shards' lengths (and times) match.
+    public func share(of indices: [Int], shard: Int) -> [Int] {
+        Trainer.share(of: indices, rank: shard, size: count)
+    }
+
+    /// Accumulates the gradients of `batches` (one per shard, at most `count`) into `models[0]`'s
+    /// gradients, each scaled by `gradientScale`; returns their summed loss. Shard 0 draws its
+    /// dropout masks from `rng` as unsharded training does; shard s > 0 from `rng.split(6000 + s)`.
+    public func lossAndGradients(_ batches: [Batch], labelSmoothing: Float, gradientScale: Float,
+                                 using rng: inout RandomGenerator) -> Double {
+        precondition(batches.count <= count, "\(batches.count) batches for \(count) shards")
+        if batches.count <= 1 {
+            guard let batch = batches.first else { return 0 }
+            return models[0].lossAndGradients(batch, labelSmoothing: labelSmoothing, gradientScale: gradientScale,
+                                              using: &rng, workspace: workspaces[0])
+        }
+        var generators = batches.indices.map { $0 == 0 ? rng : rng.split(UInt64(6_000 + $0)) }
+        var losses = [Double](repeating: 0, count: batches.count)
+        generators.withUnsafeMutableBufferPointer { generators in
+            losses.withUnsafeMutableBufferPointer { losses in
+                Parallel.forEachPart(batches.count) { s in
+                    losses[s] = models[s].lossAndGradients(batches[s], labelSmoothing: labelSmoothing, gradientScale: gradientScale,
+                                                           using: &generators[s], workspace: workspaces[s])
+                }
+            }
+        }
+        rng = generators[0]
+        // Σ over shards, in shard order; the replicas' gradients are left at zero for the next batch.
+        let total = models[0].buffer.gradients.pointer
+        let replicas = models[1..<batches.count].map { $0.buffer.gradients.pointer }
+        Parallel.forEachRange(models[0].buffer.count) { range in
+            for replica in replicas {
+                for i in range { total[i] += replica[i] }
+                (replica + range.lowerBound).update(repeating: 0, count: range.count)
+            }
+        }
+        return losses.reduce(0, +)
+    }
+}
