@@ -49,9 +49,10 @@ public enum BLAS {
         }
     }
 
-    /// Products with at most this many rows (and b not transposed) skip OpenBLAS for
-    /// `fanyi_sgemm_small_m`, which reads b once instead of packing it; 0 sends all to OpenBLAS.
-    nonisolated(unsafe) public static var smallRows = 8
+    /// Products with at most this many rows (a not transposed) skip OpenBLAS for
+    /// `fanyi_sgemm_small_m` (or its transposed-b form), which read b without packing all of it for
+    /// every call: 64 on CPUs with AVX-512, else 8; 0 sends all to OpenBLAS.
+    nonisolated(unsafe) public static var smallRows = Int(fanyi_sgemm_small_m_rows())
 
     /// `c = alpha · op(a) · op(b) + beta · c`, where op transposes when asked.
     ///
@@ -115,10 +116,16 @@ public enum BLAS {
     ) {
         let (m, k) = transposeA ? (a.cols, a.rows) : (a.rows, a.cols)
         let n = c.cols
-        if !transposeA && !transposeB && m <= smallRows && n >= 32 {
-            // A beam's few rows against a weight matrix: OpenBLAS would pack all of b first.
-            return fanyi_sgemm_small_m(Int64(m), Int64(n), Int64(k), alpha, a.base, Int64(max(a.stride, 1)),
-                                       b.base, Int64(max(b.stride, 1)), beta, c.base, Int64(max(c.stride, 1)))
+        if !transposeA && m <= smallRows && n >= 32 {
+            // A beam's or a decoder step's rows against a weight matrix: OpenBLAS would pack all of b first.
+            if !transposeB {
+                return fanyi_sgemm_small_m(Int64(m), Int64(n), Int64(k), alpha, a.base, Int64(max(a.stride, 1)),
+                                           b.base, Int64(max(b.stride, 1)), beta, c.base, Int64(max(c.stride, 1)))
+            }
+            if fanyi_sgemm_small_m_level() >= 2 {
+                return fanyi_sgemm_small_m_nt(Int64(m), Int64(n), Int64(k), alpha, a.base, Int64(max(a.stride, 1)),
+                                              b.base, Int64(max(b.stride, 1)), beta, c.base, Int64(max(c.stride, 1)))
+            }
         }
         cblas_sgemm(
             CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,

@@ -22,6 +22,8 @@ public final class BatchShards {
         let replicas = (1..<count).map { _ in model.replica() }
         models = [model] + replicas
         workspaces = [workspace] + replicas.map { $0.makeWorkspace() }
+        // The shards' logits together take what one unsharded batch's would.
+        for m in models { m.generatorChunkElements = max(1 << 20, model.generatorChunkElements / count) }
     }
 
     /// Shard `shard` of a batch's pairs: every `count`-th pair of the length-sorted batch, so
@@ -60,6 +62,17 @@ public final class BatchShards {
                 for i in range { total[i] += replica[i] }
                 (replica + range.lowerBound).update(repeating: 0, count: range.count)
             }
+        }
+        return losses.reduce(0, +)
+    }
+
+    /// The summed cross-entropy of `batches` (one per shard, at most `count`) without dropout or
+    /// gradients (validation perplexity), the shards side by side.
+    public func loss(_ batches: [Batch]) -> Double {
+        precondition(batches.count <= count, "\(batches.count) batches for \(count) shards")
+        var losses = [Double](repeating: 0, count: batches.count)
+        losses.withUnsafeMutableBufferPointer { losses in
+            Parallel.forEachPart(batches.count) { s in losses[s] = models[s].loss(batches[s], workspace: workspaces[s]) }
         }
         return losses.reduce(0, +)
     }

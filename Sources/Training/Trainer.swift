@@ -27,6 +27,8 @@ public final class Trainer {
     public let group: ProcessGroup
     /// Activation buffers, shared by training steps and validation so that each grows once.
     lazy var workspace = model.makeWorkspace()
+    /// One shard of every batch per thread (the model and its replicas; shard 0 uses `workspace`).
+    lazy var shards = BatchShards(model: model, workspace: workspace, count: options.threads)
     /// The dev set's translator, kept across validations for the same reason.
     lazy var greedy = GreedySearch(model: model, workspace: workspace)
     /// Set by a signal handler (or a test): the loop finishes its step, checkpoints and returns.
@@ -275,6 +277,7 @@ public final class Trainer {
         var outcome = Outcome.finished
         group.timeout = options.rankTimeout
         log.say("model: \(parameters.count) parameters; \(options.threads) thread(s)"
+                + (options.threads > 1 ? ", each training its shard of every batch" : "")
                 + (group.size > 1 ? " per rank, \(group.size) ranks of \(options.batchSize) pairs a batch" : "")
                 + "; starting at step \(state.step + 1)")
 
@@ -297,14 +300,15 @@ public final class Trainer {
                 model.zeroGradients()
                 var loss = 0.0
                 if !mine.isEmpty {
+                    let parts = (0..<shards.count).map { shards.share(of: mine, shard: $0) }.filter { !$0.isEmpty }.map(batcher.batch)
                     if group.isMain {
-                        loss = model.lossAndGradients(batcher.batch(mine), labelSmoothing: options.labelSmoothing,
-                                                      gradientScale: 1 / Float(globalTokens), using: &rng, workspace: workspace)
+                        loss = shards.lossAndGradients(parts, labelSmoothing: options.labelSmoothing,
+                                                       gradientScale: 1 / Float(globalTokens), using: &rng)
                     } else {
                         // Other dropout masks than rank 0's; the shared generator advances as rank 0's does.
                         var local = rng.split(UInt64(5_000 + group.rank))
-                        loss = model.lossAndGradients(batcher.batch(mine), labelSmoothing: options.labelSmoothing,
-                                                      gradientScale: 1 / Float(globalTokens), using: &local, workspace: workspace)
+                        loss = shards.lossAndGradients(parts, labelSmoothing: options.labelSmoothing,
+                                                       gradientScale: 1 / Float(globalTokens), using: &local)
                     }
                 }
                 if !group.isMain { _ = rng.next() }
@@ -420,9 +424,12 @@ public final class Trainer {
         var totalLoss = 0.0, tokens = 0
         let batches = Batcher(corpus: validation.encoded.pairs, batchSize: options.validBatchSize, unit: .sentences).batches(epoch: 0, seed: 0)
         for indices in batches {
-            let batch = Batch(sources: indices.map { validation.encoded.sources[$0] }, targets: indices.map { validation.encoded.targets[$0] })
-            totalLoss += model.loss(batch, workspace: workspace)
-            tokens += batch.targetTokens
+            // In shards, one per thread, so that validation needs no more memory than training.
+            let parts = (0..<shards.count).map { shards.share(of: indices, shard: $0) }.filter { !$0.isEmpty }.map { part in
+                Batch(sources: part.map { validation.encoded.sources[$0] }, targets: part.map { validation.encoded.targets[$0] })
+            }
+            totalLoss += shards.loss(parts)
+            tokens += parts.reduce(0) { $0 + $1.targetTokens }
         }
         let perplexity = exp(totalLoss / Double(max(tokens, 1)))
         // Greedy translations of every dev line, scored against the raw references.

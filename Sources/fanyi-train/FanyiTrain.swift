@@ -80,7 +80,7 @@ struct Train: ParsableCommand {
     @Option(help: "Clip the gradient norm to this (0: off; default 5).") var clipNorm: Float?
     @Option(help: "Label smoothing (default 0.1).") var labelSmoothing: Float?
     @Option(help: "Random seed (default 1).") var seed: UInt64?
-    @Option(help: "Threads (default 2).") var threads: Int?
+    @Option(help: "Threads (default 2): each trains its share of every batch (the batch is cut in shards, as across mpirun ranks).") var threads: Int?
     @Option(help: "Under mpirun: seconds a rank waits for the others before ending the job (default 600, 0: forever).") var rankTimeout: Double?
 
     @Option(help: "Stop after this many steps (0: no limit).") var trainSteps: Int?

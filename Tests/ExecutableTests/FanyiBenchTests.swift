@@ -8,12 +8,13 @@ import Testing
                          "--vocab", packageRoot + "/vocab/en-zh-lohelp.json"]
 
     @Test func trainOnRealBatchesReportsSpeedCeilingMemoryAndProducts() throws {
-        let result = try run("fanyi-bench", ["train", "--steps", "2", "--warmup", "0", "--batch-size", "4", "--threads", "1"] + Self.corpus,
-                             timeout: 300)
+        let result = try run("fanyi-bench", ["train", "--steps", "2", "--warmup", "0", "--batch-size", "4", "--threads", "2",
+                                             "--shards", "1,2"] + Self.corpus, timeout: 300)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("real batches of \(packageRoot)/corpora/en-zh-lohelp/dev (1495 pairs)"), "\(result.stdout)")  // 5 pairs are over the length limit
-        for part in ["2 timed steps", "target tokens/s", "GEMM ceiling in this run", "training reaches",
-                     "peak memory", "where the time goes", "BLAS products by time", "gemm "] {
+        for part in ["1 shard (2 threads each): 2 timed steps", "2 shards (1 thread each): 2 timed steps", "target tokens/s",
+                     "GEMM ceiling in this run", "of the ceiling", "of CPU time in the kernel", "peak memory", "where the time goes",
+                     "BLAS products by time", "gemm "] {
             #expect(result.stdout.contains(part), "no \"\(part)\" in: \(result.stdout)")
         }
     }
@@ -37,6 +38,8 @@ import Testing
         (["train", "--corpus", "x"], "--corpus needs --source-lang, --target-lang and --vocab"),
         (["train", "--vocab", "x.json"], "go with --corpus"),
         (["train", "--steps", "0"], "--steps must be ≥ 1"),
+        (["train", "--threads", "1", "--shards", "1,2"], "--shards takes shard counts from 1 to --threads (1)"),
+        (["train", "--shards", "1,x"], "--shards takes shard counts"),
         (["gemm", "--repeats", "0"], "must be ≥ 1"),
         (["translate", "--shortlist-groups", "1,0"], "--shortlist-groups takes sizes ≥ 1"),
     ])

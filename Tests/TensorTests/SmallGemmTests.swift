@@ -8,7 +8,7 @@ import Testing
 @Suite struct SmallGemmTests {
     static var levels: [Int32] { Array(0...fanyi_sgemm_small_m_level()) }
 
-    @Test(arguments: levels, [1, 2, 3, 4, 5, 7, 8, 11])
+    @Test(arguments: levels, [1, 2, 3, 4, 5, 7, 8, 11, 16, 33, 64, 70])
     func matchesTheReference(level: Int32, m: Int) {
         var rng = RandomGenerator(seed: UInt64(m) * 31 + UInt64(level))
         for (n, k) in [(1, 3), (15, 1), (24, 9), (47, 16), (48, 33), (49, 64), (100, 7), (257, 40)] {
@@ -29,6 +29,27 @@ import Testing
         }
     }
 
+    /// The transposed form (C = alpha·A·Bᵀ + beta·C, B n×k): row counts and column counts around
+    /// its 4 × 6 blocks, depths around its 16-float vectors, strided views, alpha and beta.
+    @Test(arguments: levels, [1, 3, 4, 5, 9, 32, 33])
+    func transposedMatchesTheReference(level: Int32, m: Int) {
+        var rng = RandomGenerator(seed: UInt64(m) * 17 + UInt64(level))
+        for (n, k) in [(1, 3), (5, 1), (6, 16), (7, 17), (13, 33), (40, 64), (100, 7)] {
+            let aStore = Matrix(rows: m + 2, cols: k + 3, uniform: 1, using: &rng)
+            let bStore = Matrix(rows: n + 1, cols: k + 5, uniform: 1, using: &rng)
+            let cStore = Matrix(rows: m + 1, cols: n + 4, uniform: 1, using: &rng)
+            let a = aStore.rows(1, m).columns(2, k), b = bStore.rows(1, n).columns(3, k)
+            for (alpha, beta) in [(Float(1), Float(0)), (0.5, 1), (-2, 0.25)] {
+                let fast = cStore.copy(), slow = cStore.copy()
+                let c = fast.rows(1, m).columns(1, n)
+                fanyi_sgemm_small_m_nt_at(level, Int64(m), Int64(n), Int64(k), alpha, a.base, Int64(a.stride),
+                                          b.base, Int64(b.stride), beta, c.base, Int64(c.stride))
+                BLAS.referenceGemm(a, b, transposeB: true, into: slow.rows(1, m).columns(1, n), alpha: alpha, beta: beta)
+                #expect(fast.maxAbsDifference(slow) <= 1e-5 * Float(k + 1), "level \(level) m \(m) n \(n) k \(k)")
+            }
+        }
+    }
+
     /// `BLAS.gemm` sends few-row products here and gives what OpenBLAS gives.
     @Test func blasGemmAgreesWithOpenBLAS() {
         var rng = RandomGenerator(seed: 9)
@@ -42,5 +63,14 @@ import Testing
         BLAS.smallRows = saved
         #expect(small.maxAbsDifference(open) <= 1e-4)
         #expect(small.maxAbsDifference(Matrix(rows: 5, cols: 1000)) > 1)  // it computed something
+        // A decoder step's 32 rows against a transposed weight matrix, the same way.
+        let dz = Matrix(rows: 32, cols: 300, uniform: 1, using: &rng)
+        let w = Matrix(rows: 200, cols: 300, uniform: 1, using: &rng)
+        let smallT = Matrix(rows: 32, cols: 200), openT = Matrix(rows: 32, cols: 200)
+        BLAS.gemm(dz.view, w.view, transposeB: true, into: smallT.view)
+        BLAS.smallRows = 0
+        BLAS.gemm(dz.view, w.view, transposeB: true, into: openT.view)
+        BLAS.smallRows = saved
+        #expect(smallT.maxAbsDifference(openT) <= 1e-4)
     }
 }

@@ -53,9 +53,10 @@ void fanyi_adam(float *theta, const float *grad, float *m, float *v, int64_t n, 
                 float alpha, float eps, float scale);
 
 /// C = alpha·A·B + beta·C for a few rows: A m×k, B k×n, C m×n, row-major with leading
-/// dimensions lda, ldb, ldc (beta = 0 ignores what C held). Reads B once without packing it; for
-/// m ≤ 8 (a beam's hypotheses against a weight matrix), where OpenBLAS's packing of B costs more
-/// than the product. Any m works (the AVX-512 path takes m ≤ 8, the AVX2 path four rows at a time).
+/// dimensions lda, ldb, ldc (beta = 0 ignores what C held). For few rows (a beam's hypotheses, a
+/// training batch's decoder step against a weight matrix), where OpenBLAS's packing of all of B
+/// for every call costs more than it saves. Any m works: the AVX-512 path takes 8 rows at a time
+/// (above 8 sharing copied 48-column panels of B), the AVX2 path four rows at a time.
 void fanyi_sgemm_small_m(int64_t m, int64_t n, int64_t k, float alpha, const float *a, int64_t lda,
                          const float *b, int64_t ldb, float beta, float *c, int64_t ldc);
 /// The best path this CPU has: 2 AVX-512, 1 AVX2+FMA, 0 portable.
@@ -63,6 +64,14 @@ int fanyi_sgemm_small_m_level(void);
 /// The same product on the path `level` at most (for tests that compare the paths).
 void fanyi_sgemm_small_m_at(int level, int64_t m, int64_t n, int64_t k, float alpha, const float *a, int64_t lda,
                             const float *b, int64_t ldb, float beta, float *c, int64_t ldc);
+/// The most rows for which these kernels beat OpenBLAS on this CPU: 64 with AVX-512, else 8.
+int64_t fanyi_sgemm_small_m_rows(void);
+/// C = alpha·A·Bᵀ + beta·C with B n×k row-major (a step's dz·Wᵀ): rows of A dotted with rows of B.
+void fanyi_sgemm_small_m_nt(int64_t m, int64_t n, int64_t k, float alpha, const float *a, int64_t lda,
+                            const float *b, int64_t ldb, float beta, float *c, int64_t ldc);
+/// The same on the path `level` at most (AVX-512 or portable).
+void fanyi_sgemm_small_m_nt_at(int level, int64_t m, int64_t n, int64_t k, float alpha, const float *a, int64_t lda,
+                               const float *b, int64_t ldb, float beta, float *c, int64_t ldc);
 
 /// rows (m × n, leading dimension ld) += b (n) in every row: a bias.
 void fanyi_add_row(float *rows, int64_t m, int64_t n, int64_t ld, const float *b);

@@ -1,0 +1,84 @@
+import Testing
+import Tensor
+@testable import Seq2Seq
+@testable import Training
+
+@Suite struct BatchShardsTests {
+    static let pairs: [([Int32], [Int32])] = [
+        ([4, 5, 6, 7], [5, 6]), ([8, 4], [7, 4, 6]), ([5], [4]), ([6, 6, 7, 8, 4], [5, 7, 4, 4]), ([7, 5, 4], [6]),
+    ]
+
+    func makeModel(dropout: Float) -> Seq2SeqModel {
+        var config = ModelConfig(sourceVocabularySize: 9, targetVocabularySize: 8)
+        (config.embeddingSize, config.encoderHiddenSize, config.decoderHiddenSize, config.dropout) = (3, 2, 4, dropout)
+        return Seq2SeqModel(config: config, seed: 5)
+    }
+
+    func batch(_ indices: [Int]) -> Batch {
+        Batch(sources: indices.map { Self.pairs[$0].0 }, targets: indices.map { Self.pairs[$0].1 })
+    }
+
+    /// A replica sees the model's values (also after they change) and keeps gradients of its own.
+    @Test func replicaSharesValuesNotGradients() {
+        let model = makeModel(dropout: 0)
+        let replica = model.replica()
+        #expect(replica.buffer.values === model.buffer.values)
+        #expect(replica.buffer.gradients !== model.buffer.gradients)
+        model.buffer.values.pointer[7] = 0.75
+        #expect(replica.parameters.map(\.value.storage) == model.parameters.map(\.value.storage))
+        replica.parameters[0].grad.pointer[0] = 3
+        #expect(model.parameters[0].grad.pointer[0] == 0)
+    }
+
+    /// Without dropout, shards of a batch (1, 2 and 3, on whatever threads there are) give the
+    /// loss and summed gradients of the whole batch in one pass, and leave the replicas' gradients
+    /// at zero for the next batch. The forward-only loss agrees too.
+    @Test(arguments: [1, 2, 3])
+    func shardsEqualTheWholeBatch(count: Int) {
+        Parallel.threads = max(2, Parallel.threads)
+        let model = makeModel(dropout: 0)
+        let all = Array(Self.pairs.indices)
+        let whole = batch(all)
+        var rng = RandomGenerator(seed: 2)
+        model.zeroGradients()
+        let scale = 1 / Float(whole.targetTokens)
+        let expectedLoss = model.lossAndGradients(whole, labelSmoothing: 0.1, gradientScale: scale, using: &rng,
+                                                  workspace: model.makeWorkspace())
+        let expected = Array(model.buffer.gradients.buffer)
+        let expectedPlainLoss = model.loss(whole, workspace: model.makeWorkspace())
+
+        let shards = BatchShards(model: model, workspace: model.makeWorkspace(), count: count)
+        let parts = (0..<count).map { batch(shards.share(of: all, shard: $0)) }
+        #expect(parts.reduce(0) { $0 + $1.size } == whole.size)
+        for _ in 0..<2 {  // twice: the replicas must start the second batch from zero
+            model.zeroGradients()
+            var rng = RandomGenerator(seed: 2)
+            let loss = shards.lossAndGradients(parts, labelSmoothing: 0.1, gradientScale: scale, using: &rng)
+            #expect(abs(loss - expectedLoss) < 1e-5 * abs(expectedLoss))
+            let worst = zip(model.buffer.gradients.buffer, expected).map { abs($0 - $1) }.max()!
+            #expect(worst < 1e-6, "\(count) shards: gradients differ by \(worst)")
+            #expect(expected.contains { abs($0) > 1e-4 })  // the comparison compares something
+            for replica in shards.models.dropFirst() { #expect(replica.buffer.gradients.buffer.allSatisfy { $0 == 0 }) }
+        }
+        #expect(abs(shards.loss(parts) - expectedPlainLoss) < 1e-5 * abs(expectedPlainLoss))
+    }
+
+    /// With dropout, shard 0 draws from the caller's generator as unsharded training does, so one
+    /// shard is exactly the unsharded step; more shards are reproducible.
+    @Test func dropoutMasksAreReproducible() {
+        let all = Array(Self.pairs.indices)
+        func run(count: Int) -> [Float] {
+            let model = makeModel(dropout: 0.3)
+            let shards = BatchShards(model: model, workspace: model.makeWorkspace(), count: count)
+            var rng = RandomGenerator(seed: 4)
+            shards.lossAndGradients((0..<count).map { batch(shards.share(of: all, shard: $0)) }, labelSmoothing: 0,
+                                    gradientScale: 1, using: &rng)
+            return Array(model.buffer.gradients.buffer)
+        }
+        let model = makeModel(dropout: 0.3)
+        var rng = RandomGenerator(seed: 4)
+        model.lossAndGradients(batch(all), using: &rng, workspace: model.makeWorkspace())
+        #expect(run(count: 1) == Array(model.buffer.gradients.buffer))
+        #expect(run(count: 2) == run(count: 2))
+    }
+}
