@@ -282,3 +282,23 @@ void fanyi_add_row(float *rows, int64_t m, int64_t n, int64_t ld, const float *b
         for (int64_t j = 0; j < n; j++) row[j] += bias[j];
     }
 }
+
+void fanyi_fill_rows(float *rows, int64_t m, int64_t n, int64_t ld, const float *b) {
+    for (int64_t i = 0; i < m; i++) memcpy(rows + i * ld, b, (size_t)n * sizeof(float));
+}
+
+void fanyi_add_column_sums(const float *rows, int64_t m, int64_t n, int64_t ld, float *sums) {
+    for (int64_t i = 0; i < m; i++) {
+        const float *restrict row = rows + i * ld;
+        float *restrict out = sums;
+        for (int64_t j = 0; j < n; j++) out[j] += row[j];
+    }
+}
+
+void fanyi_add_rows(float *dst, int64_t ldd, const float *src, int64_t lds, int64_t m, int64_t n) {
+    for (int64_t i = 0; i < m; i++) {
+        float *restrict d = dst + i * ldd;
+        const float *restrict s = src + i * lds;
+        for (int64_t j = 0; j < n; j++) d[j] += s[j];
+    }
+}

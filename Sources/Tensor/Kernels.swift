@@ -31,6 +31,22 @@ public enum Kernels {
         fanyi_add_row(m.base, Int64(m.rows), Int64(m.cols), Int64(max(m.stride, 1)), b)
     }
 
+    /// Copies the row `b` (m.cols values) into every row of `m`.
+    public static func fillRows(_ m: MatrixPointer, _ b: UnsafePointer<Float>) {
+        fanyi_fill_rows(m.base, Int64(m.rows), Int64(m.cols), Int64(max(m.stride, 1)), b)
+    }
+
+    /// `sums[j] += Σ_i m[i, j]` (the gradient of a bias added to every row).
+    public static func addColumnSums(_ m: MatrixPointer, into sums: UnsafeMutablePointer<Float>) {
+        fanyi_add_column_sums(m.base, Int64(m.rows), Int64(m.cols), Int64(max(m.stride, 1)), sums)
+    }
+
+    /// `dst += src` (same shape).
+    public static func add(_ src: MatrixPointer, into dst: MatrixPointer) {
+        precondition(src.rows == dst.rows && src.cols == dst.cols, "adding \(src.rows)×\(src.cols) to \(dst.rows)×\(dst.cols)")
+        fanyi_add_rows(dst.base, Int64(max(dst.stride, 1)), src.base, Int64(max(src.stride, 1)), Int64(dst.rows), Int64(dst.cols))
+    }
+
     /// Row-wise softmax; `x` and `y` are contiguous and the same shape (they may alias).
     public static func softmaxRows(_ x: MatrixPointer, into y: MatrixPointer) {
         precondition(x.isContiguous && y.isContiguous && x.rows == y.rows && x.cols == y.cols)

@@ -169,8 +169,15 @@ public struct Projection {
             // The 8-bit kernel adds the bias as it stores: one pass over y fewer.
             withExtendedLifetime(bias) { quantized.multiply(x, into: y, bias: bias.map { UnsafePointer($0.pointer) }, beta: beta) }
         } else {
-            BLAS.gemm(x, weights, into: y, beta: beta)
-            if let bias { Kernels.addRow(y, bias.pointer) }
+            if let bias, beta == 0 {
+                // y starts as the bias and the product adds to it: one pass over y fewer than
+                // zeroing (what beta = 0 costs OpenBLAS) and adding the bias after.
+                Kernels.fillRows(y, bias.pointer)
+                BLAS.gemm(x, weights, into: y, beta: 1)
+            } else {
+                BLAS.gemm(x, weights, into: y, beta: beta)
+                if let bias { Kernels.addRow(y, bias.pointer) }
+            }
         }
     }
 }

@@ -22,8 +22,6 @@ public final class BatchShards {
         let replicas = (1..<count).map { _ in model.replica() }
         models = [model] + replicas
         workspaces = [workspace] + replicas.map { $0.makeWorkspace() }
-        // The shards' logits together take what one unsharded batch's would.
-        for m in models { m.generatorChunkElements = max(1 << 20, model.generatorChunkElements / count) }
     }
 
     /// Shard `shard` of a batch's pairs: every `count`-th pair of the length-sorted batch, so

@@ -71,11 +71,15 @@ public enum Checkpoint {
 
     public static func save(model: Seq2SeqModel, optimizer: Optimizer, pipeline: TextPipeline, options: TrainingOptions,
                             state: TrainingState, folder: String) throws {
-        var tensors = model.parameters.map { SafeTensors.Tensor(name: $0.name, shape: $0.value.shape, values: $0.value.storage) }
+        // Read in place while written (the model and optimizer outlive the write): no 100 MB copy.
+        func borrowed(_ name: String, _ m: Matrix) -> SafeTensors.Tensor {
+            .init(name: name, shape: m.shape, borrowing: UnsafeBufferPointer(start: m.pointer, count: m.count))
+        }
+        var tensors = model.parameters.map { borrowed($0.name, $0.value) }
         if let adam = optimizer as? Adam {
             for (name, moments) in adam.moments {
-                tensors.append(.init(name: ModelFile.optimizerPrefix + "m." + name, shape: moments.m.shape, values: moments.m.storage))
-                tensors.append(.init(name: ModelFile.optimizerPrefix + "v." + name, shape: moments.v.shape, values: moments.v.storage))
+                tensors.append(borrowed(ModelFile.optimizerPrefix + "m." + name, moments.m))
+                tensors.append(borrowed(ModelFile.optimizerPrefix + "v." + name, moments.v))
             }
         }
         let encoder = JSONEncoder()
@@ -88,7 +92,9 @@ public enum Checkpoint {
         metadata[optionsKey] = String(decoding: try encoder.encode(options), as: UTF8.self)
         metadata[directoryKey] = FileManager.default.currentDirectoryPath
         let path = folder + "/" + fileName(step: state.step)
-        try SafeTensors.write(tensors, metadata: metadata, storage: .f32, to: path)
+        try withExtendedLifetime((model, optimizer)) {
+            try SafeTensors.write(tensors, metadata: metadata, storage: .f32, to: path)
+        }
         let all = list(in: folder)
         for old in all.dropLast(options.keepCheckpoints) { try? FileManager.default.removeItem(atPath: old) }
     }

@@ -58,6 +58,15 @@ let fixtureFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().
         let bytes = try SafeTensors.read(path)
         #expect(bytes == SafeTensors.encode(tensors, metadata: ["k": "v"], storage: .f32))
         #expect(try SafeTensors.decode(bytes, file: path).tensors.first { $0.name == "big" }?.values == values)
+        // Values borrowed from memory (how checkpoints avoid a copy) give the same bytes, in F32 and F16.
+        values.withUnsafeBufferPointer { source in
+            let borrowed = [SafeTensors.Tensor(name: "big", shape: [300_001], borrowing: source), tensors[1]]
+            #expect(borrowed == tensors)
+            for storage in [StorageType.f32, .f16] {
+                #expect(SafeTensors.encode(borrowed, metadata: ["k": "v"], storage: storage)
+                        == SafeTensors.encode(tensors, metadata: ["k": "v"], storage: storage))
+            }
+        }
         let missing = folder + "/no-such-folder/x.safetensors"
         #expect(throws: ModelFileError.self) { try SafeTensors.write(tensors, metadata: [:], storage: .f32, to: missing) }
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder) == ["big.safetensors"])

@@ -162,3 +162,42 @@ func kernelInputs() -> [Float] {
         #expect(mask == mask2)
     }
 }
+
+/// The row kernels (bias fill, bias gradient, in-place add) on strided views, against loops.
+@Suite struct RowKernelTests {
+    @Test func rowKernelsMatchLoops() {
+        var rng = RandomGenerator(seed: 12)
+        let store = Matrix(rows: 6, cols: 11, uniform: 1, using: &rng)
+        let other = Matrix(rows: 5, cols: 9, uniform: 1, using: &rng)
+        let bias = Matrix(rows: 1, cols: 7, uniform: 1, using: &rng)
+        let view = store.rows(1, 4).columns(2, 7), src = other.rows(0, 4).columns(1, 7)
+        let before = store.copy()
+
+        let sums = Matrix(rows: 1, cols: 7, repeating: 0.5)
+        Kernels.addColumnSums(view, into: sums.pointer)
+        for j in 0..<7 {
+            let expected = 0.5 + (0..<4).reduce(Float(0)) { $0 + view[$1, j] }
+            #expect(abs(sums[0, j] - expected) < 1e-6)
+        }
+
+        Kernels.add(src, into: view)
+        for i in 0..<4 { for j in 0..<7 { #expect(view[i, j] == before.rows(1, 4).columns(2, 7)[i, j] + src[i, j]) } }
+
+        Kernels.fillRows(view, bias.pointer)
+        for i in 0..<4 { for j in 0..<7 { #expect(view[i, j] == bias[0, j]) } }
+        // Outside the view: untouched.
+        #expect(Array(store.view.row(0)) == Array(before.view.row(0)) && Array(store.view.row(5)) == Array(before.view.row(5)))
+        for i in 1..<5 { #expect(store[i, 0] == before[i, 0] && store[i, 1] == before[i, 1] && store[i, 9] == before[i, 9]) }
+    }
+
+    /// A projection with a bias gives x·W + b whether it starts from the bias (beta 0) or adds it.
+    @Test func projectionWithBias() {
+        var rng = RandomGenerator(seed: 13)
+        let x = Matrix(rows: 5, cols: 6, uniform: 1, using: &rng), w = Matrix(rows: 6, cols: 40, uniform: 1, using: &rng)
+        let b = Matrix(rows: 1, cols: 40, uniform: 1, using: &rng)
+        let y = Matrix(rows: 5, cols: 40, repeating: 3), expected = Matrix(rows: 5, cols: 40)
+        Projection(weights: w.view).apply(x.view, into: y.view, bias: b)
+        BLAS.referenceGemm(x.view, w.view, into: expected.view)
+        for i in 0..<5 { for j in 0..<40 { #expect(abs(y[i, j] - (expected[i, j] + b[0, j])) < 1e-5) } }
+    }
+}

@@ -75,6 +75,12 @@ void fanyi_sgemm_small_m_nt_at(int level, int64_t m, int64_t n, int64_t k, float
 
 /// rows (m × n, leading dimension ld) += b (n) in every row: a bias.
 void fanyi_add_row(float *rows, int64_t m, int64_t n, int64_t ld, const float *b);
+/// Copies the row b (n values) into each of the m rows of `rows` (leading dimension ld).
+void fanyi_fill_rows(float *rows, int64_t m, int64_t n, int64_t ld, const float *b);
+/// sums[j] += Σ_i rows[i][j] over m rows of n values (leading dimension ld): a bias's gradient.
+void fanyi_add_column_sums(const float *rows, int64_t m, int64_t n, int64_t ld, float *sums);
+/// dst += src, both m × n with leading dimensions ldd and lds.
+void fanyi_add_rows(float *dst, int64_t ldd, const float *src, int64_t lds, int64_t m, int64_t n);
 
 /// 8-bit products (int8_gemm.c): weights as int8 with a scale per output column, activations
 /// quantized per row on the fly. Bytes of a k×n int8 matrix packed for `fanyi_i8_gemm`.

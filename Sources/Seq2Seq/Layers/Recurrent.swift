@@ -58,10 +58,7 @@ func stepOrder(_ steps: Int, reverse: Bool) -> [(t: Int, previous: Int?)] {
 
 /// `dst += src` over views of one shape.
 func addInPlace(_ dst: MatrixPointer, _ src: MatrixPointer) {
-    for r in 0..<dst.rows {
-        let (d, s) = (dst.base + r * dst.stride, src.base + r * src.stride)
-        for j in 0..<dst.cols { d[j] += s[j] }
-    }
+    Kernels.add(src, into: dst)
 }
 
 /// Adds the bias row `b` (1 × N) to every row of `m` (R × N).
@@ -72,8 +69,6 @@ func addBias(_ m: MatrixPointer, _ b: Matrix) {
 
 /// `db += Σ_rows m` (the gradient of a bias added to every row).
 func addColumnSums(_ m: MatrixPointer, into db: Matrix) {
-    for r in 0..<m.rows {
-        let row = m.base + r * m.stride
-        for j in 0..<m.cols { db.pointer[j] += row[j] }
-    }
+    precondition(db.count >= m.cols, "bias gradient shape")
+    Kernels.addColumnSums(m, into: db.pointer)
 }

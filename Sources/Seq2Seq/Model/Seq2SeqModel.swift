@@ -142,9 +142,8 @@ public final class Seq2SeqModel: ParameterOwner {
         return loss
     }
 
-    /// Logits per generator chunk: 8 M (32 MB) whatever the vocabulary (tests make it small;
-    /// training shards share the 8 M).
-    public var generatorChunkElements = 8 << 20
+    /// Logits per generator chunk: 8 M (32 MB) whatever the vocabulary (tests make it small).
+    var generatorChunkElements = 8 << 20
     /// Target positions per generator chunk.
     var generatorChunkRows: Int { max(1, generatorChunkElements / config.targetVocabularySize) }
 

@@ -13,20 +13,24 @@ public enum ModelFile {
     /// The file bytes of `model` with extra metadata entries.
     public static func encode(_ model: Seq2SeqModel, metadata extra: [String: String] = [:], storage: StorageType = .f32) -> [UInt8] {
         let (tensors, metadata) = contents(model, metadata: extra, storage: storage)
-        return SafeTensors.encode(tensors, metadata: metadata, storage: storage)
+        return withExtendedLifetime(model) { SafeTensors.encode(tensors, metadata: metadata, storage: storage) }
     }
 
     /// Writes `model` atomically, tensor by tensor (the same bytes as `encode`).
     public static func save(_ model: Seq2SeqModel, metadata: [String: String] = [:], storage: StorageType = .f32,
                             to path: String) throws(ModelFileError) {
         let (tensors, metadata) = contents(model, metadata: metadata, storage: storage)
-        try SafeTensors.write(tensors, metadata: metadata, storage: storage, to: path)
+        try withExtendedLifetime(model) { () throws(ModelFileError) in
+            try SafeTensors.write(tensors, metadata: metadata, storage: storage, to: path)
+        }
     }
 
     /// Suffix of the scale tensor beside each I8 tensor.
     public static let scaleSuffix = ".scale"
 
     /// The parameters as tensors and the metadata with the format and configuration added.
+    /// Float32 values are borrowed from the parameters: the caller keeps `model` alive until the
+    /// tensors are written.
     ///
     /// With I8 storage, each weight matrix W (K×N) is stored as int8 q with `NAME.scale` (N
     /// Float32): W ≈ q[p][j] · scale[j], a scale per output column; each embedding table (V×E)
@@ -39,7 +43,8 @@ public enum ModelFile {
         var tensors: [SafeTensors.Tensor] = []
         for p in model.parameters {
             guard storage == .i8, p.kind != .vector else {
-                tensors.append(SafeTensors.Tensor(name: p.name, shape: p.value.shape, values: p.value.storage))
+                tensors.append(SafeTensors.Tensor(name: p.name, shape: p.value.shape,
+                                                  borrowing: UnsafeBufferPointer(start: p.value.pointer, count: p.value.count)))
                 continue
             }
             // A table's rows are a weight's columns: quantize its transpose, store untransposed.

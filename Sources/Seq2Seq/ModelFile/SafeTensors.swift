@@ -49,10 +49,20 @@ public enum SafeTensors {
         public var shape: [Int]
         public var values: [Float]
         public var int8: [Int8]?
+        /// Float32 values read in place when the tensor is written, from memory the caller keeps
+        /// alive until then (instead of `values`): a checkpoint then holds no copy of the
+        /// parameters and optimizer moments (100 MB for the reference model).
+        public var borrowed: UnsafeBufferPointer<Float>?
         public init(name: String, shape: [Int], values: [Float]) {
             self.name = name
             self.shape = shape
             self.values = values
+        }
+        public init(name: String, shape: [Int], borrowing values: UnsafeBufferPointer<Float>) {
+            self.name = name
+            self.shape = shape
+            self.values = []
+            self.borrowed = values
         }
         public init(name: String, shape: [Int], int8: [Int8]) {
             self.name = name
@@ -60,7 +70,16 @@ public enum SafeTensors {
             self.values = []
             self.int8 = int8
         }
-        var count: Int { int8?.count ?? values.count }
+        var count: Int { int8?.count ?? borrowed?.count ?? values.count }
+        /// The Float32 values, wherever they are.
+        func withFloats<R>(_ body: (UnsafeBufferPointer<Float>) -> R) -> R {
+            if let borrowed { return body(borrowed) }
+            return values.withUnsafeBufferPointer(body)
+        }
+        public static func == (a: Tensor, b: Tensor) -> Bool {
+            a.name == b.name && a.shape == b.shape && a.int8 == b.int8
+                && a.withFloats { x in b.withFloats { y in x.elementsEqual(y) } }
+        }
         /// How it is stored: I8 for int8 values, else `storage` (F32 when that is I8).
         func dtype(_ storage: StorageType) -> StorageType { int8 != nil ? .i8 : storage == .i8 ? .f32 : storage }
     }
@@ -101,11 +120,13 @@ public enum SafeTensors {
             while start < tensor.count {
                 let count = min(piece, tensor.count - start)
                 buffer.withUnsafeMutableBytes { out in
-                    for i in 0..<count {
-                        switch dtype {
-                        case .f32: out.storeBytes(of: tensor.values[start + i].bitPattern.littleEndian, toByteOffset: 4 * i, as: UInt32.self)
-                        case .f16: out.storeBytes(of: Float16(tensor.values[start + i]).bitPattern.littleEndian, toByteOffset: 2 * i, as: UInt16.self)
-                        case .i8: out.storeBytes(of: tensor.int8![start + i], toByteOffset: i, as: Int8.self)
+                    tensor.withFloats { values in
+                        for i in 0..<count {
+                            switch dtype {
+                            case .f32: out.storeBytes(of: values[start + i].bitPattern.littleEndian, toByteOffset: 4 * i, as: UInt32.self)
+                            case .f16: out.storeBytes(of: Float16(values[start + i]).bitPattern.littleEndian, toByteOffset: 2 * i, as: UInt16.self)
+                            case .i8: out.storeBytes(of: tensor.int8![start + i], toByteOffset: i, as: Int8.self)
+                            }
                         }
                     }
                 }
