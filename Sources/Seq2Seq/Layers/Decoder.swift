@@ -164,6 +164,10 @@ public final class Decoder: ParameterOwner {
         public let attentional = Matrix(rows: 0, cols: 0)
         let dEmbedded = Matrix(rows: 0, cols: 0)
         let zeroAttentional = Matrix(rows: 0, cols: 0)
+        /// Per layer whose steps keep sequence rows (LSTM): [x ; h₋] of every step (T·B × (I + H))
+        /// and dz (T·B × 4H), for one weight-gradient product per batch.
+        var sequenceInputs: [Matrix] = []
+        var sequenceGradients: [Matrix] = []
         init() {}
     }
 
@@ -177,6 +181,7 @@ public final class Decoder: ParameterOwner {
         let h = hiddenSize
         (cache.ids, cache.batch, cache.masks) = (ids, batch, masks)
         while cache.steps.count < steps { cache.steps.append(makeStepCache()) }
+        keepSequenceRows(steps: steps, batch: batch, cache: cache)
         embedding.forward(ids, into: cache.embedded)
         var dropRng = rng.split(1000)
         dropout.forward(cache.embedded, mask: cache.embeddingMask, training: training, using: &dropRng)
@@ -211,8 +216,36 @@ public final class Decoder: ParameterOwner {
             carried.view.assign(dPrevious.attentional)
             dState = dPrevious.layers
         }
+        for (l, layer) in layers.enumerated() {
+            guard let lstm = layer as? LSTM, lstm.keepsSequenceRows else { continue }
+            lstm.accumulateSequenceGradients(xh: cache.sequenceInputs[l].view, dz: cache.sequenceGradients[l].view)
+        }
         dropout.backward(cache.dEmbedded, mask: cache.embeddingMask)
         embedding.backward(cache.ids, cache.dEmbedded)
         return dState ?? []
+    }
+
+    /// Points each step's LSTM caches at their rows of the sequence buffers, so that `backward`
+    /// makes each layer's weight gradient in one product of T·B rows instead of T products of B
+    /// rows (each of which read and wrote all of the layer's weight gradient).
+    private func keepSequenceRows(steps: Int, batch: Int, cache: Cache) {
+        while cache.sequenceInputs.count < layers.count {
+            cache.sequenceInputs.append(Matrix(rows: 0, cols: 0))
+            cache.sequenceGradients.append(Matrix(rows: 0, cols: 0))
+        }
+        for (l, layer) in layers.enumerated() {
+            let lstm = layer as? LSTM
+            let keeps = lstm?.keepsSequenceRows ?? false
+            if keeps {
+                // Every row is written: by the step's forward ([x ; h₋]) and backward (dz).
+                cache.sequenceInputs[l].prepareUninitialized(rows: steps * batch, cols: layer.inputSize + layer.hiddenSize)
+                cache.sequenceGradients[l].prepareUninitialized(rows: steps * batch, cols: 4 * layer.hiddenSize)
+            }
+            for t in 0..<steps {
+                guard let stepCache = cache.steps[t].recurrent[l] as? LSTM.Cache else { continue }
+                stepCache.sequenceRows = keeps ? (cache.sequenceInputs[l].rows(t * batch, batch),
+                                                  cache.sequenceGradients[l].rows(t * batch, batch)) : nil
+            }
+        }
     }
 }

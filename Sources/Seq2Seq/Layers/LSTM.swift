@@ -43,6 +43,11 @@ public final class LSTM: RecurrentLayer {
         /// Single steps with stacked weights: [x ; h₋] (B × (I + H)), kept instead of `input`.
         let xh = Matrix(rows: 0, cols: 0)
         var stacked = false
+        /// Rows of the caller's sequence buffers (B × (I + H) and B × 4H) where a single stacked
+        /// step keeps [x ; h₋] and dz instead, leaving its weight and bias gradients to the caller:
+        /// one product over all T·B rows (`accumulateSequenceGradients`) instead of one of B rows
+        /// per step, each reading and writing all of d[wx ; wh].
+        public var sequenceRows: (xh: MatrixPointer, dz: MatrixPointer)?
         /// A forward with no backward to follow (inference) over several steps keeps no history
         /// but h: `gates` holds one chunk of steps, `c` two steps (the one running and its
         /// predecessor), `tanhC` one.
@@ -90,10 +95,18 @@ public final class LSTM: RecurrentLayer {
         if steps == 1, let stacked = stackedWeights {
             // z = [x ; h₋]·[wx ; wh] + b in one product.
             cache.stacked = true
-            cache.xh.prepareUninitialized(rows: batch, cols: inputSize + hs)  // assigned
-            cache.xh.columns(0, inputSize).assign(x)
-            cache.xh.columns(inputSize, hs).assign(cache.h0.view)
-            BLAS.gemm(cache.xh.view, stacked.value, into: cache.gates.view)
+            let xh: MatrixPointer
+            if let rows = cache.sequenceRows {
+                precondition(rows.xh.rows == batch && rows.xh.cols == inputSize + hs && rows.dz.rows == batch && rows.dz.cols == 4 * hs,
+                             "sequence rows of another shape")
+                xh = rows.xh
+            } else {
+                cache.xh.prepareUninitialized(rows: batch, cols: inputSize + hs)  // assigned
+                xh = cache.xh.view
+            }
+            xh.columns(0, inputSize).assign(x)
+            xh.columns(inputSize, hs).assign(cache.h0.view)
+            BLAS.gemm(xh, stacked.value, into: cache.gates.view)
             addBias(cache.gates.view, cell.b.value)
             mask.withUnsafeBufferPointer { mask in
                 LSTMCell.stepForward(z: cache.gates.view, cPrev: cache.c0.view, hPrev: cache.h0.view, c: cache.c.view,
@@ -177,7 +190,8 @@ public final class LSTM: RecurrentLayer {
         precondition(!cache.inference, "LSTM backward after a forward not made for it")
         let (hs, batch, steps) = (hiddenSize, cache.batch, cache.steps)
         let rows = steps * batch
-        cache.dz.prepareUninitialized(rows: rows, cols: 4 * hs)  // every step writes every row
+        let sequenceRows = cache.stacked ? cache.sequenceRows : nil
+        if sequenceRows == nil { cache.dz.prepareUninitialized(rows: rows, cols: 4 * hs) }  // every step writes every row
         cache.dh.prepare(rows: batch, cols: hs)
         cache.dc.prepare(rows: batch, cols: hs)
         if let dFinal {
@@ -188,15 +202,19 @@ public final class LSTM: RecurrentLayer {
 
         if cache.stacked, let stacked = stackedWeights {
             if let dOutput { addInPlace(dh, dOutput) }
+            let dz = sequenceRows?.dz ?? cache.dz.view
             cache.mask.withUnsafeBufferPointer { mask in
                 LSTMCell.stepBackward(gates: cache.gates.view, tanhC: cache.tanhC.view, cPrev: cache.c0.view, dh: dh, dc: dc,
-                                      dz: cache.dz.view, mask: mask.baseAddress!)
+                                      dz: dz, mask: mask.baseAddress!)
             }
-            // d[x ; h₋] = dz·[wx ; wh]ᵀ and d[wx ; wh] += [x ; h₋]ᵀ·dz, one product each.
+            // d[x ; h₋] = dz·[wx ; wh]ᵀ and d[wx ; wh] += [x ; h₋]ᵀ·dz, one product each (the
+            // second one per sequence, by the caller, when the step keeps sequence rows).
             dxh.prepareUninitialized(rows: batch, cols: inputSize + hs)  // a GEMM with beta = 0
-            BLAS.gemm(cache.dz.view, stacked.value, transposeB: true, into: dxh.view)
-            BLAS.gemm(cache.xh.view, transposeA: true, cache.dz.view, into: stacked.grad, beta: 1)
-            addColumnSums(cache.dz.view, into: cell.b.grad)
+            BLAS.gemm(dz, stacked.value, transposeB: true, into: dxh.view)
+            if sequenceRows == nil {
+                BLAS.gemm(cache.xh.view, transposeA: true, dz, into: stacked.grad, beta: 1)
+                addColumnSums(dz, into: cell.b.grad)
+            }
             dx.assign(dxh.columns(0, inputSize))
             addInPlace(dh, dxh.columns(inputSize, hs))   // dh₋ = carried part + dz·whᵀ
             return RecurrentState(h: dh, c: dc)
@@ -221,6 +239,20 @@ public final class LSTM: RecurrentLayer {
         addColumnSums(cache.dz.view, into: cell.b.grad)
         BLAS.gemm(cache.dz.view, cell.wx.value.view, transposeB: true, into: dx)  // dx = dz·wxᵀ
         return RecurrentState(h: dh, c: dc)
+    }
+}
+
+extension LSTM {
+    /// Whether single steps can keep sequence rows (`Cache.sequenceRows`): their weights lie
+    /// stacked in Float32.
+    public var keepsSequenceRows: Bool { stackedWeights != nil }
+
+    /// `d[wx ; wh] += XHᵀ·DZ` and `db += Σ_rows DZ` over all steps whose caches kept their rows in
+    /// `xh` (T·B × (I + H)) and `dz` (T·B × 4H): the weight and bias gradients those steps left.
+    public func accumulateSequenceGradients(xh: MatrixPointer, dz: MatrixPointer) {
+        guard let stacked = stackedWeights else { preconditionFailure("sequence rows without stacked weights") }
+        BLAS.gemm(xh, transposeA: true, dz, into: stacked.grad, beta: 1)
+        addColumnSums(dz, into: cell.b.grad)
     }
 }
 
