@@ -24,10 +24,10 @@ public final class BatchShards {
         workspaces = [workspace] + replicas.map { $0.makeWorkspace() }
     }
 
-    /// Shard `shard` of a batch's pairs: every `count`-th pair of the length-sorted batch, so
-    /// that the shards' lengths (and times) match.
-    public func share(of indices: [Int], shard: Int) -> [Int] {
-        Trainer.share(of: indices, rank: shard, size: count)
+    /// Shard `shard` of a batch's pairs, dealt by length (`Trainer.share`) so that the shards'
+    /// steps take about the same time.
+    public func share(of indices: [Int], shard: Int, lengths: (Int) -> (source: Int, target: Int)) -> [Int] {
+        Trainer.share(of: indices, rank: shard, size: count, lengths: lengths)
     }
 
     /// Accumulates the gradients of `batches` (one per shard, at most `count`) into `models[0]`'s

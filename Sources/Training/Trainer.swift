@@ -217,11 +217,18 @@ public final class Trainer {
         }
     }
 
-    /// A rank's share of a global batch: every size-th pair from the rank-th on. The batch is
-    /// sorted by length, so each share has the batch's spread of lengths (the ranks finish their
-    /// steps together) and little padding. Empty when the batch has fewer pairs than ranks.
-    public static func share(of indices: [Int], rank: Int, size: Int) -> [Int] {
-        Array(stride(from: rank, to: indices.count, by: size).map { indices[$0] })
+    /// A rank's (or shard's) share of a batch: the pairs sorted by target length, then source
+    /// length, longest first, and dealt out in turn. A step's time follows its longest target
+    /// (the decoder's steps) and source, so the shares finish their steps together, each with
+    /// little padding. (Dealt in the batcher's order, sorted by source length, the last share
+    /// drew the longest source and a random longest target: the other thread waited 8 % of the
+    /// step.) Empty when the batch has fewer pairs than shares; one share is the batch as it is.
+    public static func share(of indices: [Int], rank: Int, size: Int, lengths: (Int) -> (source: Int, target: Int)) -> [Int] {
+        if size == 1 { return indices }
+        let longestFirst = indices.map { ($0, lengths($0)) }.sorted { a, b in
+            (a.1.target, a.1.source, b.0) > (b.1.target, b.1.source, a.0)
+        }.map(\.0)
+        return Array(stride(from: rank, to: longestFirst.count, by: size).map { longestFirst[$0] })
     }
 
     static func buildVocabularies(_ options: TrainingOptions, log: TrainingLog) throws -> TextPipeline {
@@ -291,7 +298,7 @@ public final class Trainer {
             }
             while state.batchInEpoch < batches.count {
                 let global = batches[state.batchInEpoch]
-                let mine = group.size > 1 ? Self.share(of: global, rank: group.rank, size: group.size) : global
+                let mine = group.size > 1 ? Self.share(of: global, rank: group.rank, size: group.size, lengths: training.lengths) : global
                 // Normalised by the global batch's target tokens, so that the sum over ranks is
                 // the gradient of the whole batch.
                 let globalTokens = global.reduce(0) { $0 + training.lengths($1).target + 1 }
@@ -300,7 +307,8 @@ public final class Trainer {
                 model.zeroGradients()
                 var loss = 0.0
                 if !mine.isEmpty {
-                    let parts = (0..<shards.count).map { shards.share(of: mine, shard: $0) }.filter { !$0.isEmpty }.map(batcher.batch)
+                    let parts = (0..<shards.count).map { shards.share(of: mine, shard: $0, lengths: training.lengths) }.filter { !$0.isEmpty }
+                        .map(batcher.batch)
                     if group.isMain {
                         loss = shards.lossAndGradients(parts, labelSmoothing: options.labelSmoothing,
                                                        gradientScale: 1 / Float(globalTokens), using: &rng)
@@ -425,7 +433,8 @@ public final class Trainer {
         let batches = Batcher(corpus: validation.encoded.pairs, batchSize: options.validBatchSize, unit: .sentences).batches(epoch: 0, seed: 0)
         for indices in batches {
             // In shards, one per thread, so that validation needs no more memory than training.
-            let parts = (0..<shards.count).map { shards.share(of: indices, shard: $0) }.filter { !$0.isEmpty }.map { part in
+            let parts = (0..<shards.count).map { shards.share(of: indices, shard: $0, lengths: validation.encoded.pairs.lengths) }
+                .filter { !$0.isEmpty }.map { part in
                 Batch(sources: part.map { validation.encoded.sources[$0] }, targets: part.map { validation.encoded.targets[$0] })
             }
             totalLoss += shards.loss(parts)

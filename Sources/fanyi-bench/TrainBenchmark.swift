@@ -104,7 +104,7 @@ struct TrainBenchmark: ParsableCommand {
         var epoch = 0
         while batches.count < count {
             for indices in batcher.batches(epoch: epoch, seed: 1) where batches.count < count {
-                let mine = Trainer.share(of: indices, rank: group.rank, size: group.size)
+                let mine = Trainer.share(of: indices, rank: group.rank, size: group.size, lengths: encoded.pairs.lengths)
                 if !mine.isEmpty { batches.append(mine.map { encoded.pairs.pair($0) }) }
             }
             epoch += 1
@@ -144,7 +144,9 @@ struct TrainBenchmark: ParsableCommand {
         for (i, pairs) in batches.enumerated() {
             // Each shard count trains on the same batch in turn, so that all see the same machine.
             for (c, shardCount) in counts.enumerated() {
-                let parts = (0..<shardCount).map { s in Trainer.share(of: Array(pairs.indices), rank: s, size: shardCount) }
+                let parts = (0..<shardCount).map { s in
+                    Trainer.share(of: Array(pairs.indices), rank: s, size: shardCount) { (pairs[$0].source.count, pairs[$0].target.count) }
+                }
                     .filter { !$0.isEmpty }
                     .map { Batch(sources: $0.map { pairs[$0].source }, targets: $0.map { pairs[$0].target }) }
                 let targetTokens = parts.reduce(0) { $0 + $1.targetTokens }

@@ -8,6 +8,19 @@ import Tensor
         ([4, 5, 6, 7], [5, 6]), ([8, 4], [7, 4, 6]), ([5], [4]), ([6, 6, 7, 8, 4], [5, 7, 4, 4]), ([7, 5, 4], [6]),
     ]
 
+    static func lengths(_ i: Int) -> (source: Int, target: Int) { (pairs[i].0.count, pairs[i].1.count) }
+
+    /// Shares are dealt longest target first: the first share gets the longest target, the
+    /// second the next; together they hold every pair once.
+    @Test func sharesAreDealtByLength() {
+        let all = Array(Self.pairs.indices)
+        let first = Trainer.share(of: all, rank: 0, size: 2, lengths: Self.lengths)
+        let second = Trainer.share(of: all, rank: 1, size: 2, lengths: Self.lengths)
+        #expect(first == [3, 0, 2] && second == [1, 4])  // targets 4, 2, 1 and 3, 1 (of two with target 1: the longer source first)
+        #expect(Set(first + second) == Set(all) && first.count + second.count == all.count)
+        #expect(Trainer.share(of: [2], rank: 1, size: 2, lengths: Self.lengths).isEmpty)
+    }
+
     func makeModel(dropout: Float) -> Seq2SeqModel {
         var config = ModelConfig(sourceVocabularySize: 9, targetVocabularySize: 8)
         (config.embeddingSize, config.encoderHiddenSize, config.decoderHiddenSize, config.dropout) = (3, 2, 4, dropout)
@@ -48,7 +61,7 @@ import Tensor
         let expectedPlainLoss = model.loss(whole, workspace: model.makeWorkspace())
 
         let shards = BatchShards(model: model, workspace: model.makeWorkspace(), count: count)
-        let parts = (0..<count).map { batch(shards.share(of: all, shard: $0)) }
+        let parts = (0..<count).map { batch(shards.share(of: all, shard: $0, lengths: Self.lengths)) }
         #expect(parts.reduce(0) { $0 + $1.size } == whole.size)
         for _ in 0..<2 {  // twice: the replicas must start the second batch from zero
             model.zeroGradients()
@@ -71,7 +84,7 @@ import Tensor
             let model = makeModel(dropout: 0.3)
             let shards = BatchShards(model: model, workspace: model.makeWorkspace(), count: count)
             var rng = RandomGenerator(seed: 4)
-            shards.lossAndGradients((0..<count).map { batch(shards.share(of: all, shard: $0)) }, labelSmoothing: 0,
+            shards.lossAndGradients((0..<count).map { batch(shards.share(of: all, shard: $0, lengths: Self.lengths)) }, labelSmoothing: 0,
                                     gradientScale: 1, using: &rng)
             return Array(model.buffer.gradients.buffer)
         }
