@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Data-parallel scaling, side by side in one run: fanyi-bench train with 1 process × 1 thread,
-# 2 ranks × 1 thread (mpirun) and 1 process × 2 threads, on synthetic batches and on real batches
-# of a corpus. Release build; Open MPI from scripts/install-deps.sh.
+# 2 ranks × 1 thread (mpirun) and 1 process × 2 threads (each batch whole with its products split
+# over the threads, and in two shards, one per thread, as fanyi-train does), on synthetic batches
+# and on real batches of a corpus. Release build; Open MPI from scripts/install-deps.sh.
 #   scripts/bench-scaling.sh [STEPS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,6 +20,6 @@ for data in synthetic corpus; do
     "$bench" train --threads 1 --steps "$steps" "${extra[@]}"
     echo "== $data batches: 2 ranks × 1 thread"
     "${mpirun[@]}" "$bench" train --threads 1 --steps "$steps" "${extra[@]}"
-    echo "== $data batches: 1 process × 2 threads"
-    "$bench" train --threads 2 --steps "$steps" "${extra[@]}"
+    echo "== $data batches: 1 process × 2 threads (1 shard and 2 shards, step by step)"
+    "$bench" train --threads 2 --shards 1,2 --steps "$steps" "${extra[@]}"
 done

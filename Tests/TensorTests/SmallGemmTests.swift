@@ -2,9 +2,9 @@ import CKernels
 import Testing
 @testable import Tensor
 
-/// `fanyi_sgemm_small_m` (a beam's few rows against a weight matrix) on every path this CPU has,
-/// against the Double reference: every row count it takes, column counts around its block widths
-/// (16, 24, 48), strided views, alpha and beta.
+/// `fanyi_sgemm_small_m` (a beam's or a decoder step's rows against a weight matrix) on every path
+/// this CPU has, against the Double reference: row counts around its groups of 4 and 8, column
+/// counts around its block widths (16, 24, 48), strided views, alpha and beta.
 @Suite struct SmallGemmTests {
     static var levels: [Int32] { Array(0...fanyi_sgemm_small_m_level()) }
 
@@ -12,20 +12,7 @@ import Testing
     func matchesTheReference(level: Int32, m: Int) {
         var rng = RandomGenerator(seed: UInt64(m) * 31 + UInt64(level))
         for (n, k) in [(1, 3), (15, 1), (24, 9), (47, 16), (48, 33), (49, 64), (100, 7), (257, 40)] {
-            // Views into larger buffers: every leading dimension differs from the width.
-            let aStore = Matrix(rows: m + 2, cols: k + 3, uniform: 1, using: &rng)
-            let bStore = Matrix(rows: k + 1, cols: n + 5, uniform: 1, using: &rng)
-            let cStore = Matrix(rows: m + 1, cols: n + 4, uniform: 1, using: &rng)
-            let a = aStore.rows(1, m).columns(2, k), b = bStore.rows(1, k).columns(3, n)
-            for (alpha, beta) in [(Float(1), Float(0)), (0.5, 1), (-2, 0.25)] {
-                let fast = cStore.copy(), slow = cStore.copy()
-                let c = fast.rows(1, m).columns(1, n)
-                fanyi_sgemm_small_m_at(level, Int64(m), Int64(n), Int64(k), alpha, a.base, Int64(a.stride),
-                                       b.base, Int64(b.stride), beta, c.base, Int64(c.stride))
-                BLAS.referenceGemm(a, b, into: slow.rows(1, m).columns(1, n), alpha: alpha, beta: beta)
-                // Within float rounding of k products, and nothing outside the view written.
-                #expect(fast.maxAbsDifference(slow) <= 1e-5 * Float(k + 1), "level \(level) m \(m) n \(n) k \(k)")
-            }
+            compare(level: level, m: m, n: n, k: k, transposeB: false, using: &rng)
         }
     }
 
@@ -35,19 +22,30 @@ import Testing
     func transposedMatchesTheReference(level: Int32, m: Int) {
         var rng = RandomGenerator(seed: UInt64(m) * 17 + UInt64(level))
         for (n, k) in [(1, 3), (5, 1), (6, 16), (7, 17), (13, 33), (40, 64), (100, 7)] {
-            let aStore = Matrix(rows: m + 2, cols: k + 3, uniform: 1, using: &rng)
-            let bStore = Matrix(rows: n + 1, cols: k + 5, uniform: 1, using: &rng)
-            let cStore = Matrix(rows: m + 1, cols: n + 4, uniform: 1, using: &rng)
-            let a = aStore.rows(1, m).columns(2, k), b = bStore.rows(1, n).columns(3, k)
-            for (alpha, beta) in [(Float(1), Float(0)), (0.5, 1), (-2, 0.25)] {
-                let fast = cStore.copy(), slow = cStore.copy()
-                let c = fast.rows(1, m).columns(1, n)
-                fanyi_sgemm_small_m_nt_at(level, Int64(m), Int64(n), Int64(k), alpha, a.base, Int64(a.stride),
-                                          b.base, Int64(b.stride), beta, c.base, Int64(c.stride))
-                BLAS.referenceGemm(a, b, transposeB: true, into: slow.rows(1, m).columns(1, n), alpha: alpha, beta: beta)
-                #expect(fast.maxAbsDifference(slow) <= 1e-5 * Float(k + 1), "level \(level) m \(m) n \(n) k \(k)")
-            }
+            compare(level: level, m: m, n: n, k: k, transposeB: true, using: &rng)
         }
+    }
+
+    /// One shape on one path against the reference, for three (alpha, beta) pairs, on views into
+    /// larger buffers (every leading dimension differs from the width).
+    func compare(level: Int32, m: Int, n: Int, k: Int, transposeB: Bool, using rng: inout RandomGenerator) {
+        let aStore = Matrix(rows: m + 2, cols: k + 3, uniform: 1, using: &rng)
+        let bStore = transposeB ? Matrix(rows: n + 1, cols: k + 5, uniform: 1, using: &rng)
+                                : Matrix(rows: k + 1, cols: n + 5, uniform: 1, using: &rng)
+        let cStore = Matrix(rows: m + 1, cols: n + 4, uniform: 1, using: &rng)
+        let a = aStore.rows(1, m).columns(2, k)
+        let b = transposeB ? bStore.rows(1, n).columns(3, k) : bStore.rows(1, k).columns(3, n)
+        let kernel = transposeB ? fanyi_sgemm_small_m_nt_at : fanyi_sgemm_small_m_at
+        for (alpha, beta) in [(Float(1), Float(0)), (0.5, 1), (-2, 0.25)] {
+            let fast = cStore.copy(), slow = cStore.copy()
+            let c = fast.rows(1, m).columns(1, n)
+            kernel(level, Int64(m), Int64(n), Int64(k), alpha, a.base, Int64(a.stride), b.base, Int64(b.stride), beta,
+                   c.base, Int64(c.stride))
+            BLAS.referenceGemm(a, b, transposeB: transposeB, into: slow.rows(1, m).columns(1, n), alpha: alpha, beta: beta)
+            // Within float rounding of k products, and nothing outside the view written.
+            #expect(fast.maxAbsDifference(slow) <= 1e-5 * Float(k + 1), "level \(level) m \(m) n \(n) k \(k) transposed \(transposeB)")
+        }
+        withExtendedLifetime((aStore, bStore)) {}
     }
 
     /// `BLAS.gemm` sends few-row products here and gives what OpenBLAS gives.
