@@ -289,3 +289,82 @@ void fanyi_sgemm_small_m_nt(int64_t m, int64_t n, int64_t k, float alpha, const 
                             const float *b, int64_t ldb, float beta, float *c, int64_t ldc) {
     fanyi_sgemm_small_m_nt_at(fanyi_sgemm_small_m_level(), m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
+
+// MARK: - Weights packed once for many products (a decoder's steps)
+
+int64_t fanyi_sgemm_packed_size(int64_t k, int64_t n) { return (n + 47) / 48 * k * 48; }
+
+void fanyi_sgemm_pack(int64_t k, int64_t n, const float *b, int64_t ldb, int transposed, float *packed) {
+    for (int64_t j0 = 0; j0 < n; j0 += 48) {
+        const int64_t width = n - j0 < 48 ? n - j0 : 48;
+        float *panel = packed + j0 / 48 * k * 48;
+        if (!transposed) {
+            for (int64_t p = 0; p < k; p++) {
+                const float *row = b + p * ldb + j0;
+                float *out = panel + p * 48;
+                for (int64_t j = 0; j < width; j++) out[j] = row[j];
+                for (int64_t j = width; j < 48; j++) out[j] = 0;
+            }
+        } else {
+            // B = Wᵀ with W n×k (rows ldb apart): the panel's column j is W's row j0 + j.
+            for (int64_t j = 0; j < 48; j++) {
+                float *out = panel + j;
+                if (j >= width) {
+                    for (int64_t p = 0; p < k; p++) out[p * 48] = 0;
+                    continue;
+                }
+                const float *row = b + (j0 + j) * ldb;
+                for (int64_t p = 0; p < k; p++) out[p * 48] = row[p];
+            }
+        }
+    }
+}
+
+static void packed_portable(int64_t m, int64_t n, int64_t k, float alpha, const float *a, int64_t lda,
+                            const float *packed, float beta, float *c, int64_t ldc) {
+    for (int64_t i = 0; i < m; i++) {
+        for (int64_t j = 0; j < n; j++) {
+            const float *panel = packed + j / 48 * k * 48 + j % 48;
+            float sum = 0;
+            for (int64_t p = 0; p < k; p++) sum += a[i * lda + p] * panel[p * 48];
+            c[i * ldc + j] = beta == 0 ? alpha * sum : alpha * sum + beta * c[i * ldc + j];
+        }
+    }
+}
+
+#if FANYI_X86
+static AVX512 void packed_avx512(int64_t m, int64_t n, int64_t k, float alpha, const float *a, int64_t lda,
+                                 const float *packed, float beta, float *c, int64_t ldc) {
+    for (int64_t j = 0; j < n; j += 48) {
+        const int64_t width = n - j < 48 ? n - j : 48;
+        const float *panel = packed + j / 48 * k * 48;
+        for (int64_t i0 = 0; i0 < m; i0 += 8) {
+            const int64_t rows = m - i0 < 8 ? m - i0 : 8;
+            switch (rows) {
+#define CASE(M) case M: block_avx512(M, width, k, alpha, a + i0 * lda, lda, panel, 48, beta, c + i0 * ldc + j, ldc); break;
+                CASE(1) CASE(2) CASE(3) CASE(4) CASE(5) CASE(6) CASE(7) CASE(8)
+#undef CASE
+                default: break;
+            }
+        }
+    }
+}
+#endif
+
+void fanyi_sgemm_packed_at(int level, int64_t m, int64_t n, int64_t k, float alpha, const float *a, int64_t lda,
+                           const float *packed, float beta, float *c, int64_t ldc) {
+    if (m <= 0 || n <= 0) return;
+#if FANYI_X86
+    if (level >= 2 && fanyi_sgemm_small_m_level() >= 2) {
+        packed_avx512(m, n, k, alpha, a, lda, packed, beta, c, ldc);
+        return;
+    }
+#endif
+    (void)level;
+    packed_portable(m, n, k, alpha, a, lda, packed, beta, c, ldc);
+}
+
+void fanyi_sgemm_packed(int64_t m, int64_t n, int64_t k, float alpha, const float *a, int64_t lda,
+                        const float *packed, float beta, float *c, int64_t ldc) {
+    fanyi_sgemm_packed_at(fanyi_sgemm_small_m_level(), m, n, k, alpha, a, lda, packed, beta, c, ldc);
+}

@@ -19,7 +19,7 @@ public enum BLAS {
         public var routine: String
         public var m: Int, n: Int, k: Int
         public var description: String {
-            routine == "gemm" ? "gemm \(m)×\(k)·\(k)×\(n)" : "\(routine) \(m)×\(n)"
+            routine.hasPrefix("gemm") ? "\(routine) \(m)×\(k)·\(k)×\(n)" : "\(routine) \(m)×\(n)"
         }
     }
 

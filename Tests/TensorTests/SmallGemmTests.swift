@@ -48,6 +48,32 @@ import Testing
         withExtendedLifetime((aStore, bStore)) {}
     }
 
+    /// Weights packed once (as they are, or transposed) multiply like the weights themselves, on
+    /// every path, with column counts around the 48-column panels and a strided source.
+    @Test(arguments: levels)
+    func packedWeightsMatchTheReference(level: Int32) {
+        var rng = RandomGenerator(seed: 41 + UInt64(level))
+        for (m, n, k) in [(1, 1, 1), (5, 47, 3), (8, 48, 16), (9, 49, 17), (32, 100, 33), (70, 20, 9)] {
+            let a = Matrix(rows: m, cols: k, uniform: 1, using: &rng)
+            let wStore = Matrix(rows: k + 2, cols: n + 3, uniform: 1, using: &rng)      // W: K×N inside
+            let tStore = Matrix(rows: n + 1, cols: k + 4, uniform: 1, using: &rng)      // Wᵀ given as N×K
+            let w = wStore.rows(1, k).columns(2, n), wt = tStore.rows(1, n).columns(3, k)
+            for (source, transposed) in [(w, false), (wt, true)] {
+                let packed = PackedMatrix()
+                packed.pack(source, transposed: transposed)
+                #expect(packed.rows == k && packed.cols == n)
+                for (alpha, beta) in [(Float(1), Float(0)), (-2, 0.25)] {
+                    let fast = Matrix(rows: m, cols: n, uniform: 1, using: &rng), slow = fast.copy()
+                    fanyi_sgemm_packed_at(level, Int64(m), Int64(n), Int64(k), alpha, a.pointer, Int64(k), packed.base, beta,
+                                          fast.pointer, Int64(n))
+                    BLAS.referenceGemm(a.view, source, transposeB: transposed, into: slow.view, alpha: alpha, beta: beta)
+                    #expect(fast.maxAbsDifference(slow) <= 1e-5 * Float(k + 1), "level \(level) \(m)×\(k)·\(k)×\(n) transposed \(transposed)")
+                }
+            }
+            withExtendedLifetime((wStore, tStore)) {}
+        }
+    }
+
     /// `BLAS.gemm` sends few-row products here and gives what OpenBLAS gives.
     @Test func blasGemmAgreesWithOpenBLAS() {
         var rng = RandomGenerator(seed: 9)

@@ -72,6 +72,18 @@ void fanyi_sgemm_small_m_nt(int64_t m, int64_t n, int64_t k, float alpha, const 
 /// The same on the path `level` at most (AVX-512 or portable).
 void fanyi_sgemm_small_m_nt_at(int level, int64_t m, int64_t n, int64_t k, float alpha, const float *a, int64_t lda,
                                const float *b, int64_t ldb, float beta, float *c, int64_t ldc);
+/// Floats of a k×n matrix packed by `fanyi_sgemm_pack`: 48-column panels, each k rows of 48.
+int64_t fanyi_sgemm_packed_size(int64_t k, int64_t n);
+/// Packs B (k×n, rows ldb apart) or, with `transposed`, B = Wᵀ for W n×k (rows ldb apart), into
+/// `packed` (fanyi_sgemm_packed_size floats), for many products with the same B.
+void fanyi_sgemm_pack(int64_t k, int64_t n, const float *b, int64_t ldb, int transposed, float *packed);
+/// C = alpha·A·B + beta·C with B packed by `fanyi_sgemm_pack`: the few-row product without
+/// copying B's panels on every call.
+void fanyi_sgemm_packed(int64_t m, int64_t n, int64_t k, float alpha, const float *a, int64_t lda,
+                        const float *packed, float beta, float *c, int64_t ldc);
+/// The same on the path `level` at most (AVX-512 or portable).
+void fanyi_sgemm_packed_at(int level, int64_t m, int64_t n, int64_t k, float alpha, const float *a, int64_t lda,
+                           const float *packed, float beta, float *c, int64_t ldc);
 
 /// rows (m × n, leading dimension ld) += b (n) in every row: a bias.
 void fanyi_add_row(float *rows, int64_t m, int64_t n, int64_t ld, const float *b);

@@ -168,6 +168,8 @@ public final class Decoder: ParameterOwner {
         /// and dz (T·B × 4H), for one weight-gradient product per batch.
         var sequenceInputs: [Matrix] = []
         var sequenceGradients: [Matrix] = []
+        /// Per such layer, [wx ; wh] packed for the batch's steps, forward and transposed.
+        var packedWeights: [(forward: PackedMatrix, transposed: PackedMatrix)] = []
         init() {}
     }
 
@@ -181,7 +183,7 @@ public final class Decoder: ParameterOwner {
         let h = hiddenSize
         (cache.ids, cache.batch, cache.masks) = (ids, batch, masks)
         while cache.steps.count < steps { cache.steps.append(makeStepCache()) }
-        keepSequenceRows(steps: steps, batch: batch, cache: cache)
+        prepareSteps(steps: steps, batch: batch, cache: cache)
         embedding.forward(ids, into: cache.embedded)
         var dropRng = rng.split(1000)
         dropout.forward(cache.embedded, mask: cache.embeddingMask, training: training, using: &dropRng)
@@ -227,15 +229,19 @@ public final class Decoder: ParameterOwner {
 
     /// Points each step's LSTM caches at their rows of the sequence buffers, so that `backward`
     /// makes each layer's weight gradient in one product of T·B rows instead of T products of B
-    /// rows (each of which read and wrote all of the layer's weight gradient).
-    private func keepSequenceRows(steps: Int, batch: Int, cache: Cache) {
+    /// rows (each of which read and wrote all of the layer's weight gradient), and at the layer's
+    /// weights packed once for all the batch's steps (on CPUs where that pays).
+    private func prepareSteps(steps: Int, batch: Int, cache: Cache) {
         while cache.sequenceInputs.count < layers.count {
             cache.sequenceInputs.append(Matrix(rows: 0, cols: 0))
             cache.sequenceGradients.append(Matrix(rows: 0, cols: 0))
+            cache.packedWeights.append((PackedMatrix(), PackedMatrix()))
         }
+        let pack = PackedMatrix.isUseful
         for (l, layer) in layers.enumerated() {
             let lstm = layer as? LSTM
             let keeps = lstm?.keepsSequenceRows ?? false
+            if keeps && pack { lstm?.packStackedWeights(into: cache.packedWeights[l]) }
             if keeps {
                 // Every row is written: by the step's forward ([x ; h₋]) and backward (dz).
                 cache.sequenceInputs[l].prepareUninitialized(rows: steps * batch, cols: layer.inputSize + layer.hiddenSize)
@@ -245,6 +251,7 @@ public final class Decoder: ParameterOwner {
                 guard let stepCache = cache.steps[t].recurrent[l] as? LSTM.Cache else { continue }
                 stepCache.sequenceRows = keeps ? (cache.sequenceInputs[l].rows(t * batch, batch),
                                                   cache.sequenceGradients[l].rows(t * batch, batch)) : nil
+                stepCache.packedWeights = keeps && pack ? cache.packedWeights[l] : nil
             }
         }
     }

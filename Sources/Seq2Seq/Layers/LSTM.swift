@@ -48,6 +48,9 @@ public final class LSTM: RecurrentLayer {
         /// one product over all T·B rows (`accumulateSequenceGradients`) instead of one of B rows
         /// per step, each reading and writing all of d[wx ; wh].
         public var sequenceRows: (xh: MatrixPointer, dz: MatrixPointer)?
+        /// [wx ; wh] packed for the forward product and its transpose for the backward one, by the
+        /// caller for all steps of a batch (`packStackedWeights`); nil: the weights as they are.
+        public var packedWeights: (forward: PackedMatrix, transposed: PackedMatrix)?
         /// A forward with no backward to follow (inference) over several steps keeps no history
         /// but h: `gates` holds one chunk of steps, `c` two steps (the one running and its
         /// predecessor), `tanhC` one.
@@ -106,7 +109,11 @@ public final class LSTM: RecurrentLayer {
             }
             xh.columns(0, inputSize).assign(x)
             xh.columns(inputSize, hs).assign(cache.h0.view)
-            BLAS.gemm(xh, stacked.value, into: cache.gates.view)
+            if let packed = cache.packedWeights {
+                BLAS.gemm(xh, packed: packed.forward, into: cache.gates.view)
+            } else {
+                BLAS.gemm(xh, stacked.value, into: cache.gates.view)
+            }
             addBias(cache.gates.view, cell.b.value)
             mask.withUnsafeBufferPointer { mask in
                 LSTMCell.stepForward(z: cache.gates.view, cPrev: cache.c0.view, hPrev: cache.h0.view, c: cache.c.view,
@@ -210,7 +217,11 @@ public final class LSTM: RecurrentLayer {
             // d[x ; h₋] = dz·[wx ; wh]ᵀ and d[wx ; wh] += [x ; h₋]ᵀ·dz, one product each (the
             // second one per sequence, by the caller, when the step keeps sequence rows).
             dxh.prepareUninitialized(rows: batch, cols: inputSize + hs)  // a GEMM with beta = 0
-            BLAS.gemm(dz, stacked.value, transposeB: true, into: dxh.view)
+            if let packed = cache.packedWeights {
+                BLAS.gemm(dz, packed: packed.transposed, into: dxh.view)
+            } else {
+                BLAS.gemm(dz, stacked.value, transposeB: true, into: dxh.view)
+            }
             if sequenceRows == nil {
                 BLAS.gemm(cache.xh.view, transposeA: true, dz, into: stacked.grad, beta: 1)
                 addColumnSums(dz, into: cell.b.grad)
@@ -246,6 +257,14 @@ extension LSTM {
     /// Whether single steps can keep sequence rows (`Cache.sequenceRows`): their weights lie
     /// stacked in Float32.
     public var keepsSequenceRows: Bool { stackedWeights != nil }
+
+    /// Packs [wx ; wh] for single steps' forward product and its transpose for their backward one
+    /// (what `Cache.packedWeights` holds): once per batch instead of a panel copy per product.
+    public func packStackedWeights(into packed: (forward: PackedMatrix, transposed: PackedMatrix)) {
+        guard let stacked = stackedWeights else { preconditionFailure("packing weights that are not stacked") }
+        packed.forward.pack(stacked.value)
+        packed.transposed.pack(stacked.value, transposed: true)
+    }
 
     /// `d[wx ; wh] += XHᵀ·DZ` and `db += Σ_rows DZ` over all steps whose caches kept their rows in
     /// `xh` (T·B × (I + H)) and `dz` (T·B × 4H): the weight and bias gradients those steps left.
