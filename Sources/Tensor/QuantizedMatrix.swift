@@ -105,10 +105,10 @@ public final class QuantizedMatrix: @unchecked Sendable {
 
     /// y (M×N) = x (M×K) · W + bias + beta · y, on `level` (nil: the best this CPU has); the
     /// bias (N values, added to every row) is added as results are stored. Products big enough
-    /// to share are split by columns over the `Parallel` threads, unless `split` is false
-    /// (a caller that runs several products side by side).
+    /// to share are split by columns over the `Parallel` threads (none inside a part of another
+    /// region: a caller that runs several products side by side keeps each on its thread).
     public func multiply(_ x: MatrixPointer, into y: MatrixPointer, bias: UnsafePointer<Float>? = nil, beta: Float = 0,
-                         level: Int32? = nil, split: Bool = true) {
+                         level: Int32? = nil) {
         precondition(x.cols == rows && y.rows == x.rows && y.cols == cols,
                      "i8 product shapes: x \(x.rows)×\(x.cols), w \(rows)×\(cols), y \(y.rows)×\(y.cols)")
         let (m, k) = (x.rows, rows)
@@ -123,7 +123,7 @@ public final class QuantizedMatrix: @unchecked Sendable {
                     fanyi_i8_quantize_rows(Int64(m), Int64(k), x.base, Int64(max(x.stride, 1)), fanyi_i8_activation_limit(level),
                                            u.baseAddress, Int64(depth), rowScales.baseAddress)
                     let blocks = (cols + 15) / 16
-                    let parts = split && flops >= 1 << 22 ? min(Parallel.available, blocks) : 1
+                    let parts = flops >= 1 << 22 ? min(Parallel.available, blocks) : 1
                     let blockBytes = Int(fanyi_i8_packed_size(Int64(k), 16))
                     nonisolated(unsafe) let (u, rowScales, packed, y, bias) = (u, rowScales, packed, y, bias)
                     let cols = self.cols

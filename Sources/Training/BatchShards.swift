@@ -24,10 +24,10 @@ public final class BatchShards {
         workspaces = [workspace] + replicas.map { $0.makeWorkspace() }
     }
 
-    /// Shard `shard` of a batch's pairs, dealt by length (`Trainer.share`) so that the shards'
-    /// steps take about the same time.
-    public func share(of indices: [Int], shard: Int, lengths: (Int) -> (source: Int, target: Int)) -> [Int] {
-        Trainer.share(of: indices, rank: shard, size: count, lengths: lengths)
+    /// A batch's pairs cut into shards, dealt by length (`Trainer.share`) so that the shards'
+    /// steps take about the same time; empty shards (a batch of fewer pairs than shards) left out.
+    public func shares(of indices: [Int], lengths: (Int) -> (source: Int, target: Int)) -> [[Int]] {
+        (0..<count).map { Trainer.share(of: indices, rank: $0, size: count, lengths: lengths) }.filter { !$0.isEmpty }
     }
 
     /// Accumulates the gradients of `batches` (one per shard, at most `count`) into `models[0]`'s

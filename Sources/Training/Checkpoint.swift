@@ -72,14 +72,11 @@ public enum Checkpoint {
     public static func save(model: Seq2SeqModel, optimizer: Optimizer, pipeline: TextPipeline, options: TrainingOptions,
                             state: TrainingState, folder: String) throws {
         // Read in place while written (the model and optimizer outlive the write): no 100 MB copy.
-        func borrowed(_ name: String, _ m: Matrix) -> SafeTensors.Tensor {
-            .init(name: name, shape: m.shape, borrowing: UnsafeBufferPointer(start: m.pointer, count: m.count))
-        }
-        var tensors = model.parameters.map { borrowed($0.name, $0.value) }
+        var tensors = model.parameters.map { SafeTensors.Tensor(name: $0.name, borrowing: $0.value) }
         if let adam = optimizer as? Adam {
             for (name, moments) in adam.moments {
-                tensors.append(borrowed(ModelFile.optimizerPrefix + "m." + name, moments.m))
-                tensors.append(borrowed(ModelFile.optimizerPrefix + "v." + name, moments.v))
+                tensors.append(.init(name: ModelFile.optimizerPrefix + "m." + name, borrowing: moments.m))
+                tensors.append(.init(name: ModelFile.optimizerPrefix + "v." + name, borrowing: moments.v))
             }
         }
         let encoder = JSONEncoder()

@@ -307,8 +307,7 @@ public final class Trainer {
                 model.zeroGradients()
                 var loss = 0.0
                 if !mine.isEmpty {
-                    let parts = (0..<shards.count).map { shards.share(of: mine, shard: $0, lengths: training.lengths) }.filter { !$0.isEmpty }
-                        .map(batcher.batch)
+                    let parts = shards.shares(of: mine, lengths: training.lengths).map(batcher.batch)
                     if group.isMain {
                         loss = shards.lossAndGradients(parts, labelSmoothing: options.labelSmoothing,
                                                        gradientScale: 1 / Float(globalTokens), using: &rng)
@@ -433,8 +432,7 @@ public final class Trainer {
         let batches = Batcher(corpus: validation.encoded.pairs, batchSize: options.validBatchSize, unit: .sentences).batches(epoch: 0, seed: 0)
         for indices in batches {
             // In shards, one per thread, so that validation needs no more memory than training.
-            let parts = (0..<shards.count).map { shards.share(of: indices, shard: $0, lengths: validation.encoded.pairs.lengths) }
-                .filter { !$0.isEmpty }.map { part in
+            let parts = shards.shares(of: indices, lengths: validation.encoded.pairs.lengths).map { part in
                 Batch(sources: part.map { validation.encoded.sources[$0] }, targets: part.map { validation.encoded.targets[$0] })
             }
             totalLoss += shards.loss(parts)

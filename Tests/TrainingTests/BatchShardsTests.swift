@@ -61,7 +61,7 @@ import Tensor
         let expectedPlainLoss = model.loss(whole, workspace: model.makeWorkspace())
 
         let shards = BatchShards(model: model, workspace: model.makeWorkspace(), count: count)
-        let parts = (0..<count).map { batch(shards.share(of: all, shard: $0, lengths: Self.lengths)) }
+        let parts = shards.shares(of: all, lengths: Self.lengths).map(batch)
         #expect(parts.reduce(0) { $0 + $1.size } == whole.size)
         for _ in 0..<2 {  // twice: the replicas must start the second batch from zero
             model.zeroGradients()
@@ -84,7 +84,7 @@ import Tensor
             let model = makeModel(dropout: 0.3)
             let shards = BatchShards(model: model, workspace: model.makeWorkspace(), count: count)
             var rng = RandomGenerator(seed: 4)
-            shards.lossAndGradients((0..<count).map { batch(shards.share(of: all, shard: $0, lengths: Self.lengths)) }, labelSmoothing: 0,
+            shards.lossAndGradients(shards.shares(of: all, lengths: Self.lengths).map(batch), labelSmoothing: 0,
                                     gradientScale: 1, using: &rng)
             return Array(model.buffer.gradients.buffer)
         }

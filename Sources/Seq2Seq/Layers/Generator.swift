@@ -102,11 +102,10 @@ public final class Generator: ParameterOwner {
         }
     }
 
-    /// logits (N × C) = x (N × H) · w[:, C] + b[C]; `split: false` keeps an 8-bit product on
-    /// the calling thread (for callers that run blocks side by side).
-    public func forward(_ x: MatrixPointer, subset: Subset, into logits: MatrixPointer, split: Bool = true) {
+    /// logits (N × C) = x (N × H) · w[:, C] + b[C].
+    public func forward(_ x: MatrixPointer, subset: Subset, into logits: MatrixPointer) {
         if let quantized = subset.quantized {
-            withExtendedLifetime(subset.bias) { quantized.multiply(x, into: logits, bias: subset.bias.pointer, split: split) }
+            withExtendedLifetime(subset.bias) { quantized.multiply(x, into: logits, bias: subset.bias.pointer) }
         } else {
             Projection(weights: subset.weight.view, quantized: nil).apply(x, into: logits, bias: subset.bias)
         }

@@ -111,12 +111,12 @@ extension Seq2SeqModel {
         // Room for every block (R × the widest block holds Σ rows_b·C_b); only the blocks are read.
         logits.prepareUninitialized(rows: rows, cols: blocks.map(\.subset.count).max() ?? 0)
         let views = Generator.Block.views(blocks, at: logits.pointer)
-        func score(_ b: Int, split: Bool) {
-            generator.forward(next.attentional.rows(firstRows[b], blocks[b].rows), subset: blocks[b].subset, into: views[b],
-                              split: split)  // rows_b × C_b
+        func score(_ b: Int) {
+            generator.forward(next.attentional.rows(firstRows[b], blocks[b].rows), subset: blocks[b].subset, into: views[b])  // rows_b × C_b
         }
-        // 8-bit blocks (a few rows each: one per sentence) share the threads block by block; one
-        // product split by columns would cost a thread hand-off per sentence and step.
+        // 8-bit blocks (a few rows each: one per sentence) share the threads block by block, each
+        // product on its thread (a region inside a part stays there); one product split by
+        // columns would cost a thread hand-off per sentence and step.
         let parts = min(Parallel.available, blocks.count)
         if parts > 1 && blocks.allSatisfy({ $0.subset.quantized != nil }) {
             let work = blocks.map { $0.rows * $0.subset.count }
@@ -129,10 +129,10 @@ extension Seq2SeqModel {
             bounds.append(blocks.count)
             let ranges = zip(bounds, bounds.dropFirst()).map { $0..<$1 }
             Parallel.forEachPart(ranges.count) { part in
-                for b in ranges[part] { score(b, split: false) }
+                for b in ranges[part] { score(b) }
             }
         } else {
-            for b in blocks.indices { score(b, split: true) }
+            for b in blocks.indices { score(b) }
         }
         return next
     }

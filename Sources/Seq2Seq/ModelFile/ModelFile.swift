@@ -43,8 +43,7 @@ public enum ModelFile {
         var tensors: [SafeTensors.Tensor] = []
         for p in model.parameters {
             guard storage == .i8, p.kind != .vector else {
-                tensors.append(SafeTensors.Tensor(name: p.name, shape: p.value.shape,
-                                                  borrowing: UnsafeBufferPointer(start: p.value.pointer, count: p.value.count)))
+                tensors.append(SafeTensors.Tensor(name: p.name, borrowing: p.value))
                 continue
             }
             // A table's rows are a weight's columns: quantize its transpose, store untransposed.

@@ -64,6 +64,10 @@ public enum SafeTensors {
             self.values = []
             self.borrowed = values
         }
+        /// `matrix`'s values, borrowed (the caller keeps the matrix alive until the write).
+        public init(name: String, borrowing matrix: Matrix) {
+            self.init(name: name, shape: matrix.shape, borrowing: UnsafeBufferPointer(start: matrix.pointer, count: matrix.count))
+        }
         public init(name: String, shape: [Int], int8: [Int8]) {
             self.name = name
             self.shape = shape
