@@ -169,3 +169,10 @@ void fanyi_pool_run(fanyi_task_fn fn, void *context, int64_t parts) {
     }
     atomic_store_explicit(&busy, 0, memory_order_release);
 }
+
+// A thread's own flop count: a test that runs a step on one thread compares it with a formula
+// while other tests' products add to the process-wide counter.
+static _Thread_local int64_t thread_flops;
+
+void fanyi_thread_flops_add(int64_t flops) { thread_flops += flops; }
+int64_t fanyi_thread_flops(void) { return thread_flops; }

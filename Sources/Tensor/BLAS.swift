@@ -9,6 +9,16 @@ import Glibc
 public enum BLAS {
     /// Floating-point operations done by `gemm` since start (2·M·N·K per call), for benchmarks.
     public static let flopCounter = Atomic<Int>(0)
+    /// Product flops done on the calling thread since it started.
+    public static var threadFlops: Int { Int(fanyi_thread_flops()) }
+
+    /// Counts a product's flops, process-wide and on the calling thread.
+    @inline(__always)
+    static func countFlops(_ flops: Int) {
+        flopCounter.add(flops, ordering: .relaxed)
+        fanyi_thread_flops_add(Int64(flops))
+    }
+
     /// Nanoseconds spent inside BLAS calls since start, counted while `profiling` is on.
     public static let nanosecondCounter = Atomic<Int>(0)
     /// Time BLAS calls (for the benchmark's profile); off by default.
@@ -71,7 +81,7 @@ public enum BLAS {
             scale(c, by: beta)
             return
         }
-        flopCounter.add(2 * m * n * k, ordering: .relaxed)
+        countFlops(2 * m * n * k)
         timed(Shape(routine: "gemm", m: m, n: n, k: k), flops: 2 * m * n * k) {
             let parts = m * n * k >= splitVolume ? Parallel.available : 1
             split(a, transposeA: transposeA, b, transposeB: transposeB, into: c, alpha: alpha, beta: beta, parts: parts)
@@ -144,7 +154,7 @@ public enum BLAS {
             for i in 0..<count { y[i] = beta == 0 ? 0 : beta * y[i] }
             return
         }
-        flopCounter.add(2 * m * n, ordering: .relaxed)
+        countFlops(2 * m * n)
         timed(Shape(routine: "gemv", m: m, n: n, k: 1), flops: 2 * m * n) {
             cblas_sgemv(CblasRowMajor, transpose ? CblasTrans : CblasNoTrans, Int32(m), Int32(n), alpha,
                         a.base, Int32(max(a.stride, 1)), x, 1, beta, y, 1)
@@ -154,7 +164,7 @@ public enum BLAS {
     /// `a += alpha · x · yᵀ` (a rank-1 update; x has a.rows elements, y has a.cols).
     public static func ger(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, into a: MatrixPointer, alpha: Float = 1) {
         if a.rows == 0 || a.cols == 0 { return }
-        flopCounter.add(2 * a.rows * a.cols, ordering: .relaxed)
+        countFlops(2 * a.rows * a.cols)
         timed(Shape(routine: "ger", m: a.rows, n: a.cols, k: 1), flops: 2 * a.rows * a.cols) {
             cblas_sger(CblasRowMajor, Int32(a.rows), Int32(a.cols), alpha, x, 1, y, 1, a.base, Int32(max(a.stride, 1)))
         }

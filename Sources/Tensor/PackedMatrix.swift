@@ -42,7 +42,7 @@ extension BLAS {
                      "packed gemm shapes: a \(a.rows)×\(a.cols), b \(b.rows)×\(b.cols), c \(c.rows)×\(c.cols)")
         let (m, n, k) = (a.rows, b.cols, a.cols)
         if m == 0 || n == 0 { return }
-        flopCounter.add(2 * m * n * k, ordering: .relaxed)
+        countFlops(2 * m * n * k)
         timed(Shape(routine: "gemm (packed)", m: m, n: n, k: k), flops: 2 * m * n * k) {
             fanyi_sgemm_packed(Int64(m), Int64(n), Int64(k), alpha, a.base, Int64(max(a.stride, 1)), b.base, beta,
                                c.base, Int64(max(c.stride, 1)))

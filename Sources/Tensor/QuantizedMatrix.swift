@@ -116,7 +116,7 @@ public final class QuantizedMatrix: @unchecked Sendable {
         let level = level ?? fanyi_i8_gemm_level()
         let depth = Int(fanyi_i8_padded_depth(Int64(k)))
         let flops = 2 * m * cols * k
-        BLAS.flopCounter.add(flops, ordering: .relaxed)
+        BLAS.countFlops(flops)
         BLAS.timed(BLAS.Shape(routine: "i8 gemm", m: m, n: cols, k: k), flops: flops) {
             withUnsafeTemporaryAllocation(of: UInt8.self, capacity: m * depth) { u in
                 withUnsafeTemporaryAllocation(of: Float.self, capacity: m) { rowScales in

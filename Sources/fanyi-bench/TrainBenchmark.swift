@@ -115,7 +115,7 @@ struct TrainBenchmark: ParsableCommand {
 
     /// What one shard count's timed steps measured.
     struct Measurement {
-        var times: [Double] = [], tokens: [Int] = [], flops: [Int] = [], allReduceTimes: [Double] = []
+        var times: [Double] = [], tokens: [Int] = [], flops: [Int] = [], modelFlops: [Int] = [], allReduceTimes: [Double] = []
         var forwardBackward = 0.0, optimizer = 0.0, blas = 0.0, allReduce = 0.0
         var userSeconds = 0.0, systemSeconds = 0.0
         var profile: [BLAS.Shape: BLAS.ShapeTotals] = [:]
@@ -150,6 +150,7 @@ struct TrainBenchmark: ParsableCommand {
                     .filter { !$0.isEmpty }
                     .map { Batch(sources: $0.map { pairs[$0].source }, targets: $0.map { pairs[$0].target }) }
                 let targetTokens = parts.reduce(0) { $0 + $1.targetTokens }
+                let modelFlops = parts.reduce(0) { $0 + config.trainingFlops(sourceLengths: $1.sourceLengths, targetLengths: $1.targetLengths) }
                 BLAS.shapeProfile.withLock { $0 = [:] }
                 BLAS.profiling = true
                 let flopsBefore = BLAS.flopCounter.load(ordering: .relaxed)
@@ -159,8 +160,9 @@ struct TrainBenchmark: ParsableCommand {
                 model.zeroGradients()
                 shards.lossAndGradients(parts, labelSmoothing: 0.1, gradientScale: 1 / Float(targetTokens), using: &rng)
                 let middle = monotonicSeconds()
-                // Tokens and GEMM flops of all ranks (their batches differ).
-                var stepTokens = [Double(targetTokens), Double(BLAS.flopCounter.load(ordering: .relaxed) - flopsBefore)]
+                // Tokens, executed GEMM flops and model flops of all ranks (their batches differ).
+                var stepTokens = [Double(targetTokens), Double(BLAS.flopCounter.load(ordering: .relaxed) - flopsBefore),
+                                  Double(modelFlops)]
                 let communicationBefore = group.communicationSeconds
                 if group.size > 1 {
                     group.allReduceSum(model.buffer.gradients.pointer, count: model.buffer.count)
@@ -176,6 +178,7 @@ struct TrainBenchmark: ParsableCommand {
                 m.times.append(end - start)
                 m.tokens.append(Int(stepTokens[0]))
                 m.flops.append(Int(stepTokens[1]))
+                m.modelFlops.append(Int(stepTokens[2]))
                 m.allReduceTimes.append(allReduce)
                 m.allReduce += allReduce
                 m.forwardBackward += middle - start
@@ -204,11 +207,15 @@ struct TrainBenchmark: ParsableCommand {
         for (c, m) in zip(counts, measurements) {
             let order = m.times.indices.sorted { m.times[$0] < m.times[$1] }
             let total = m.times.reduce(0, +)
-            let gflops = Double(m.flops.reduce(0, +)) / total / 1e9
-            print(String(format: "  %d shard%@ (%d thread%@ each): %d timed steps, median step %.3f s, %.0f target tokens/s, %.1f GFLOP/s in GEMMs (%.1f MFLOP per target token): %.0f %% of the ceiling",
+            // The share of the ceiling counts model flops (real positions only, see
+            // `ModelConfig.trainingFlops`): products run on padding are work, not progress.
+            let (tokens, flops, modelFlops) = (Double(m.tokens.reduce(0, +)), Double(m.flops.reduce(0, +)), Double(m.modelFlops.reduce(0, +)))
+            print(String(format: "  %d shard%@ (%d thread%@ each): %d timed steps, median step %.3f s, %.0f target tokens/s, %.1f GFLOP/s of model products (%.1f MFLOP per target token, padding left out): %.0f %% of the ceiling",
                          c, c == 1 ? "" : "s", c == 1 ? threads : 1, c == 1 && threads > 1 ? "s" : "", steps,
-                         m.times[order[order.count / 2]], Double(m.tokens.reduce(0, +)) / total, gflops,
-                         Double(m.flops.reduce(0, +)) / Double(m.tokens.reduce(0, +)) / 1e6, 100 * gflops / (ceiling * Double(group.size))))
+                         m.times[order[order.count / 2]], tokens / total, modelFlops / total / 1e9, modelFlops / tokens / 1e6,
+                         100 * modelFlops / total / 1e9 / (ceiling * Double(group.size))))
+            print(String(format: "    products executed, padding included: %.1f GFLOP/s (%.1f MFLOP per target token, %.0f %% of them on real positions)",
+                         flops / total / 1e9, flops / tokens / 1e6, 100 * modelFlops / flops))
             if group.size > 1 {
                 print(String(format: "    all-reduce of %d gradients (%.1f MB) per step: median %.1f ms, %.0f %% of the step time",
                              model.buffer.count, Double(model.buffer.count * 4) / 1e6, 1000 * m.allReduceTimes.sorted()[m.allReduceTimes.count / 2],

@@ -49,6 +49,27 @@ import Tensor
         #expect(workspace.encoder.dropoutMasks[0].storage.contains(0))
     }
 
+    /// With no padding (every source and every target as long), a step's products are exactly
+    /// what `ModelConfig.trainingFlops` counts; padding adds products the count leaves out.
+    @Test(arguments: variants)
+    func trainingFlopsCountAnUnpaddedStep(cell: CellKind, attention: AttentionKind, bridge: BridgeKind, tied: Bool, residual: Bool) {
+        let config = tinyConfig(cell: cell, attention: attention, bridge: bridge, tied: tied, residual: residual)
+        let model = Seq2SeqModel(config: config, seed: 5)
+        let workspace = model.makeWorkspace()
+        func stepFlops(_ batch: Batch) -> Int {
+            var rng = RandomGenerator(seed: 2)
+            let before = BLAS.threadFlops
+            Parallel.serially { _ = model.lossAndGradients(batch, using: &rng, workspace: workspace) }
+            return BLAS.threadFlops - before
+        }
+        let even = Batch(sources: [[4, 5, 6, 7], [8, 4, 5, 6], [5, 6, 7, 8]], targets: [[5, 6], [7, 4], [4, 4]])
+        #expect(stepFlops(even) == config.trainingFlops(sourceLengths: even.sourceLengths, targetLengths: even.targetLengths))
+        let padded = Batch(sources: Self.pairs.map(\.0), targets: Self.pairs.map(\.1))
+        let counted = config.trainingFlops(sourceLengths: padded.sourceLengths, targetLengths: padded.targetLengths)
+        #expect(stepFlops(padded) > counted)
+        #expect(counted > 0)
+    }
+
     /// A padded batch has the loss and gradients of its sentences one by one (no dropout).
     @Test(arguments: [CellKind.lstm, .gru])
     func paddedBatchEqualsSentencesAlone(cell: CellKind) {

@@ -153,6 +153,11 @@ void fanyi_pool_serial(int begin);
 /// from inside a part) or the caller is in a serial section, the caller runs every part itself.
 void fanyi_pool_run(fanyi_task_fn fn, void *context, int64_t parts);
 
+/// Adds to the calling thread's count of product flops (what its BLAS calls did).
+void fanyi_thread_flops_add(int64_t flops);
+/// The calling thread's count of product flops since it started.
+int64_t fanyi_thread_flops(void);
+
 /// 1 when the CPU has AVX2 and FMA (x86-64 only).
 int fanyi_cpu_has_avx2_fma(void);
 /// 1 when the CPU has AVX-512 F, BW, VL and DQ (what OpenBLAS's SkylakeX kernels use).

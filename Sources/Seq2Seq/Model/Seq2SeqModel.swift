@@ -70,6 +70,9 @@ public final class Seq2SeqModel: ParameterOwner {
         var encoderFinal: [(h: Matrix, c: Matrix?)] = []
         let logits = Matrix(rows: 0, cols: 0)
         let dAttentional = Matrix(rows: 0, cols: 0)
+        /// h̃ and dh̃ of the real target positions (N × H): the generator's rows.
+        let realAttentional = Matrix(rows: 0, cols: 0)
+        let dRealAttentional = Matrix(rows: 0, cols: 0)
         let dMemory = Matrix(rows: 0, cols: 0)
         init(model: Seq2SeqModel) {
             encoder = model.encoder.makeCache()
@@ -168,27 +171,46 @@ public final class Seq2SeqModel: ParameterOwner {
             memory: workspace.memory, training: training, using: &decoderRng, cache: workspace.decoder)
     }
 
-    /// Generator and cross-entropy over every target position, in chunks of positions: the logits
-    /// of a whole batch (T·B × V: 233 MB for 64 × 100 × 9,103) would be a step's largest buffer.
+    /// Generator and cross-entropy over the batch's real target positions, in chunks of
+    /// positions: the logits of a whole batch (T·B × V: 233 MB for 64 × 100 × 9,103) would be a
+    /// step's largest buffer. Padding positions (a quarter of T·B in a typical batch) are left
+    /// out: their loss and gradient are zero, and the generator is a step's largest product.
     /// With `backward`, each chunk's logits are overwritten by their gradient, the generator's
-    /// gradients accumulate and `workspace.dAttentional` (prepared by the caller) receives dh̃.
-    /// Returns the summed loss.
+    /// gradients accumulate and `workspace.dAttentional` (prepared by the caller, zero) receives
+    /// dh̃. Returns the summed loss.
     private func generatorLoss(_ attentional: Matrix, batch: Batch, labelSmoothing: Float, gradientScale: Float,
                                backward: Bool, workspace: Workspace) -> Double {
-        let rows = batch.targetSteps * batch.size
+        // The real positions' rows of h̃ (and their targets), gathered: N × H, N = targetTokens.
+        let positions = batch.targetOutput.indices.filter { batch.targetOutput[$0] != Batch.paddingID }
+        let gathered = positions.count < attentional.rows
+        let x = gathered ? workspace.realAttentional : attentional
+        let dx = gathered ? workspace.dRealAttentional : workspace.dAttentional
+        let targets = gathered ? positions.map { batch.targetOutput[$0] } : batch.targetOutput
+        if gathered {
+            x.prepareUninitialized(rows: positions.count, cols: attentional.cols)
+            let h = attentional.cols
+            for (r, position) in positions.enumerated() { (x.pointer + r * h).update(from: attentional.pointer + position * h, count: h) }
+            if backward { dx.prepareUninitialized(rows: positions.count, cols: attentional.cols) }
+        }
+        let rows = targets.count
         let chunk = generatorChunkRows
         var loss = 0.0
         for start in stride(from: 0, to: rows, by: chunk) {
             let n = min(chunk, rows - start)
-            let x = attentional.rows(start, n)
+            let xChunk = x.rows(start, n)
             workspace.logits.prepareUninitialized(rows: n, cols: config.targetVocabularySize)  // n × V, a GEMM with beta = 0
-            generator.forward(x, into: workspace.logits.view)
-            loss += batch.targetOutput.withUnsafeBufferPointer { all in
+            generator.forward(xChunk, into: workspace.logits.view)
+            loss += targets.withUnsafeBufferPointer { all in
                 Kernels.softmaxCrossEntropy(logits: workspace.logits.view, targets: UnsafeBufferPointer(rebasing: all[start..<(start + n)]),
                                             smoothing: labelSmoothing, ignoreIndex: Batch.paddingID, scale: gradientScale,
                                             grad: workspace.logits.view)
             }
-            if backward { generator.backward(x: x, dLogits: workspace.logits.view, dx: workspace.dAttentional.rows(start, n)) }
+            if backward { generator.backward(x: xChunk, dLogits: workspace.logits.view, dx: dx.rows(start, n)) }
+        }
+        if gathered && backward {
+            // dh̃ of padding positions stays zero.
+            let h = dx.cols
+            for (r, position) in positions.enumerated() { (workspace.dAttentional.pointer + position * h).update(from: dx.pointer + r * h, count: h) }
         }
         return loss
     }
