@@ -49,8 +49,8 @@ import Tensor
         #expect(workspace.encoder.dropoutMasks[0].storage.contains(0))
     }
 
-    /// With no padding (every source and every target as long), a step's products are exactly
-    /// what `ModelConfig.trainingFlops` counts; padding adds products the count leaves out.
+    /// With sources of one length, a step's products are exactly what `ModelConfig.trainingFlops`
+    /// counts; source padding adds products the count leaves out.
     @Test(arguments: variants)
     func trainingFlopsCountAnUnpaddedStep(cell: CellKind, attention: AttentionKind, bridge: BridgeKind, tied: Bool, residual: Bool) {
         let config = tinyConfig(cell: cell, attention: attention, bridge: bridge, tied: tied, residual: residual)
@@ -64,10 +64,24 @@ import Tensor
         }
         let even = Batch(sources: [[4, 5, 6, 7], [8, 4, 5, 6], [5, 6, 7, 8]], targets: [[5, 6], [7, 4], [4, 4]])
         #expect(stepFlops(even) == config.trainingFlops(sourceLengths: even.sourceLengths, targetLengths: even.targetLengths))
+        // Ragged targets cost nothing extra: the decoder runs only the sentences still going, the
+        // generator only real positions.
+        let ragged = Batch(sources: [[4, 5, 6, 7], [8, 4, 5, 6], [5, 6, 7, 8]], targets: [[5], [7, 4, 6, 5], [4, 4]])
+        #expect(stepFlops(ragged) == config.trainingFlops(sourceLengths: ragged.sourceLengths, targetLengths: ragged.targetLengths))
         let padded = Batch(sources: Self.pairs.map(\.0), targets: Self.pairs.map(\.1))
         let counted = config.trainingFlops(sourceLengths: padded.sourceLengths, targetLengths: padded.targetLengths)
         #expect(stepFlops(padded) > counted)
         #expect(counted > 0)
+    }
+
+    /// A batch's rows come longest target first, so each decoder step runs a prefix of them;
+    /// masks that are not prefixes run every row.
+    @Test func decoderStepsRunTheSentencesStillGoing() {
+        let batch = Batch(sources: [[4], [5], [6]], targets: [[5], [7, 4, 6], [4, 4]])
+        #expect(batch.targetLengths == [4, 3, 2])
+        #expect(batch.source == [5, 6, 4])
+        #expect(Decoder.activeRows(masks: batch.targetMasks, batch: 3) == [3, 3, 2, 1])
+        #expect(Decoder.activeRows(masks: [[1, 1], [0, 1]], batch: 2) == [2, 2])
     }
 
     /// A padded batch has the loss and gradients of its sentences one by one (no dropout).

@@ -113,9 +113,11 @@ public final class Attention: ParameterOwner {
         m.gradientsReady = false
     }
 
-    /// Attends with `query` (B × H); writes the context (B × M) and keeps the weights in `cache`.
+    /// Attends with `query` (B' × H, rows 0 ..< B' of the memory's B: teacher forcing drops
+    /// the sentences that have ended); writes the context (B' × M) and keeps the weights in `cache`.
     public func forward(query: MatrixPointer, memory m: Memory, context: MatrixPointer, cache: StepCache) {
-        let (batch, steps) = (m.batch, m.steps)
+        let (batch, steps) = (query.rows, m.steps)
+        precondition(batch <= m.batch, "\(batch) queries for a memory of \(m.batch) sentences")
         cache.query.prepare(rows: batch, cols: querySize)
         cache.query.view.assign(query)
         cache.weights.prepare(rows: batch, cols: steps)
@@ -177,14 +179,14 @@ public final class Attention: ParameterOwner {
         BLAS.gemm(scores, m.values(first), into: context)
     }
 
-    /// Backpropagates `dContext` (B × M): adds the query gradient into `dQuery` (B × H) and the
-    /// memory and key gradients into `m` (finished by `finishBackward`).
+    /// Backpropagates `dContext` (B' × M, the forward's rows): adds the query gradient into
+    /// `dQuery` (B' × H) and the memory and key gradients into `m` (finished by `finishBackward`).
     public func backward(dContext: MatrixPointer, memory m: Memory, cache: StepCache, dQuery: MatrixPointer) {
-        let (batch, steps) = (m.batch, m.steps)
-        precondition(m.blocks.elementsEqual(0..<batch), "backward needs a prepared memory, not a gathered one")
+        let (batch, steps) = (dContext.rows, m.steps)
+        precondition(m.blocks.elementsEqual(0..<m.batch), "backward needs a prepared memory, not a gathered one")
         if !m.gradientsReady {
-            m.dValues.prepare(rows: batch * steps, cols: memorySize)
-            m.dKeys.prepare(rows: batch * steps, cols: keySize)
+            m.dValues.prepare(rows: m.batch * steps, cols: memorySize)
+            m.dKeys.prepare(rows: m.batch * steps, cols: keySize)
             m.gradientsReady = true
         }
         cache.scratch.prepare(rows: batch, cols: max(steps, keySize))

@@ -49,6 +49,12 @@ public final class Decoder: ParameterOwner {
             self.layers = layers
             self.attentional = attentional
         }
+
+        /// The state of the first `rows` sentences.
+        func prefix(_ rows: Int) -> State {
+            State(layers: layers.map { RecurrentState(h: $0.h.rows(0, rows), c: $0.c?.rows(0, rows)) },
+                  attentional: attentional.rows(0, rows))
+        }
     }
 
     /// The gradient of a `State`.
@@ -157,6 +163,8 @@ public final class Decoder: ParameterOwner {
         var ids: [Int32] = []
         var batch = 0
         var masks: [[Float]] = []
+        /// Rows each step runs (`activeRows`).
+        var active: [Int] = []
         let embedded = Matrix(rows: 0, cols: 0)         // T·B × E
         let embeddingMask = Matrix(rows: 0, cols: 0)
         var steps: [StepCache] = []
@@ -175,15 +183,26 @@ public final class Decoder: ParameterOwner {
 
     public func makeCache() -> Cache { Cache() }
 
+    /// Rows step t runs: when every step's running sentences come first (a batch ordered longest
+    /// target first, as `Batch` is), the n_t that are still running, since an ended sentence's
+    /// later steps feed nothing but padding; otherwise all B, carrying ended sentences' states.
+    static func activeRows(masks: [[Float]], batch: Int) -> [Int] {
+        let running = masks.map { mask in mask.firstIndex(of: 0) ?? batch }
+        let prefixes = zip(masks, running).allSatisfy { mask, n in n > 0 && mask[n...].allSatisfy { $0 == 0 } }
+        return prefixes ? running : masks.map { _ in batch }
+    }
+
     /// Runs all steps with the reference inputs `ids` (T·B, time-major: <s> y₁ … padded with 0);
-    /// `masks[t]` has B entries. Returns h̃ of every step (T·B × H, owned by the cache).
+    /// `masks[t]` has B entries. Returns h̃ of every step (T·B × H, owned by the cache); rows of
+    /// positions no step ran (after a sentence's end, see `activeRows`) are zero.
     public func forward(ids: [Int32], batch: Int, masks: [[Float]], initial: [RecurrentState], memory: Attention.Memory,
                         training: Bool, using rng: inout RandomGenerator, cache: Cache) -> Matrix {
         let steps = masks.count
         let h = hiddenSize
         (cache.ids, cache.batch, cache.masks) = (ids, batch, masks)
+        cache.active = Self.activeRows(masks: masks, batch: batch)
         while cache.steps.count < steps { cache.steps.append(makeStepCache()) }
-        prepareSteps(steps: steps, batch: batch, cache: cache)
+        prepareSteps(cache: cache)
         embedding.forward(ids, into: cache.embedded)
         var dropRng = rng.split(1000)
         dropout.forward(cache.embedded, mask: cache.embeddingMask, training: training, using: &dropRng)
@@ -192,9 +211,10 @@ public final class Decoder: ParameterOwner {
         var state = State(layers: initial, attentional: cache.zeroAttentional.view)
         for t in 0..<steps {
             var stepRng = rng.split(UInt64(2000 + t))
-            state = step(embedded: cache.embedded.rows(t * batch, batch), previous: state, mask: masks[t], memory: memory,
-                         training: training, using: &stepRng, cache: cache.steps[t])
-            cache.attentional.rows(t * batch, batch).assign(state.attentional)
+            let n = cache.active[t]  // B' ≤ B rows from here on
+            state = step(embedded: cache.embedded.rows(t * batch, n), previous: state.prefix(n), mask: Array(masks[t][0..<n]),
+                         memory: memory, training: training, using: &stepRng, cache: cache.steps[t])
+            cache.attentional.rows(t * batch, n).assign(state.attentional)
         }
         _ = rng.next()
         return cache.attentional
@@ -208,15 +228,30 @@ public final class Decoder: ParameterOwner {
         cache.dEmbedded.prepare(rows: steps * batch, cols: embedding.dimension)
         let carried = Matrix(rows: batch, cols: h)   // gradient of h̃_t from step t + 1's input
         let total = Matrix(rows: batch, cols: h)
+        // The state gradient from step t + 1, widened with zeros to step t's rows: the sentences
+        // that end at step t had no step t + 1.
+        let dNext = layers.map { layer in (h: Matrix(rows: batch, cols: h), c: layer.kind == .lstm ? Matrix(rows: batch, cols: h) : nil) }
         var dState: [RecurrentState]?
         for t in (0..<steps).reversed() {
-            total.view.assign(dAttentional.rows(t * batch, batch))
-            addInPlace(total.view, carried.view)
-            let (dEmbedded, dPrevious) = stepBackward(dAttentional: total.view, dState: dState, memory: memory,
+            let n = cache.active[t]
+            total.rows(0, n).assign(dAttentional.rows(t * batch, n))
+            addInPlace(total.rows(0, n), carried.rows(0, n))
+            let (dEmbedded, dPrevious) = stepBackward(dAttentional: total.rows(0, n), dState: dState, memory: memory,
                                                       cache: cache.steps[t])
-            cache.dEmbedded.rows(t * batch, batch).assign(dEmbedded)
-            carried.view.assign(dPrevious.attentional)
-            dState = dPrevious.layers
+            cache.dEmbedded.rows(t * batch, n).assign(dEmbedded)
+            let previous = t > 0 ? cache.active[t - 1] : n
+            if previous > n { carried.zero() }
+            carried.rows(0, n).assign(dPrevious.attentional)
+            if previous > n {
+                dState = zip(dNext, dPrevious.layers).map { next, d in
+                    next.h.zero()
+                    next.h.rows(0, n).assign(d.h)
+                    if let c = d.c { next.c!.zero(); next.c!.rows(0, n).assign(c) }
+                    return RecurrentState(h: next.h.rows(0, previous), c: next.c?.rows(0, previous))
+                }
+            } else {
+                dState = dPrevious.layers
+            }
         }
         for (l, layer) in layers.enumerated() {
             guard let lstm = layer as? LSTM, lstm.keepsSequenceRows else { continue }
@@ -231,26 +266,28 @@ public final class Decoder: ParameterOwner {
     /// makes each layer's weight gradient in one product of T·B rows instead of T products of B
     /// rows (each of which read and wrote all of the layer's weight gradient), and at the layer's
     /// weights packed once for all the batch's steps (on CPUs where that pays).
-    private func prepareSteps(steps: Int, batch: Int, cache: Cache) {
+    private func prepareSteps(cache: Cache) {
         while cache.sequenceInputs.count < layers.count {
             cache.sequenceInputs.append(Matrix(rows: 0, cols: 0))
             cache.sequenceGradients.append(Matrix(rows: 0, cols: 0))
             cache.packedWeights.append((PackedMatrix(), PackedMatrix()))
         }
         let pack = PackedMatrix.isUseful
+        // Step t's rows start after those of the steps before it: Σ n_t rows in all.
+        let offsets = cache.active.reduce(into: [0]) { $0.append($0.last! + $1) }
         for (l, layer) in layers.enumerated() {
             let lstm = layer as? LSTM
             let keeps = lstm?.keepsSequenceRows ?? false
             if keeps && pack { lstm?.packStackedWeights(into: cache.packedWeights[l]) }
             if keeps {
                 // Every row is written: by the step's forward ([x ; h₋]) and backward (dz).
-                cache.sequenceInputs[l].prepareUninitialized(rows: steps * batch, cols: layer.inputSize + layer.hiddenSize)
-                cache.sequenceGradients[l].prepareUninitialized(rows: steps * batch, cols: 4 * layer.hiddenSize)
+                cache.sequenceInputs[l].prepareUninitialized(rows: offsets.last!, cols: layer.inputSize + layer.hiddenSize)
+                cache.sequenceGradients[l].prepareUninitialized(rows: offsets.last!, cols: 4 * layer.hiddenSize)
             }
-            for t in 0..<steps {
+            for (t, n) in cache.active.enumerated() {
                 guard let stepCache = cache.steps[t].recurrent[l] as? LSTM.Cache else { continue }
-                stepCache.sequenceRows = keeps ? (cache.sequenceInputs[l].rows(t * batch, batch),
-                                                  cache.sequenceGradients[l].rows(t * batch, batch)) : nil
+                stepCache.sequenceRows = keeps ? (cache.sequenceInputs[l].rows(offsets[t], n),
+                                                  cache.sequenceGradients[l].rows(offsets[t], n)) : nil
                 stepCache.packedWeights = keeps && pack ? cache.packedWeights[l] : nil
             }
         }

@@ -1,7 +1,10 @@
 /// Token ids of a batch of sentence pairs, padded and time-major (row t·B + b), ready for the model.
 ///
 /// Sources are used as they are; targets become decoder inputs `<s> y₁ … y_n` and reference
-/// outputs `y₁ … y_n </s>`. Padding is id 0 (`<pad>`).
+/// outputs `y₁ … y_n </s>`. Padding is id 0 (`<pad>`). Rows are the pairs ordered longest
+/// target first (ties in the given order): then at every decoder step the sentences still
+/// running are the first rows, and teacher forcing runs only those (`Decoder.activeRows`).
+/// A batch's loss and gradients are sums over its pairs, so the order changes nothing else.
 public struct Batch: Sendable {
     public static let paddingID: Int32 = 0
     public static let bosID: Int32 = 2
@@ -22,6 +25,8 @@ public struct Batch: Sendable {
     public init(sources: [[Int32]], targets: [[Int32]]) {
         precondition(sources.count == targets.count && !sources.isEmpty, "a batch needs as many sources as targets, at least one")
         precondition(sources.allSatisfy { !$0.isEmpty }, "empty source sentence in a batch")
+        let order = targets.indices.sorted { (targets[$0].count, $1) > (targets[$1].count, $0) }
+        let (sources, targets) = (order.map { sources[$0] }, order.map { targets[$0] })
         size = sources.count
         sourceLengths = sources.map(\.count)
         targetLengths = targets.map { $0.count + 1 }
