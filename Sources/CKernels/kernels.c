@@ -302,3 +302,32 @@ void fanyi_add_rows(float *dst, int64_t ldd, const float *src, int64_t lds, int6
         for (int64_t j = 0; j < n; j++) d[j] += s[j];
     }
 }
+
+// Element-wise only, in the order LSTMCell.swift states them; contraction off so that every
+// build rounds as the equations read (and as the Swift version did).
+void fanyi_lstm_step_backward(int64_t m, int64_t h, const float *gates, int64_t ldg, const float *tanh_c,
+                              int64_t ldt, const float *c_prev, int64_t ldp, float *dh, int64_t ldh, float *dc,
+                              int64_t ldc, float *dz, int64_t ldz, const float *mask) {
+#pragma clang fp contract(off)
+    for (int64_t r = 0; r < m; r++) {
+        float *restrict dzr = dz + r * ldz;
+        if (mask[r] == 0) {
+            memset(dzr, 0, (size_t)(4 * h) * sizeof(float));  // dh, dc pass through unchanged
+            continue;
+        }
+        const float *restrict a = gates + r * ldg;
+        const float *restrict i = a, *restrict f = a + h, *restrict o = a + 2 * h, *restrict g = a + 3 * h;
+        const float *restrict tc = tanh_c + r * ldt, *restrict cp = c_prev + r * ldp;
+        float *restrict dhr = dh + r * ldh, *restrict dcr = dc + r * ldc;
+        float *restrict dzi = dzr, *restrict dzf = dzr + h, *restrict dzo = dzr + 2 * h, *restrict dzg = dzr + 3 * h;
+        for (int64_t j = 0; j < h; j++) {
+            float dcj = dcr[j] + dhr[j] * o[j] * (1 - tc[j] * tc[j]);  // total dc of this step
+            dzo[j] = dhr[j] * tc[j] * o[j] * (1 - o[j]);
+            dzi[j] = dcj * g[j] * i[j] * (1 - i[j]);
+            dzf[j] = dcj * cp[j] * f[j] * (1 - f[j]);
+            dzg[j] = dcj * i[j] * (1 - g[j] * g[j]);
+            dcr[j] = dcj * f[j];  // → dc₋
+            dhr[j] = 0;           // h₋ gets dz·whᵀ only
+        }
+    }
+}

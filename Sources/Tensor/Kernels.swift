@@ -86,6 +86,18 @@ public enum Kernels {
         fanyi_adam(theta, gradient, m, v, Int64(count), beta1, beta2, alpha, epsilon, scale)
     }
 
+    /// One LSTM step back over B rows (`fanyi_lstm_step_backward`; equations in LSTMCell.swift):
+    /// gates, tanhC, cPrev, dh, dc are B × H (gates B × 4H), dz B × 4H.
+    public static func lstmStepBackward(gates: MatrixPointer, tanhC: MatrixPointer, cPrev: MatrixPointer,
+                                        dh: MatrixPointer, dc: MatrixPointer, dz: MatrixPointer, mask: UnsafePointer<Float>) {
+        let (m, h) = (gates.rows, dh.cols)
+        precondition(gates.cols == 4 * h && dz.cols == 4 * h && [tanhC, cPrev, dh, dc, dz].allSatisfy { $0.rows == m }
+                     && [tanhC.cols, cPrev.cols, dc.cols].allSatisfy { $0 == h }, "LSTM step backward shapes")
+        fanyi_lstm_step_backward(Int64(m), Int64(h), gates.base, Int64(gates.stride), tanhC.base, Int64(tanhC.stride),
+                                 cPrev.base, Int64(cPrev.stride), dh.base, Int64(dh.stride), dc.base, Int64(dc.stride),
+                                 dz.base, Int64(dz.stride), mask)
+    }
+
     /// Fills `mask` for inverted dropout: each element is 0 with probability `rate`, else
     /// 1 / (1 − rate), so that `x · mask` keeps the expected value of x.
     public static func dropoutMask(_ mask: UnsafeMutableBufferPointer<Float>, rate: Float, using rng: inout RandomGenerator) {

@@ -91,6 +91,13 @@ void fanyi_add_row(float *rows, int64_t m, int64_t n, int64_t ld, const float *b
 void fanyi_fill_rows(float *rows, int64_t m, int64_t n, int64_t ld, const float *b);
 /// sums[j] += Σ_i rows[i][j] over m rows of n values (leading dimension ld): a bias's gradient.
 void fanyi_add_column_sums(const float *rows, int64_t m, int64_t n, int64_t ld, float *sums);
+/// One LSTM step back over m rows of hidden size h (gate order i f o g, activations in `gates`,
+/// leading dimension ldg; tanh(c) and c₋ with ldt and ldp; dh, dc with ldh, ldc; dz with ldz).
+/// Rows whose mask is 0 get dz = 0 and keep dh and dc; the others get dz, dc ← dc₋'s gradient
+/// and dh ← 0 (the caller adds dz·whᵀ). See LSTMCell.swift for the equations.
+void fanyi_lstm_step_backward(int64_t m, int64_t h, const float *gates, int64_t ldg, const float *tanh_c,
+                              int64_t ldt, const float *c_prev, int64_t ldp, float *dh, int64_t ldh, float *dc,
+                              int64_t ldc, float *dz, int64_t ldz, const float *mask);
 /// dst += src, both m × n with leading dimensions ldd and lds.
 void fanyi_add_rows(float *dst, int64_t ldd, const float *src, int64_t lds, int64_t m, int64_t n);
 

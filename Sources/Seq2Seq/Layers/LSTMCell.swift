@@ -64,27 +64,6 @@ public final class LSTMCell: ParameterOwner {
         gates: MatrixPointer, tanhC: MatrixPointer, cPrev: MatrixPointer,
         dh: MatrixPointer, dc: MatrixPointer, dz: MatrixPointer, mask: UnsafePointer<Float>
     ) {
-        let hs = dh.cols
-        for r in 0..<gates.rows {
-            let dzr = dz.row(r).baseAddress!
-            let (dhr, dcr) = (dh.row(r).baseAddress!, dc.row(r).baseAddress!)
-            if mask[r] == 0 {
-                dzr.update(repeating: 0, count: 4 * hs)  // dh, dc pass through unchanged
-                continue
-            }
-            let a = gates.row(r).baseAddress!
-            let (i, f, o, g) = (a, a + hs, a + 2 * hs, a + 3 * hs)
-            let (tc, cp) = (tanhC.row(r).baseAddress!, cPrev.row(r).baseAddress!)
-            let (dzi, dzf, dzo, dzg) = (dzr, dzr + hs, dzr + 2 * hs, dzr + 3 * hs)
-            for j in 0..<hs {
-                let dcj = dcr[j] + dhr[j] * o[j] * (1 - tc[j] * tc[j])  // total dc of this step
-                dzo[j] = dhr[j] * tc[j] * o[j] * (1 - o[j])
-                dzi[j] = dcj * g[j] * i[j] * (1 - i[j])
-                dzf[j] = dcj * cp[j] * f[j] * (1 - f[j])
-                dzg[j] = dcj * i[j] * (1 - g[j] * g[j])
-                dcr[j] = dcj * f[j]   // → dc₋
-                dhr[j] = 0            // h₋ gets dz·whᵀ only
-            }
-        }
+        Kernels.lstmStepBackward(gates: gates, tanhC: tanhC, cPrev: cPrev, dh: dh, dc: dc, dz: dz, mask: mask)
     }
 }
