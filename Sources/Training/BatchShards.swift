@@ -16,6 +16,10 @@ public final class BatchShards {
 
     public var count: Int { models.count }
 
+    /// Seconds each shard of the last `lossAndGradients` took: the threads that finish first wait
+    /// for the slowest (a benchmark reports that wait).
+    public private(set) var shardSeconds: [Double] = []
+
     /// Shards for `model` (whose `workspace` serves shard 0).
     public init(model: Seq2SeqModel, workspace: Seq2SeqModel.Workspace, count: Int) {
         precondition(count >= 1, "at least one shard")
@@ -38,19 +42,27 @@ public final class BatchShards {
         precondition(batches.count <= count, "\(batches.count) batches for \(count) shards")
         if batches.count <= 1 {
             guard let batch = batches.first else { return 0 }
+            let start = ContinuousClock.now
+            defer { shardSeconds = [Self.seconds(since: start)] }
             return models[0].lossAndGradients(batch, labelSmoothing: labelSmoothing, gradientScale: gradientScale,
                                               using: &rng, workspace: workspaces[0])
         }
         var generators = batches.indices.map { $0 == 0 ? rng : rng.split(UInt64(6_000 + $0)) }
         var losses = [Double](repeating: 0, count: batches.count)
+        var seconds = [Double](repeating: 0, count: batches.count)
         generators.withUnsafeMutableBufferPointer { generators in
             losses.withUnsafeMutableBufferPointer { losses in
-                Parallel.forEachPart(batches.count) { s in
-                    losses[s] = models[s].lossAndGradients(batches[s], labelSmoothing: labelSmoothing, gradientScale: gradientScale,
-                                                           using: &generators[s], workspace: workspaces[s])
+                seconds.withUnsafeMutableBufferPointer { seconds in
+                    Parallel.forEachPart(batches.count) { s in
+                        let start = ContinuousClock.now
+                        losses[s] = models[s].lossAndGradients(batches[s], labelSmoothing: labelSmoothing, gradientScale: gradientScale,
+                                                               using: &generators[s], workspace: workspaces[s])
+                        seconds[s] = Self.seconds(since: start)
+                    }
                 }
             }
         }
+        shardSeconds = seconds
         rng = generators[0]
         // Σ over shards, in shard order; the replicas' gradients are left at zero for the next batch.
         let total = models[0].buffer.gradients.pointer
@@ -62,6 +74,11 @@ public final class BatchShards {
             }
         }
         return losses.reduce(0, +)
+    }
+
+    private static func seconds(since start: ContinuousClock.Instant) -> Double {
+        let elapsed = ContinuousClock.now - start
+        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
     }
 
     /// The summed cross-entropy of `batches` (one per shard, at most `count`) without dropout or

@@ -116,7 +116,7 @@ struct TrainBenchmark: ParsableCommand {
     /// What one shard count's timed steps measured.
     struct Measurement {
         var times: [Double] = [], tokens: [Int] = [], flops: [Int] = [], modelFlops: [Int] = [], allReduceTimes: [Double] = []
-        var forwardBackward = 0.0, optimizer = 0.0, blas = 0.0, allReduce = 0.0
+        var forwardBackward = 0.0, optimizer = 0.0, blas = 0.0, allReduce = 0.0, shardWait = 0.0
         var userSeconds = 0.0, systemSeconds = 0.0
         var profile: [BLAS.Shape: BLAS.ShapeTotals] = [:]
     }
@@ -184,6 +184,8 @@ struct TrainBenchmark: ParsableCommand {
                 m.forwardBackward += middle - start
                 m.optimizer += end - middle - allReduce
                 m.blas += Double(BLAS.nanosecondCounter.load(ordering: .relaxed) - blasBefore) / 1e9
+                let slowest = shards.shardSeconds.max() ?? 0
+                m.shardWait += shards.shardSeconds.reduce(0) { $0 + slowest - $1 }
                 m.userSeconds += usageAfter.userSeconds - usageBefore.userSeconds
                 m.systemSeconds += usageAfter.systemSeconds - usageBefore.systemSeconds
                 for (shape, totals) in BLAS.shapeProfile.withLock({ $0 }) {
@@ -227,9 +229,9 @@ struct TrainBenchmark: ParsableCommand {
             // BLAS time is summed over the shards' threads: compare it with theirs.
             let stepTime = m.forwardBackward + m.optimizer
             let threadTime = m.forwardBackward * Double(c)
-            print(String(format: "    where the time goes: forward+backward %.0f %% of the step (of the shards' thread time: BLAS %.0f %%, other work such as gates, softmax, copies %.0f %%), gradient sum + clipping + Adam %.0f %%",
-                         100 * m.forwardBackward / stepTime, 100 * m.blas / threadTime, 100 * (threadTime - m.blas) / threadTime,
-                         100 * m.optimizer / stepTime))
+            print(String(format: "    where the time goes: forward+backward %.0f %% of the step (of the shards' thread time: BLAS %.0f %%, other work such as gates, softmax, copies %.0f %%, waiting for the slowest shard %.0f %%), gradient sum + clipping + Adam %.0f %%",
+                         100 * m.forwardBackward / stepTime, 100 * m.blas / threadTime, 100 * (threadTime - m.blas - m.shardWait) / threadTime,
+                         100 * m.shardWait / threadTime, 100 * m.optimizer / stepTime))
             printShapeProfile(m.profile, threadTime: threadTime)
         }
         print("  peak memory \(ResourceUsage.now().peakResidentBytes / (1 << 20)) MiB")
