@@ -79,6 +79,10 @@ public final class Decoder: ParameterOwner {
         let dConcat = Matrix(rows: 0, cols: 0)
         let dTop = Matrix(rows: 0, cols: 0)
         var dx: [Matrix] = []                           // per layer: B × input size
+        /// Teacher forcing: wc packed for the batch's steps (forward, transposed), and whether
+        /// the decoder's backward makes wc's gradient for all steps at once.
+        var packedOutput: (forward: PackedMatrix, transposed: PackedMatrix)?
+        var defersOutputGradient = false
         init() {}
     }
 
@@ -117,7 +121,7 @@ public final class Decoder: ParameterOwner {
         attention.forward(query: top.view, memory: memory, context: cache.concat.columns(0, m), cache: cache.attention)
         cache.concat.columns(m, h).assign(top.view)
         cache.attentionalRaw.prepare(rows: batch, cols: h)
-        output.forward(cache.concat.view, into: cache.attentionalRaw.view)
+        output.forward(cache.concat.view, into: cache.attentionalRaw.view, packed: cache.packedOutput?.forward)
         cache.attentional.prepare(rows: batch, cols: h)
         cache.attentional.assign(cache.attentionalRaw)
         dropout.forward(cache.attentional, mask: cache.attentionalMask, training: training, using: &rng)
@@ -136,7 +140,8 @@ public final class Decoder: ParameterOwner {
         cache.dAttentional.view.assign(dAttentional)
         dropout.backward(cache.dAttentional, mask: cache.attentionalMask)
         cache.dConcat.prepare(rows: batch, cols: m + h)
-        output.backward(x: cache.concat.view, y: cache.attentionalRaw.view, dy: cache.dAttentional.view, dx: cache.dConcat.view)
+        output.backward(x: cache.concat.view, y: cache.attentionalRaw.view, dy: cache.dAttentional.view, dx: cache.dConcat.view,
+                        weightGradients: !cache.defersOutputGradient, packedTransposed: cache.packedOutput?.transposed)
         cache.dTop.prepare(rows: batch, cols: h)
         cache.dTop.view.assign(cache.dConcat.columns(m, h))
         attention.backward(dContext: cache.dConcat.columns(0, m), memory: memory, cache: cache.attention, dQuery: cache.dTop.view)
@@ -178,6 +183,12 @@ public final class Decoder: ParameterOwner {
         var sequenceGradients: [Matrix] = []
         /// Per such layer, [wx ; wh] packed for the batch's steps, forward and transposed.
         var packedWeights: [(forward: PackedMatrix, transposed: PackedMatrix)] = []
+        /// wc packed for the batch's steps, forward and transposed.
+        let packedOutput = (forward: PackedMatrix(), transposed: PackedMatrix())
+        /// Every step's [c ; h] (Σ n_t × (M + H)) and the pre-activation gradient of its h̃
+        /// (Σ n_t × H), gathered for wc's gradient in one product.
+        let outputInputs = Matrix(rows: 0, cols: 0)
+        let outputGradients = Matrix(rows: 0, cols: 0)
         init() {}
     }
 
@@ -257,6 +268,7 @@ public final class Decoder: ParameterOwner {
             guard let lstm = layer as? LSTM, lstm.keepsSequenceRows else { continue }
             lstm.accumulateSequenceGradients(xh: cache.sequenceInputs[l].view, dz: cache.sequenceGradients[l].view)
         }
+        accumulateOutputGradients(cache: cache)
         dropout.backward(cache.dEmbedded, mask: cache.embeddingMask)
         embedding.backward(cache.ids, cache.dEmbedded)
         return dState ?? []
@@ -273,8 +285,16 @@ public final class Decoder: ParameterOwner {
             cache.packedWeights.append((PackedMatrix(), PackedMatrix()))
         }
         let pack = PackedMatrix.isUseful
+        if pack {
+            cache.packedOutput.forward.pack(output.w.value.view)
+            cache.packedOutput.transposed.pack(output.w.value.view, transposed: true)
+        }
         // Step t's rows start after those of the steps before it: Σ n_t rows in all.
         let offsets = cache.active.reduce(into: [0]) { $0.append($0.last! + $1) }
+        for (t, _) in cache.active.enumerated() {
+            cache.steps[t].packedOutput = pack ? cache.packedOutput : nil
+            cache.steps[t].defersOutputGradient = true
+        }
         for (l, layer) in layers.enumerated() {
             let lstm = layer as? LSTM
             let keeps = lstm?.keepsSequenceRows ?? false
@@ -291,5 +311,20 @@ public final class Decoder: ParameterOwner {
                 stepCache.packedWeights = keeps && pack ? cache.packedWeights[l] : nil
             }
         }
+    }
+
+    /// wc's gradient for all steps at once: one product of Σ n_t rows instead of one of n_t rows
+    /// per step (each reading and writing all of dwc).
+    private func accumulateOutputGradients(cache: Cache) {
+        let rows = cache.active.reduce(0, +)
+        cache.outputInputs.prepareUninitialized(rows: rows, cols: output.inputSize)    // every row assigned
+        cache.outputGradients.prepareUninitialized(rows: rows, cols: output.outputSize)
+        var offset = 0
+        for (t, n) in cache.active.enumerated() {
+            cache.outputInputs.rows(offset, n).assign(cache.steps[t].concat.view)
+            cache.outputGradients.rows(offset, n).assign(cache.steps[t].dAttentional.view)
+            offset += n
+        }
+        output.accumulateWeightGradients(x: cache.outputInputs.view, dy: cache.outputGradients.view)
     }
 }
