@@ -136,9 +136,14 @@ AVX2 static void tanh_avx2(const float *x, float *y, int64_t n) {
 }
 
 AVX2 static float max_avx2(const float *x, int64_t n) {
-    __m256 m = _mm256_set1_ps(-INFINITY);
+    __m256 m = _mm256_set1_ps(-INFINITY), m2 = m;  // two chains: max is exact in any order
     int64_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        m = _mm256_max_ps(m, _mm256_loadu_ps(x + i));
+        m2 = _mm256_max_ps(m2, _mm256_loadu_ps(x + i + 8));
+    }
     for (; i + 8 <= n; i += 8) m = _mm256_max_ps(m, _mm256_loadu_ps(x + i));
+    m = _mm256_max_ps(m, m2);
     float lanes[8];
     _mm256_storeu_ps(lanes, m);
     float r = -INFINITY;
@@ -153,17 +158,19 @@ AVX2 static double hsum_pd(__m256d v) {
     return (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]);
 }
 
+// The sums below keep one double accumulator per half of each 8-float group (and, for the plain
+// sum, per group of a pair): one chain of dependent adds would cost its latency every 4 floats.
 AVX2 static double exp_shift_sum_avx2(const float *x, float *y, int64_t n, float shift) {
     const __m256 s = _mm256_set1_ps(shift);
-    __m256d acc = _mm256_setzero_pd();
+    __m256d low = _mm256_setzero_pd(), high = _mm256_setzero_pd();
     int64_t i = 0;
     for (; i + 8 <= n; i += 8) {
         __m256 e = exp8(_mm256_sub_ps(_mm256_loadu_ps(x + i), s));
         if (y) _mm256_storeu_ps(y + i, e);
-        acc = _mm256_add_pd(acc, _mm256_cvtps_pd(_mm256_castps256_ps128(e)));
-        acc = _mm256_add_pd(acc, _mm256_cvtps_pd(_mm256_extractf128_ps(e, 1)));
+        low = _mm256_add_pd(low, _mm256_cvtps_pd(_mm256_castps256_ps128(e)));
+        high = _mm256_add_pd(high, _mm256_cvtps_pd(_mm256_extractf128_ps(e, 1)));
     }
-    double sum = hsum_pd(acc);
+    double sum = hsum_pd(_mm256_add_pd(low, high));
     for (; i < n; i++) {
         float e = exp_scalar(x[i] - shift);
         if (y) y[i] = e;
@@ -173,14 +180,16 @@ AVX2 static double exp_shift_sum_avx2(const float *x, float *y, int64_t n, float
 }
 
 AVX2 static double sum_avx2(const float *x, int64_t n) {
-    __m256d acc = _mm256_setzero_pd();
+    __m256d acc[4] = {_mm256_setzero_pd(), _mm256_setzero_pd(), _mm256_setzero_pd(), _mm256_setzero_pd()};
     int64_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        __m256 v = _mm256_loadu_ps(x + i);
-        acc = _mm256_add_pd(acc, _mm256_cvtps_pd(_mm256_castps256_ps128(v)));
-        acc = _mm256_add_pd(acc, _mm256_cvtps_pd(_mm256_extractf128_ps(v, 1)));
+    for (; i + 16 <= n; i += 16) {
+        __m256 v = _mm256_loadu_ps(x + i), w = _mm256_loadu_ps(x + i + 8);
+        acc[0] = _mm256_add_pd(acc[0], _mm256_cvtps_pd(_mm256_castps256_ps128(v)));
+        acc[1] = _mm256_add_pd(acc[1], _mm256_cvtps_pd(_mm256_extractf128_ps(v, 1)));
+        acc[2] = _mm256_add_pd(acc[2], _mm256_cvtps_pd(_mm256_castps256_ps128(w)));
+        acc[3] = _mm256_add_pd(acc[3], _mm256_cvtps_pd(_mm256_extractf128_ps(w, 1)));
     }
-    double s = hsum_pd(acc);
+    double s = hsum_pd(_mm256_add_pd(_mm256_add_pd(acc[0], acc[1]), _mm256_add_pd(acc[2], acc[3])));
     for (; i < n; i++) s += x[i];
     return s;
 }

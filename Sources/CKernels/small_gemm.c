@@ -306,15 +306,20 @@ void fanyi_sgemm_pack(int64_t k, int64_t n, const float *b, int64_t ldb, int tra
                 for (int64_t j = width; j < 48; j++) out[j] = 0;
             }
         } else {
-            // B = Wᵀ with W n×k (rows ldb apart): the panel's column j is W's row j0 + j.
-            for (int64_t j = 0; j < 48; j++) {
-                float *out = panel + j;
-                if (j >= width) {
-                    for (int64_t p = 0; p < k; p++) out[p * 48] = 0;
-                    continue;
+            // B = Wᵀ with W n×k (rows ldb apart): the panel's column j is W's row j0 + j. In
+            // blocks of 16 panel rows, so that the rows being filled (16 × 192 bytes) stay in L1
+            // while all 48 columns are written, instead of k rows (up to 196 KB) per column.
+            for (int64_t p0 = 0; p0 < k; p0 += 16) {
+                const int64_t depth = k - p0 < 16 ? k - p0 : 16;
+                for (int64_t j = 0; j < 48; j++) {
+                    float *out = panel + p0 * 48 + j;
+                    if (j >= width) {
+                        for (int64_t p = 0; p < depth; p++) out[p * 48] = 0;
+                        continue;
+                    }
+                    const float *row = b + (j0 + j) * ldb + p0;
+                    for (int64_t p = 0; p < depth; p++) out[p * 48] = row[p];
                 }
-                const float *row = b + (j0 + j) * ldb;
-                for (int64_t p = 0; p < k; p++) out[p * 48] = row[p];
             }
         }
     }

@@ -52,5 +52,10 @@ public final class ParameterBuffer {
         }
     }
 
-    public func zeroGradients() { gradients.pointer.update(repeating: 0, count: count) }
+    /// Zeroes every gradient, on the pool's threads: 35 MB for the reference model, a pass over
+    /// memory that one thread would make while the others wait.
+    public func zeroGradients() {
+        let g = gradients.pointer
+        Parallel.forEachRange(count) { range in (g + range.lowerBound).update(repeating: 0, count: range.count) }
+    }
 }
