@@ -20,6 +20,10 @@ public final class BatchShards {
     /// for the slowest (a benchmark reports that wait).
     public private(set) var shardSeconds: [Double] = []
 
+    /// Σ g² of the model's gradients after the last `lossAndGradients` summed its shards (nil
+    /// after one shard): the gradient norm for clipping, from the same pass as the sum.
+    public private(set) var summedSquares: Double?
+
     /// Shards for `model` (whose `workspace` serves shard 0).
     public init(model: Seq2SeqModel, workspace: Seq2SeqModel.Workspace, count: Int) {
         precondition(count >= 1, "at least one shard")
@@ -40,6 +44,7 @@ public final class BatchShards {
     public func lossAndGradients(_ batches: [Batch], labelSmoothing: Float, gradientScale: Float,
                                  using rng: inout RandomGenerator) -> Double {
         precondition(batches.count <= count, "\(batches.count) batches for \(count) shards")
+        summedSquares = nil
         if batches.count <= 1 {
             guard let batch = batches.first else { return 0 }
             let start = ContinuousClock.now
@@ -64,16 +69,50 @@ public final class BatchShards {
         }
         shardSeconds = seconds
         rng = generators[0]
-        // Σ over shards, in shard order; the replicas' gradients are left at zero for the next batch.
+        summedSquares = sumReplicaGradients(count: batches.count)
+        return losses.reduce(0, +)
+    }
+
+    /// Adds the first `count − 1` replicas' gradients into the model's, in shard order, and
+    /// leaves them at zero for the next batch; returns Σ g² of the sums (eight Double lanes per
+    /// part, parts added in order).
+    private func sumReplicaGradients(count: Int) -> Double {
         let total = models[0].buffer.gradients.pointer
-        let replicas = models[1..<batches.count].map { $0.buffer.gradients.pointer }
-        Parallel.forEachRange(models[0].buffer.count) { range in
-            for replica in replicas {
-                for i in range { total[i] += replica[i] }
-                (replica + range.lowerBound).update(repeating: 0, count: range.count)
+        let replicas = models[1..<count].map { $0.buffer.gradients.pointer }
+        let n = models[0].buffer.count
+        let parts = max(1, min(Parallel.available, n / (1 << 16)))
+        var squares = [Double](repeating: 0, count: parts)
+        squares.withUnsafeMutableBufferPointer { squares in
+            Parallel.forEachPart(parts) { part in
+                let range = (part * n / parts)..<((part + 1) * n / parts)
+                for replica in replicas.dropLast() {
+                    for i in range { total[i] += replica[i] }
+                    (replica + range.lowerBound).update(repeating: 0, count: range.count)
+                }
+                // The last replica's pass also squares the sums.
+                let last = replicas.last!
+                var lanes = SIMD8<Double>()
+                var i = range.lowerBound
+                while i + 8 <= range.upperBound {
+                    let t = UnsafeRawPointer(total + i).loadUnaligned(as: SIMD8<Float>.self)
+                        + UnsafeRawPointer(last + i).loadUnaligned(as: SIMD8<Float>.self)
+                    UnsafeMutableRawPointer(total + i).storeBytes(of: t, as: SIMD8<Float>.self)
+                    UnsafeMutableRawPointer(last + i).storeBytes(of: SIMD8<Float>(), as: SIMD8<Float>.self)
+                    let d = SIMD8<Double>(t)
+                    lanes += d * d
+                    i += 8
+                }
+                var sum = lanes.sum()
+                while i < range.upperBound {
+                    total[i] += last[i]
+                    last[i] = 0
+                    sum += Double(total[i]) * Double(total[i])
+                    i += 1
+                }
+                squares[part] = sum
             }
         }
-        return losses.reduce(0, +)
+        return squares.reduce(0, +)
     }
 
     private static func seconds(since start: ContinuousClock.Instant) -> Double {

@@ -169,7 +169,9 @@ struct TrainBenchmark: ParsableCommand {
                     group.allReduceSum(&stepTokens)
                 }
                 let allReduce = group.communicationSeconds - communicationBefore
-                optimizer.step(model.buffer, learningRate: 1e-3, gradientScale: clipScale(norm: gradientNorm(model.buffer), maxNorm: 5))
+                // As fanyi-train: with one rank, the shards' sum already squared the gradients.
+                let norm = group.size == 1 ? shards.summedSquares.map { Float($0.squareRoot()) } : nil
+                optimizer.step(model.buffer, learningRate: 1e-3, gradientScale: clipScale(norm: norm ?? gradientNorm(model.buffer), maxNorm: 5))
                 let end = monotonicSeconds()
                 let usageAfter = ResourceUsage.now()
                 BLAS.profiling = false

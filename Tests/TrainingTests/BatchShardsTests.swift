@@ -72,6 +72,13 @@ import Tensor
             #expect(worst < 1e-6, "\(count) shards: gradients differ by \(worst)")
             #expect(expected.contains { abs($0) > 1e-4 })  // the comparison compares something
             for replica in shards.models.dropFirst() { #expect(replica.buffer.gradients.buffer.allSatisfy { $0 == 0 }) }
+            // The sum's pass also gives the norm clipping needs.
+            if count == 1 {
+                #expect(shards.summedSquares == nil)
+            } else {
+                let norm = gradientNorm(model.buffer)
+                #expect(abs(Float(shards.summedSquares!.squareRoot()) - norm) <= 1e-6 * norm, "\(shards.summedSquares!) vs \(norm)²")
+            }
         }
         #expect(abs(shards.loss(parts) - expectedPlainLoss) < 1e-5 * abs(expectedPlainLoss))
     }
