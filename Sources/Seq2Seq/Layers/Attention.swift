@@ -118,7 +118,7 @@ public final class Attention: ParameterOwner {
     public func forward(query: MatrixPointer, memory m: Memory, context: MatrixPointer, cache: StepCache) {
         let (batch, steps) = (query.rows, m.steps)
         precondition(batch <= m.batch, "\(batch) queries for a memory of \(m.batch) sentences")
-        cache.query.prepare(rows: batch, cols: querySize)
+        cache.query.prepareUninitialized(rows: batch, cols: querySize)  // assigned
         cache.query.view.assign(query)
         cache.weights.prepare(rows: batch, cols: steps)
         if kind == .mlp {

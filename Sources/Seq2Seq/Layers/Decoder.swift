@@ -103,26 +103,27 @@ public final class Decoder: ParameterOwner {
         let batch = embedded.rows
         let (e, h, m) = (embedding.dimension, hiddenSize, memorySize)
         cache.batch = batch
-        cache.input.prepare(rows: batch, cols: e + h)
+        // Step buffers below are written whole before they are read: no zeroing.
+        cache.input.prepareUninitialized(rows: batch, cols: e + h)
         cache.input.columns(0, e).assign(embedded)
         cache.input.columns(e, h).assign(previous.attentional)
         var x = cache.input.view
         var top: Matrix!
         for (l, layer) in layers.enumerated() {
             if l > 0 {
-                cache.layerInputs[l].prepare(rows: batch, cols: h)
+                cache.layerInputs[l].prepareUninitialized(rows: batch, cols: h)
                 cache.layerInputs[l].assign(top)
                 dropout.forward(cache.layerInputs[l], mask: cache.layerMasks[l], training: training, using: &rng)
                 x = cache.layerInputs[l].view
             }
             top = layer.forward(x, batch: batch, mask: mask, initial: previous.layers[l], forBackward: true, cache: cache.recurrent[l])
         }
-        cache.concat.prepare(rows: batch, cols: m + h)
+        cache.concat.prepareUninitialized(rows: batch, cols: m + h)
         attention.forward(query: top.view, memory: memory, context: cache.concat.columns(0, m), cache: cache.attention)
         cache.concat.columns(m, h).assign(top.view)
-        cache.attentionalRaw.prepare(rows: batch, cols: h)
+        cache.attentionalRaw.prepareUninitialized(rows: batch, cols: h)
         output.forward(cache.concat.view, into: cache.attentionalRaw.view, packed: cache.packedOutput?.forward)
-        cache.attentional.prepare(rows: batch, cols: h)
+        cache.attentional.prepareUninitialized(rows: batch, cols: h)
         cache.attentional.assign(cache.attentionalRaw)
         dropout.forward(cache.attentional, mask: cache.attentionalMask, training: training, using: &rng)
         return State(layers: zip(layers, cache.recurrent).map { $0.finalState($1) }, attentional: cache.attentional.view)
@@ -136,13 +137,13 @@ public final class Decoder: ParameterOwner {
                              cache: StepCache) -> (dEmbedded: MatrixPointer, dPrevious: StateGradient) {
         let batch = cache.batch
         let (e, h, m) = (embedding.dimension, hiddenSize, memorySize)
-        cache.dAttentional.prepare(rows: batch, cols: h)
+        cache.dAttentional.prepareUninitialized(rows: batch, cols: h)
         cache.dAttentional.view.assign(dAttentional)
         dropout.backward(cache.dAttentional, mask: cache.attentionalMask)
-        cache.dConcat.prepare(rows: batch, cols: m + h)
+        cache.dConcat.prepareUninitialized(rows: batch, cols: m + h)
         output.backward(x: cache.concat.view, y: cache.attentionalRaw.view, dy: cache.dAttentional.view, dx: cache.dConcat.view,
                         weightGradients: !cache.defersOutputGradient, packedTransposed: cache.packedOutput?.transposed)
-        cache.dTop.prepare(rows: batch, cols: h)
+        cache.dTop.prepareUninitialized(rows: batch, cols: h)
         cache.dTop.view.assign(cache.dConcat.columns(m, h))
         attention.backward(dContext: cache.dConcat.columns(0, m), memory: memory, cache: cache.attention, dQuery: cache.dTop.view)
 
@@ -150,7 +151,7 @@ public final class Decoder: ParameterOwner {
         var dOut = cache.dTop
         for l in layers.indices.reversed() {
             let dx = cache.dx[l]
-            dx.prepare(rows: batch, cols: layers[l].inputSize)
+            dx.prepareUninitialized(rows: batch, cols: layers[l].inputSize)
             dPreviousLayers[l] = layers[l].backward(dOutput: dOut.view, dFinal: dState?[l], dx: dx.view, cache: cache.recurrent[l])
             if l > 0 {
                 dropout.backward(dx, mask: cache.layerMasks[l])

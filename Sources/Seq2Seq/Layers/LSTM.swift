@@ -171,12 +171,10 @@ public final class LSTM: RecurrentLayer {
 
     /// h0 and c0 (B × H): `initial`, or zeros.
     private func loadInitial(_ initial: RecurrentState?, batch: Int, cache: Cache) {
-        cache.h0.prepare(rows: batch, cols: hiddenSize)
-        cache.c0.prepare(rows: batch, cols: hiddenSize)
-        if let initial {
-            cache.h0.view.assign(initial.h)
-            if let c = initial.c { cache.c0.view.assign(c) }
-        }
+        cache.h0.prepareUninitialized(rows: batch, cols: hiddenSize)
+        cache.c0.prepareUninitialized(rows: batch, cols: hiddenSize)
+        if let h = initial?.h { cache.h0.view.assign(h) } else { cache.h0.zero() }
+        if let c = initial?.c { cache.c0.view.assign(c) } else { cache.c0.zero() }
     }
 
     /// `forward` with no backward to follow: the same steps, but the input projections are made
@@ -230,12 +228,10 @@ public final class LSTM: RecurrentLayer {
         let rows = steps * batch
         let sequenceRows = cache.stacked ? cache.sequenceRows : nil
         if sequenceRows == nil { cache.dz.prepareUninitialized(rows: rows, cols: 4 * hs) }  // every step writes every row
-        cache.dh.prepare(rows: batch, cols: hs)
-        cache.dc.prepare(rows: batch, cols: hs)
-        if let dFinal {
-            cache.dh.view.assign(dFinal.h)
-            if let c = dFinal.c { cache.dc.view.assign(c) }
-        }
+        cache.dh.prepareUninitialized(rows: batch, cols: hs)
+        cache.dc.prepareUninitialized(rows: batch, cols: hs)
+        if let h = dFinal?.h { cache.dh.view.assign(h) } else { cache.dh.zero() }
+        if let c = dFinal?.c { cache.dc.view.assign(c) } else { cache.dc.zero() }
         let (dh, dc) = (cache.dh.view, cache.dc.view)
 
         if cache.stacked, let stacked = stackedWeights {
