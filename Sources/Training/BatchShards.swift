@@ -45,6 +45,7 @@ public final class BatchShards {
                                  using rng: inout RandomGenerator) -> Double {
         precondition(batches.count <= count, "\(batches.count) batches for \(count) shards")
         summedSquares = nil
+        models[0].packDecoderWeights(for: Array(workspaces.prefix(batches.count)))
         if batches.count <= 1 {
             guard let batch = batches.first else { return 0 }
             let start = ContinuousClock.now
@@ -125,6 +126,7 @@ public final class BatchShards {
     public func loss(_ batches: [Batch]) -> Double {
         precondition(batches.count <= count, "\(batches.count) batches for \(count) shards")
         var losses = [Double](repeating: 0, count: batches.count)
+        models[0].packDecoderWeights(for: Array(workspaces.prefix(batches.count)))
         losses.withUnsafeMutableBufferPointer { losses in
             Parallel.forEachPart(batches.count) { s in losses[s] = models[s].loss(batches[s], workspace: workspaces[s]) }
         }

@@ -182,10 +182,10 @@ public final class Decoder: ParameterOwner {
         /// and dz (T·B × 4H), for one weight-gradient product per batch.
         var sequenceInputs: [Matrix] = []
         var sequenceGradients: [Matrix] = []
-        /// Per such layer, [wx ; wh] packed for the batch's steps, forward and transposed.
-        var packedWeights: [(forward: PackedMatrix, transposed: PackedMatrix)] = []
-        /// wc packed for the batch's steps, forward and transposed.
-        let packedOutput = (forward: PackedMatrix(), transposed: PackedMatrix())
+        /// The weights packed for the batch's steps; may be shared with other caches (`pack`).
+        var packed = PackedWeights()
+        /// Set by `pack` for the next forward only, which then uses `packed` as it is.
+        var prepacked = false
         /// Every step's [c ; h] (Σ n_t × (M + H)) and the pre-activation gradient of its h̃
         /// (Σ n_t × H), gathered for wc's gradient in one product.
         let outputInputs = Matrix(rows: 0, cols: 0)
@@ -194,6 +194,31 @@ public final class Decoder: ParameterOwner {
     }
 
     public func makeCache() -> Cache { Cache() }
+
+    /// The weights packed for one batch's few-row step products (AVX-512 only): [wx ; wh] of
+    /// every LSTM layer and wc, each as it is (forward) and transposed (backward).
+    public final class PackedWeights {
+        var layers: [(forward: PackedMatrix, transposed: PackedMatrix)] = []
+        let output = (forward: PackedMatrix(), transposed: PackedMatrix())
+    }
+
+    /// Packs the weights into `packed` on the pool's threads, for the next forward of every cache
+    /// in `caches` (shards whose models share these parameter values): they then read `packed`
+    /// instead of each packing the same weights.
+    public func pack(for caches: [Cache]) {
+        guard PackedMatrix.isUseful, let packed = caches.first?.packed else { return }
+        var jobs: [() -> Void] = []
+        while packed.layers.count < layers.count { packed.layers.append((PackedMatrix(), PackedMatrix())) }
+        for (l, layer) in layers.enumerated() {
+            guard let lstm = layer as? LSTM, let stacked = lstm.stackedWeights else { continue }
+            jobs.append { packed.layers[l].forward.pack(stacked.value) }
+            jobs.append { packed.layers[l].transposed.pack(stacked.value, transposed: true) }
+        }
+        jobs.append { packed.output.forward.pack(self.output.w.value.view) }
+        jobs.append { packed.output.transposed.pack(self.output.w.value.view, transposed: true) }
+        Parallel.forEachPart(jobs.count) { jobs[$0]() }
+        for cache in caches { (cache.packed, cache.prepacked) = (packed, true) }
+    }
 
     /// Rows step t runs: when every step's running sentences come first (a batch ordered longest
     /// target first, as `Batch` is), the n_t that are still running, since an ended sentence's
@@ -283,23 +308,19 @@ public final class Decoder: ParameterOwner {
         while cache.sequenceInputs.count < layers.count {
             cache.sequenceInputs.append(Matrix(rows: 0, cols: 0))
             cache.sequenceGradients.append(Matrix(rows: 0, cols: 0))
-            cache.packedWeights.append((PackedMatrix(), PackedMatrix()))
         }
         let pack = PackedMatrix.isUseful
-        if pack {
-            cache.packedOutput.forward.pack(output.w.value.view)
-            cache.packedOutput.transposed.pack(output.w.value.view, transposed: true)
-        }
+        if pack && !cache.prepacked { self.pack(for: [cache]) }
+        cache.prepacked = false
+        let packed = cache.packed
         // Step t's rows start after those of the steps before it: Σ n_t rows in all.
         let offsets = cache.active.reduce(into: [0]) { $0.append($0.last! + $1) }
         for (t, _) in cache.active.enumerated() {
-            cache.steps[t].packedOutput = pack ? cache.packedOutput : nil
+            cache.steps[t].packedOutput = pack ? packed.output : nil
             cache.steps[t].defersOutputGradient = true
         }
         for (l, layer) in layers.enumerated() {
-            let lstm = layer as? LSTM
-            let keeps = lstm?.keepsSequenceRows ?? false
-            if keeps && pack { lstm?.packStackedWeights(into: cache.packedWeights[l]) }
+            let keeps = (layer as? LSTM)?.keepsSequenceRows ?? false
             if keeps {
                 // Every row is written: by the step's forward ([x ; h₋]) and backward (dz).
                 cache.sequenceInputs[l].prepareUninitialized(rows: offsets.last!, cols: layer.inputSize + layer.hiddenSize)
@@ -309,7 +330,7 @@ public final class Decoder: ParameterOwner {
                 guard let stepCache = cache.steps[t].recurrent[l] as? LSTM.Cache else { continue }
                 stepCache.sequenceRows = keeps ? (cache.sequenceInputs[l].rows(offsets[t], n),
                                                   cache.sequenceGradients[l].rows(offsets[t], n)) : nil
-                stepCache.packedWeights = keeps && pack ? cache.packedWeights[l] : nil
+                stepCache.packedWeights = keeps && pack ? packed.layers[l] : nil
             }
         }
     }

@@ -49,7 +49,7 @@ public final class LSTM: RecurrentLayer {
         /// per step, each reading and writing all of d[wx ; wh].
         public var sequenceRows: (xh: MatrixPointer, dz: MatrixPointer)?
         /// [wx ; wh] packed for the forward product and its transpose for the backward one, by the
-        /// caller for all steps of a batch (`packStackedWeights`); nil: the weights as they are.
+        /// caller for all steps of a batch (`Decoder.pack`); nil: the weights as they are.
         public var packedWeights: (forward: PackedMatrix, transposed: PackedMatrix)?
         /// A forward with no backward to follow (inference) over several steps keeps no history
         /// but h: `gates` holds one chunk of steps, `c` two steps (the one running and its
@@ -288,14 +288,6 @@ extension LSTM {
     /// Whether single steps can keep sequence rows (`Cache.sequenceRows`): their weights lie
     /// stacked in Float32.
     public var keepsSequenceRows: Bool { stackedWeights != nil }
-
-    /// Packs [wx ; wh] for single steps' forward product and its transpose for their backward one
-    /// (what `Cache.packedWeights` holds): once per batch instead of a panel copy per product.
-    public func packStackedWeights(into packed: (forward: PackedMatrix, transposed: PackedMatrix)) {
-        guard let stacked = stackedWeights else { preconditionFailure("packing weights that are not stacked") }
-        packed.forward.pack(stacked.value)
-        packed.transposed.pack(stacked.value, transposed: true)
-    }
 
     /// `d[wx ; wh] += XHᵀ·DZ` and `db += Σ_rows DZ` over all steps whose caches kept their rows in
     /// `xh` (T·B × (I + H)) and `dz` (T·B × 4H): the weight and bias gradients those steps left.

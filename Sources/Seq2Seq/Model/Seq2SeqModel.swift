@@ -82,6 +82,13 @@ public final class Seq2SeqModel: ParameterOwner {
 
     public func makeWorkspace() -> Workspace { Workspace(model: self) }
 
+    /// Packs the decoder's weights once for the next batch of each of `workspaces` (shards whose
+    /// models share this model's parameter values), on the pool's threads, instead of each
+    /// shard packing the same weights.
+    public func packDecoderWeights(for workspaces: [Workspace]) {
+        decoder.pack(for: workspaces.map(\.decoder))
+    }
+
     /// Encodes the batch's sources and prepares the attention memory and the decoder's initial
     /// state (`workspace.initial`, B × H per layer).
     public func encode(source: [Int32], lengths: [Int], batch: Int, training: Bool, forBackward: Bool = true,
