@@ -257,7 +257,7 @@ void fanyi_log_softmax_rows(const float *x, float *y, int64_t rows, int64_t cols
 
 double fanyi_softmax_cross_entropy(const float *logits, const int32_t *targets, int64_t rows,
                                    int64_t cols, float smoothing, int32_t ignore, float scale,
-                                   float *grad, float *loss) {
+                                   float *grad, float *loss, float *grad_sums) {
     double total = 0;
     const float uniform = smoothing / (float)cols;
     for (int64_t r = 0; r < rows; r++) {
@@ -280,6 +280,11 @@ double fanyi_softmax_cross_entropy(const float *logits, const int32_t *targets, 
         float inv = (float)(1.0 / sum);
         for (int64_t i = 0; i < cols; i++) gr[i] = scale * (gr[i] * inv - uniform);
         gr[t] -= scale * (1.0f - smoothing);
+        if (grad_sums) {
+            float *restrict sums = grad_sums;
+            const float *restrict g = gr;
+            for (int64_t i = 0; i < cols; i++) sums[i] += g[i];
+        }
     }
     return total;
 }

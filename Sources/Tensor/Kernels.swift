@@ -64,18 +64,21 @@ public enum Kernels {
     /// Row r of `logits` (N×V) scores target `targets[r]`; q = (1 − ε)·onehot + ε/V; the row's
     /// loss is −Σ q log softmax(logits[r]) and `grad[r] = scale · (softmax(logits[r]) − q)`. Rows
     /// whose target is `ignoreIndex` (padding) get loss 0 and zero gradient. `grad` may alias
-    /// `logits`. Returns the summed loss; per-row losses go to `rowLoss` when given.
+    /// `logits`. Returns the summed loss; per-row losses go to `rowLoss` when given, and the
+    /// gradient's column sums are added into `gradientSums` (V) when given: a logit bias's
+    /// gradient, taken while each row is in cache instead of in another pass over N×V.
     @discardableResult
     public static func softmaxCrossEntropy(
         logits: MatrixPointer, targets: UnsafeBufferPointer<Int32>, smoothing: Float = 0,
-        ignoreIndex: Int32 = 0, scale: Float = 1, grad: MatrixPointer, rowLoss: UnsafeMutablePointer<Float>? = nil
+        ignoreIndex: Int32 = 0, scale: Float = 1, grad: MatrixPointer, rowLoss: UnsafeMutablePointer<Float>? = nil,
+        gradientSums: UnsafeMutablePointer<Float>? = nil
     ) -> Double {
         precondition(logits.isContiguous && grad.isContiguous && logits.rows == grad.rows && logits.cols == grad.cols)
         precondition(targets.count == logits.rows, "\(targets.count) targets for \(logits.rows) rows")
         precondition(smoothing >= 0 && smoothing < 1, "label smoothing \(smoothing) outside [0, 1)")
         return fanyi_softmax_cross_entropy(
             logits.base, targets.baseAddress, Int64(logits.rows), Int64(logits.cols), smoothing, ignoreIndex,
-            scale, grad.base, rowLoss)
+            scale, grad.base, rowLoss, gradientSums)
     }
 
     /// One Adam update of `count` parameters with the gradient scaled by `scale`; α and ε carry

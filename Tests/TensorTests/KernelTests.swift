@@ -110,6 +110,26 @@ func kernelInputs() -> [Float] {
         return (total, grad, rowLoss)
     }
 
+    /// The column sums the loss kernel adds up for a logit bias equal those of its gradient,
+    /// added onto what the sums held (padding rows add nothing).
+    @Test func crossEntropySumsTheGradientsColumns() {
+        let logits = randomMatrix(5, 13, scale: 3, seed: 8)
+        let targets: [Int32] = [3, 0, 12, 1, 7]  // row 1 is padding
+        var sums = (0..<13).map { Float($0) / 4 }
+        let grad = Matrix(rows: 5, cols: 13)
+        targets.withUnsafeBufferPointer { t in
+            sums.withUnsafeMutableBufferPointer { s in
+                _ = Kernels.softmaxCrossEntropy(logits: logits.view, targets: t, smoothing: 0.1, ignoreIndex: 0, scale: 0.5,
+                                                grad: grad.view, gradientSums: s.baseAddress)
+            }
+        }
+        for j in 0..<13 {
+            let expected = Float(j) / 4 + (0..<5).reduce(Float(0)) { $0 + grad[$1, j] }
+            #expect(abs(sums[j] - expected) < 1e-6, "column \(j): \(sums[j]) vs \(expected)")
+        }
+        #expect((0..<13).contains { abs(sums[$0] - Float($0) / 4) > 1e-3 })  // the rows added something
+    }
+
     @Test(arguments: [Float(0), 0.1])
     func crossEntropyMatchesDoubleAndFiniteDifferences(smoothing: Float) {
         let logits = randomMatrix(4, 11, scale: 3, seed: 5)

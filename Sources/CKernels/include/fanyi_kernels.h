@@ -42,9 +42,11 @@ void fanyi_log_softmax_rows(const float *x, float *y, int64_t rows, int64_t cols
 /// For row r with target t = targets[r]: p = softmax(logits[r]), q = (1 − ε) onehot(t) + ε / cols,
 /// loss[r] = −Σ q log p and grad[r] = scale · (p − q). A row whose target is `ignore` (padding)
 /// gets loss 0 and a zero gradient. grad may alias logits. Returns the summed loss of all rows.
+/// When `grad_sums` is given, grad[r] is also added into it (cols values) while the row is in
+/// cache: the gradient of a bias added to the logits.
 double fanyi_softmax_cross_entropy(const float *logits, const int32_t *targets, int64_t rows,
                                    int64_t cols, float smoothing, int32_t ignore, float scale,
-                                   float *grad, float *loss);
+                                   float *grad, float *loss, float *grad_sums);
 
 /// Adam with the gradient scaled by `scale` (clipping) and bias corrections folded into `alpha`
 /// and `eps`: g = scale·grad; m = β₁m + (1 − β₁)g; v = β₂v + (1 − β₂)g²; θ −= α·m / (√v + ε).

@@ -111,8 +111,9 @@ public final class Generator: ParameterOwner {
         }
     }
 
-    /// Accumulates dw (or the tied embedding's gradient) and db; writes dx (N × H).
-    public func backward(x: MatrixPointer, dLogits: MatrixPointer, dx: MatrixPointer) {
+    /// Accumulates dw (or the tied embedding's gradient) and, unless the loss kernel already
+    /// summed dLogits into `bias.grad` (`biasGradient` false), db; writes dx (N × H).
+    public func backward(x: MatrixPointer, dLogits: MatrixPointer, dx: MatrixPointer, biasGradient: Bool = true) {
         if let weight {
             BLAS.gemm(x, transposeA: true, dLogits, into: weight.grad.view, beta: 1)
             BLAS.gemm(dLogits, weight.value.view, transposeB: true, into: dx)
@@ -121,6 +122,6 @@ public final class Generator: ParameterOwner {
             BLAS.gemm(dLogits, transposeA: true, x, into: table.grad.view, beta: 1)  // d emb += dlogitsᵀ·x
             BLAS.gemm(dLogits, table.value.view, into: dx)
         }
-        addColumnSums(dLogits, into: bias.grad)
+        if biasGradient { addColumnSums(dLogits, into: bias.grad) }
     }
 }

@@ -208,11 +208,12 @@ public final class Seq2SeqModel: ParameterOwner {
             workspace.logits.prepareUninitialized(rows: n, cols: config.targetVocabularySize)  // n × V, a GEMM with beta = 0
             generator.forward(xChunk, into: workspace.logits.view)
             loss += targets.withUnsafeBufferPointer { all in
+                // The generator's bias gradient (Σ_rows dLogits) is summed by the loss kernel.
                 Kernels.softmaxCrossEntropy(logits: workspace.logits.view, targets: UnsafeBufferPointer(rebasing: all[start..<(start + n)]),
                                             smoothing: labelSmoothing, ignoreIndex: Batch.paddingID, scale: gradientScale,
-                                            grad: workspace.logits.view)
+                                            grad: workspace.logits.view, gradientSums: backward ? generator.bias.grad.pointer : nil)
             }
-            if backward { generator.backward(x: xChunk, dLogits: workspace.logits.view, dx: dx.rows(start, n)) }
+            if backward { generator.backward(x: xChunk, dLogits: workspace.logits.view, dx: dx.rows(start, n), biasGradient: false) }
         }
         if gathered && backward {
             // dh̃ of padding positions stays zero.
