@@ -231,6 +231,11 @@ static double row_exp_shift_sum(const float *x, float *y, int64_t n, float shift
 }
 static double row_sum(const float *x, int64_t n) { return DISPATCH(sum, x, n); }
 
+// dst[0..<n] += src[0..<n]; restrict parameters (not locals) let the loop vectorise.
+static inline void add_vector(float *restrict dst, const float *restrict src, int64_t n) {
+    for (int64_t j = 0; j < n; j++) dst[j] += src[j];
+}
+
 // MARK: - Row reductions
 
 void fanyi_softmax_rows(const float *x, float *y, int64_t rows, int64_t cols) {
@@ -280,21 +285,13 @@ double fanyi_softmax_cross_entropy(const float *logits, const int32_t *targets, 
         float inv = (float)(1.0 / sum);
         for (int64_t i = 0; i < cols; i++) gr[i] = scale * (gr[i] * inv - uniform);
         gr[t] -= scale * (1.0f - smoothing);
-        if (grad_sums) {
-            float *restrict sums = grad_sums;
-            const float *restrict g = gr;
-            for (int64_t i = 0; i < cols; i++) sums[i] += g[i];
-        }
+        if (grad_sums) add_vector(grad_sums, gr, cols);
     }
     return total;
 }
 
 void fanyi_add_row(float *rows, int64_t m, int64_t n, int64_t ld, const float *b) {
-    for (int64_t i = 0; i < m; i++) {
-        float *restrict row = rows + i * ld;
-        const float *restrict bias = b;
-        for (int64_t j = 0; j < n; j++) row[j] += bias[j];
-    }
+    for (int64_t i = 0; i < m; i++) add_vector(rows + i * ld, b, n);
 }
 
 void fanyi_fill_rows(float *rows, int64_t m, int64_t n, int64_t ld, const float *b) {
@@ -302,46 +299,62 @@ void fanyi_fill_rows(float *rows, int64_t m, int64_t n, int64_t ld, const float 
 }
 
 void fanyi_add_column_sums(const float *rows, int64_t m, int64_t n, int64_t ld, float *sums) {
-    for (int64_t i = 0; i < m; i++) {
-        const float *restrict row = rows + i * ld;
-        float *restrict out = sums;
-        for (int64_t j = 0; j < n; j++) out[j] += row[j];
-    }
+    for (int64_t i = 0; i < m; i++) add_vector(sums, rows + i * ld, n);
 }
 
 void fanyi_add_rows(float *dst, int64_t ldd, const float *src, int64_t lds, int64_t m, int64_t n) {
-    for (int64_t i = 0; i < m; i++) {
-        float *restrict d = dst + i * ldd;
-        const float *restrict s = src + i * lds;
-        for (int64_t j = 0; j < n; j++) d[j] += s[j];
-    }
+    for (int64_t i = 0; i < m; i++) add_vector(dst + i * ldd, src + i * lds, n);
 }
 
 // Element-wise only, in the order LSTMCell.swift states them; contraction off so that every
-// build rounds as the equations read (and as the Swift version did).
+// build rounds as the equations read (and as the Swift version did). The row's arrays are
+// parameters marked restrict (LLVM ignores restrict on local pointers), so the loop vectorises:
+// with AVX2 where the CPU has it, SSE otherwise.
+static inline void lstm_row_backward(int64_t h, const float *restrict i, const float *restrict f,
+                                     const float *restrict o, const float *restrict g, const float *restrict tc,
+                                     const float *restrict cp, float *restrict dh, float *restrict dc,
+                                     float *restrict dzi, float *restrict dzf, float *restrict dzo,
+                                     float *restrict dzg) {
+#pragma clang fp contract(off)
+    for (int64_t j = 0; j < h; j++) {
+        float dcj = dc[j] + dh[j] * o[j] * (1 - tc[j] * tc[j]);  // total dc of this step
+        dzo[j] = dh[j] * tc[j] * o[j] * (1 - o[j]);
+        dzi[j] = dcj * g[j] * i[j] * (1 - i[j]);
+        dzf[j] = dcj * cp[j] * f[j] * (1 - f[j]);
+        dzg[j] = dcj * i[j] * (1 - g[j] * g[j]);
+        dc[j] = dcj * f[j];  // → dc₋
+        dh[j] = 0;           // h₋ gets dz·whᵀ only
+    }
+}
+
+#define LSTM_BACKWARD_ROWS                                                                          \
+    for (int64_t r = 0; r < m; r++) {                                                               \
+        float *dzr = dz + r * ldz;                                                                  \
+        if (mask[r] == 0) { /* dh, dc pass through unchanged */                                     \
+            memset(dzr, 0, (size_t)(4 * h) * sizeof(float));                                        \
+            continue;                                                                               \
+        }                                                                                           \
+        const float *a = gates + r * ldg;                                                           \
+        lstm_row_backward(h, a, a + h, a + 2 * h, a + 3 * h, tanh_c + r * ldt, c_prev + r * ldp,    \
+                          dh + r * ldh, dc + r * ldc, dzr, dzr + h, dzr + 2 * h, dzr + 3 * h);      \
+    }
+
+static void lstm_step_backward_portable(int64_t m, int64_t h, const float *gates, int64_t ldg, const float *tanh_c,
+                                        int64_t ldt, const float *c_prev, int64_t ldp, float *dh, int64_t ldh,
+                                        float *dc, int64_t ldc, float *dz, int64_t ldz, const float *mask) {
+    LSTM_BACKWARD_ROWS
+}
+
+#if FANYI_X86
+AVX2 static void lstm_step_backward_avx2(int64_t m, int64_t h, const float *gates, int64_t ldg, const float *tanh_c,
+                                         int64_t ldt, const float *c_prev, int64_t ldp, float *dh, int64_t ldh,
+                                         float *dc, int64_t ldc, float *dz, int64_t ldz, const float *mask) {
+    LSTM_BACKWARD_ROWS
+}
+#endif
+
 void fanyi_lstm_step_backward(int64_t m, int64_t h, const float *gates, int64_t ldg, const float *tanh_c,
                               int64_t ldt, const float *c_prev, int64_t ldp, float *dh, int64_t ldh, float *dc,
                               int64_t ldc, float *dz, int64_t ldz, const float *mask) {
-#pragma clang fp contract(off)
-    for (int64_t r = 0; r < m; r++) {
-        float *restrict dzr = dz + r * ldz;
-        if (mask[r] == 0) {
-            memset(dzr, 0, (size_t)(4 * h) * sizeof(float));  // dh, dc pass through unchanged
-            continue;
-        }
-        const float *restrict a = gates + r * ldg;
-        const float *restrict i = a, *restrict f = a + h, *restrict o = a + 2 * h, *restrict g = a + 3 * h;
-        const float *restrict tc = tanh_c + r * ldt, *restrict cp = c_prev + r * ldp;
-        float *restrict dhr = dh + r * ldh, *restrict dcr = dc + r * ldc;
-        float *restrict dzi = dzr, *restrict dzf = dzr + h, *restrict dzo = dzr + 2 * h, *restrict dzg = dzr + 3 * h;
-        for (int64_t j = 0; j < h; j++) {
-            float dcj = dcr[j] + dhr[j] * o[j] * (1 - tc[j] * tc[j]);  // total dc of this step
-            dzo[j] = dhr[j] * tc[j] * o[j] * (1 - o[j]);
-            dzi[j] = dcj * g[j] * i[j] * (1 - i[j]);
-            dzf[j] = dcj * cp[j] * f[j] * (1 - f[j]);
-            dzg[j] = dcj * i[j] * (1 - g[j] * g[j]);
-            dcr[j] = dcj * f[j];  // → dc₋
-            dhr[j] = 0;           // h₋ gets dz·whᵀ only
-        }
-    }
+    DISPATCH(lstm_step_backward, m, h, gates, ldg, tanh_c, ldt, c_prev, ldp, dh, ldh, dc, ldc, dz, ldz, mask);
 }

@@ -110,6 +110,37 @@ func kernelInputs() -> [Float] {
         return (total, grad, rowLoss)
     }
 
+    /// The LSTM step backward gives the same bits on both paths (element-wise, no contraction),
+    /// leaves masked rows' dh and dc as they were with dz = 0, and matches the equations in Double.
+    @Test func lstmStepBackwardOnBothPaths() {
+        let (b, h) = (3, 19)  // h not a multiple of the vector widths
+        let gates = randomMatrix(b, 4 * h, scale: 1, seed: 21)
+        for i in 0..<gates.count { gates.pointer[i] = 1 / (1 + exp(-gates.pointer[i])) }  // activations in (0, 1)
+        let (tanhC, cPrev) = (randomMatrix(b, h, scale: 1, seed: 22), randomMatrix(b, h, scale: 1, seed: 23))
+        let (dh0, dc0) = (randomMatrix(b, h, scale: 1, seed: 24), randomMatrix(b, h, scale: 1, seed: 25))
+        let mask: [Float] = [1, 0, 1]
+        var results: [[Float]] = []
+        bothPaths { _ in
+            let (dh, dc, dz) = (dh0.copy(), dc0.copy(), Matrix(rows: b, cols: 4 * h))
+            Kernels.lstmStepBackward(gates: gates.view, tanhC: tanhC.view, cPrev: cPrev.view, dh: dh.view, dc: dc.view,
+                                     dz: dz.view, mask: mask)
+            results.append(dh.storage + dc.storage + dz.storage)
+            #expect(dh.view.row(1).elementsEqual(dh0.view.row(1)) && dc.view.row(1).elementsEqual(dc0.view.row(1)))
+            #expect(dz.view.row(1).allSatisfy { $0 == 0 })
+            for j in 0..<h {  // row 0 against the equations
+                let (i, f, o, g) = (Double(gates[0, j]), Double(gates[0, h + j]), Double(gates[0, 2 * h + j]), Double(gates[0, 3 * h + j]))
+                let (tc, cp, dhj, dcj0) = (Double(tanhC[0, j]), Double(cPrev[0, j]), Double(dh0[0, j]), Double(dc0[0, j]))
+                let dcj = dcj0 + dhj * o * (1 - tc * tc)
+                #expect(abs(Double(dz[0, j]) - dcj * g * i * (1 - i)) < 1e-5)
+                #expect(abs(Double(dz[0, h + j]) - dcj * cp * f * (1 - f)) < 1e-5)
+                #expect(abs(Double(dz[0, 2 * h + j]) - dhj * tc * o * (1 - o)) < 1e-5)
+                #expect(abs(Double(dz[0, 3 * h + j]) - dcj * i * (1 - g * g)) < 1e-5)
+                #expect(abs(Double(dc[0, j]) - dcj * f) < 1e-5 && dh[0, j] == 0)
+            }
+        }
+        #expect(results[0] == results[1])
+    }
+
     /// The column sums the loss kernel adds up for a logit bias equal those of its gradient,
     /// added onto what the sums held (padding rows add nothing).
     @Test func crossEntropySumsTheGradientsColumns() {
