@@ -82,6 +82,7 @@ import Tensor
         #expect(batch.source == [5, 6, 4])
         #expect(Decoder.activeRows(masks: batch.targetMasks, batch: 3) == [3, 3, 2, 1])
         #expect(Decoder.activeRows(masks: [[1, 1], [0, 1]], batch: 2) == [2, 2])
+        #expect(Decoder.activeRows(masks: [[1, 0], [1, 1]], batch: 2) == [2, 2])  // prefixes, but growing
     }
 
     /// A padded batch has the loss and gradients of its sentences one by one (no dropout).

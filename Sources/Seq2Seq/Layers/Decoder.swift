@@ -182,15 +182,19 @@ public final class Decoder: ParameterOwner {
         /// and dz (T·B × 4H), for one weight-gradient product per batch.
         var sequenceInputs: [Matrix] = []
         var sequenceGradients: [Matrix] = []
-        /// The weights packed for the batch's steps; may be shared with other caches (`pack`).
-        var packed = PackedWeights()
+        /// The weights packed for the batch's steps: `ownPacked`, or the packing `pack(for:)`
+        /// made for several caches in the first one's `sharedPacked` (never written by a cache's
+        /// own packing, which others may be reading).
+        var packed: PackedWeights
+        let ownPacked = PackedWeights()
+        let sharedPacked = PackedWeights()
         /// Set by `pack` for the next forward only, which then uses `packed` as it is.
         var prepacked = false
         /// Every step's [c ; h] (Σ n_t × (M + H)) and the pre-activation gradient of its h̃
         /// (Σ n_t × H), gathered for wc's gradient in one product.
         let outputInputs = Matrix(rows: 0, cols: 0)
         let outputGradients = Matrix(rows: 0, cols: 0)
-        init() {}
+        init() { packed = ownPacked }
     }
 
     public func makeCache() -> Cache { Cache() }
@@ -206,7 +210,12 @@ public final class Decoder: ParameterOwner {
     /// in `caches` (shards whose models share these parameter values): they then read `packed`
     /// instead of each packing the same weights.
     public func pack(for caches: [Cache]) {
-        guard PackedMatrix.isUseful, let packed = caches.first?.packed else { return }
+        guard PackedMatrix.isUseful, let first = caches.first else { return }
+        pack(into: caches.count == 1 ? first.ownPacked : first.sharedPacked)
+        for cache in caches { (cache.packed, cache.prepacked) = (caches.count == 1 ? first.ownPacked : first.sharedPacked, true) }
+    }
+
+    private func pack(into packed: PackedWeights) {
         var jobs: [() -> Void] = []
         while packed.layers.count < layers.count { packed.layers.append((PackedMatrix(), PackedMatrix())) }
         for (l, layer) in layers.enumerated() {
@@ -217,7 +226,6 @@ public final class Decoder: ParameterOwner {
         jobs.append { packed.output.forward.pack(self.output.w.value.view) }
         jobs.append { packed.output.transposed.pack(self.output.w.value.view, transposed: true) }
         Parallel.forEachPart(jobs.count) { jobs[$0]() }
-        for cache in caches { (cache.packed, cache.prepacked) = (packed, true) }
     }
 
     /// Rows step t runs: when every step's running sentences come first (a batch ordered longest
@@ -226,7 +234,8 @@ public final class Decoder: ParameterOwner {
     static func activeRows(masks: [[Float]], batch: Int) -> [Int] {
         let running = masks.map { mask in mask.firstIndex(of: 0) ?? batch }
         let prefixes = zip(masks, running).allSatisfy { mask, n in n > 0 && mask[n...].allSatisfy { $0 == 0 } }
-        return prefixes ? running : masks.map { _ in batch }
+        let shrinking = zip(running, running.dropFirst()).allSatisfy { $0 >= $1 }
+        return prefixes && shrinking ? running : masks.map { _ in batch }
     }
 
     /// Runs all steps with the reference inputs `ids` (T·B, time-major: <s> y₁ … padded with 0);
