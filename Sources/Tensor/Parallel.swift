@@ -51,4 +51,15 @@ public enum Parallel {
         if parts == 1 { return body(0..<count) }
         forEachPart(parts) { part in body((part * count / parts)..<((part + 1) * count / parts)) }
     }
+
+    /// `forEachRange`, keeping each range's result: the results in range order, so that a sum
+    /// of them does not depend on which thread finished first.
+    public static func mapRanges<T>(_ count: Int, minimumPart: Int = 1 << 16, _ body: (Range<Int>) -> T) -> [T] {
+        let parts = max(1, min(available, count / max(1, minimumPart)))
+        var results = [T?](repeating: nil, count: parts)
+        results.withUnsafeMutableBufferPointer { results in
+            forEachPart(parts) { part in results[part] = body((part * count / parts)..<((part + 1) * count / parts)) }
+        }
+        return results.map { $0! }
+    }
 }

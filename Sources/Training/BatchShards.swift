@@ -24,6 +24,13 @@ public final class BatchShards {
     /// after one shard): the gradient norm for clipping, from the same pass as the sum.
     public private(set) var summedSquares: Double?
 
+    /// The L2 norm of the model's gradients for clipping: from the shards' sum when it squared
+    /// them and no other rank's gradients were added since (`ranks` == 1), else a pass of its own.
+    public func gradientNorm(ranks: Int) -> Float {
+        if ranks == 1, let summedSquares { return Float(summedSquares.squareRoot()) }
+        return Training.gradientNorm(models[0].buffer)
+    }
+
     /// Shards for `model` (whose `workspace` serves shard 0).
     public init(model: Seq2SeqModel, workspace: Seq2SeqModel.Workspace, count: Int) {
         precondition(count >= 1, "at least one shard")
@@ -34,8 +41,11 @@ public final class BatchShards {
 
     /// A batch's pairs cut into shards, dealt by length (`Trainer.share`) so that the shards'
     /// steps take about the same time; empty shards (a batch of fewer pairs than shards) left out.
-    public func shares(of indices: [Int], lengths: (Int) -> (source: Int, target: Int)) -> [[Int]] {
-        (0..<count).map { Trainer.share(of: indices, rank: $0, size: count, lengths: lengths) }.filter { !$0.isEmpty }
+    /// `shards` (at most `count`, all of them by default) is how many to cut.
+    public func shares(of indices: [Int], shards: Int? = nil, lengths: (Int) -> (source: Int, target: Int)) -> [[Int]] {
+        let size = shards ?? count
+        precondition(size >= 1 && size <= count, "\(size) shares for \(count) shards")
+        return (0..<size).map { Trainer.share(of: indices, rank: $0, size: size, lengths: lengths) }.filter { !$0.isEmpty }
     }
 
     /// Accumulates the gradients of `batches` (one per shard, at most `count`) into `models[0]`'s
@@ -80,38 +90,32 @@ public final class BatchShards {
     private func sumReplicaGradients(count: Int) -> Double {
         let total = models[0].buffer.gradients.pointer
         let replicas = models[1..<count].map { $0.buffer.gradients.pointer }
-        let n = models[0].buffer.count
-        let parts = max(1, min(Parallel.available, n / (1 << 16)))
-        var squares = [Double](repeating: 0, count: parts)
-        squares.withUnsafeMutableBufferPointer { squares in
-            Parallel.forEachPart(parts) { part in
-                let range = (part * n / parts)..<((part + 1) * n / parts)
-                for replica in replicas.dropLast() {
-                    for i in range { total[i] += replica[i] }
-                    (replica + range.lowerBound).update(repeating: 0, count: range.count)
-                }
-                // The last replica's pass also squares the sums.
-                let last = replicas.last!
-                var lanes = SIMD8<Double>()
-                var i = range.lowerBound
-                while i + 8 <= range.upperBound {
-                    let t = UnsafeRawPointer(total + i).loadUnaligned(as: SIMD8<Float>.self)
-                        + UnsafeRawPointer(last + i).loadUnaligned(as: SIMD8<Float>.self)
-                    UnsafeMutableRawPointer(total + i).storeBytes(of: t, as: SIMD8<Float>.self)
-                    UnsafeMutableRawPointer(last + i).storeBytes(of: SIMD8<Float>(), as: SIMD8<Float>.self)
-                    let d = SIMD8<Double>(t)
-                    lanes += d * d
-                    i += 8
-                }
-                var sum = lanes.sum()
-                while i < range.upperBound {
-                    total[i] += last[i]
-                    last[i] = 0
-                    sum += Double(total[i]) * Double(total[i])
-                    i += 1
-                }
-                squares[part] = sum
+        let squares = Parallel.mapRanges(models[0].buffer.count) { range -> Double in
+            for replica in replicas.dropLast() {
+                for i in range { total[i] += replica[i] }
+                (replica + range.lowerBound).update(repeating: 0, count: range.count)
             }
+            // The last replica's pass also squares the sums.
+            let last = replicas.last!
+            var lanes = SIMD8<Double>()
+            var i = range.lowerBound
+            while i + 8 <= range.upperBound {
+                let t = UnsafeRawPointer(total + i).loadUnaligned(as: SIMD8<Float>.self)
+                    + UnsafeRawPointer(last + i).loadUnaligned(as: SIMD8<Float>.self)
+                UnsafeMutableRawPointer(total + i).storeBytes(of: t, as: SIMD8<Float>.self)
+                UnsafeMutableRawPointer(last + i).storeBytes(of: SIMD8<Float>(), as: SIMD8<Float>.self)
+                let d = SIMD8<Double>(t)
+                lanes += d * d
+                i += 8
+            }
+            var sum = lanes.sum()
+            while i < range.upperBound {
+                total[i] += last[i]
+                last[i] = 0
+                sum += Double(total[i]) * Double(total[i])
+                i += 1
+            }
+            return sum
         }
         return squares.reduce(0, +)
     }

@@ -1,4 +1,3 @@
-import Synchronization
 import Seq2Seq
 import Tensor
 
@@ -109,12 +108,8 @@ public final class SGD: Optimizer {
 /// The L2 norm of all gradients (summed on `Parallel.threads` threads).
 public func gradientNorm(_ parameters: ParameterBuffer) -> Float {
     let g = parameters.gradients.pointer
-    let parts = Mutex<Double>(0)
-    Parallel.forEachRange(parameters.count) { range in
-        let sum = sumOfSquares(g + range.lowerBound, count: range.count)
-        parts.withLock { $0 += sum }
-    }
-    return Float(parts.withLock { $0 }.squareRoot())
+    let parts = Parallel.mapRanges(parameters.count) { range in sumOfSquares(g + range.lowerBound, count: range.count) }
+    return Float(parts.reduce(0, +).squareRoot())
 }
 
 /// The factor that brings gradients of norm `norm` down to `maxNorm` (1 when they are within

@@ -326,10 +326,7 @@ public final class Trainer {
                     group.allReduceSum(&shared)
                     (loss, learningRate) = (shared[0], Float(shared[1]))
                 }
-                // With one rank, the shards' sum already squared the gradients.
-                let squares = group.size == 1 ? shards.summedSquares : nil
-                let norm = { squares.map { Float($0.squareRoot()) } ?? gradientNorm(parameters) }
-                let scale = options.clipNorm > 0 ? clipScale(norm: norm(), maxNorm: options.clipNorm) : 1
+                let scale = options.clipNorm > 0 ? clipScale(norm: shards.gradientNorm(ranks: group.size), maxNorm: options.clipNorm) : 1
                 optimizer.step(parameters, learningRate: learningRate, gradientScale: scale)
                 state.optimizerSteps += 1
                 state.batchInEpoch += 1

@@ -144,10 +144,7 @@ struct TrainBenchmark: ParsableCommand {
         for (i, pairs) in batches.enumerated() {
             // Each shard count trains on the same batch in turn, so that all see the same machine.
             for (c, shardCount) in counts.enumerated() {
-                let parts = (0..<shardCount).map { s in
-                    Trainer.share(of: Array(pairs.indices), rank: s, size: shardCount) { (pairs[$0].source.count, pairs[$0].target.count) }
-                }
-                    .filter { !$0.isEmpty }
+                let parts = shards.shares(of: Array(pairs.indices), shards: shardCount) { (pairs[$0].source.count, pairs[$0].target.count) }
                     .map { Batch(sources: $0.map { pairs[$0].source }, targets: $0.map { pairs[$0].target }) }
                 let targetTokens = parts.reduce(0) { $0 + $1.targetTokens }
                 let modelFlops = parts.reduce(0) { $0 + config.trainingFlops(sourceLengths: $1.sourceLengths, targetLengths: $1.targetLengths) }
@@ -169,9 +166,7 @@ struct TrainBenchmark: ParsableCommand {
                     group.allReduceSum(&stepTokens)
                 }
                 let allReduce = group.communicationSeconds - communicationBefore
-                // As fanyi-train: with one rank, the shards' sum already squared the gradients.
-                let norm = group.size == 1 ? shards.summedSquares.map { Float($0.squareRoot()) } : nil
-                optimizer.step(model.buffer, learningRate: 1e-3, gradientScale: clipScale(norm: norm ?? gradientNorm(model.buffer), maxNorm: 5))
+                optimizer.step(model.buffer, learningRate: 1e-3, gradientScale: clipScale(norm: shards.gradientNorm(ranks: group.size), maxNorm: 5))
                 let end = monotonicSeconds()
                 let usageAfter = ResourceUsage.now()
                 BLAS.profiling = false

@@ -32,6 +32,10 @@ import Testing
             let ranges = seen.withLock { $0 }.sorted { $0.lowerBound < $1.lowerBound }
             #expect(ranges.first?.lowerBound == 0 && ranges.last?.upperBound == count)
             for (a, b) in zip(ranges, ranges.dropFirst()) { #expect(a.upperBound == b.lowerBound) }
+            // mapRanges: the same cover, its results in range order whichever thread ran first.
+            let mapped = Parallel.mapRanges(count, minimumPart: 7) { $0 }
+            #expect(mapped.first?.lowerBound == 0 && mapped.last?.upperBound == count)
+            for (a, b) in zip(mapped, mapped.dropFirst()) { #expect(a.upperBound == b.lowerBound) }
         }
     }
 }

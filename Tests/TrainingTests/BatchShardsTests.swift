@@ -78,6 +78,8 @@ import Tensor
             } else {
                 let norm = gradientNorm(model.buffer)
                 #expect(abs(Float(shards.summedSquares!.squareRoot()) - norm) <= 1e-6 * norm, "\(shards.summedSquares!) vs \(norm)²")
+                #expect(shards.gradientNorm(ranks: 1) == Float(shards.summedSquares!.squareRoot()))
+                #expect(shards.gradientNorm(ranks: 2) == norm)  // other ranks' gradients: a pass of its own
             }
         }
         #expect(abs(shards.loss(parts) - expectedPlainLoss) < 1e-5 * abs(expectedPlainLoss))

@@ -211,8 +211,9 @@ public final class Decoder: ParameterOwner {
     /// instead of each packing the same weights.
     public func pack(for caches: [Cache]) {
         guard PackedMatrix.isUseful, let first = caches.first else { return }
-        pack(into: caches.count == 1 ? first.ownPacked : first.sharedPacked)
-        for cache in caches { (cache.packed, cache.prepacked) = (caches.count == 1 ? first.ownPacked : first.sharedPacked, true) }
+        let packed = caches.count == 1 ? first.ownPacked : first.sharedPacked
+        pack(into: packed)
+        for cache in caches { (cache.packed, cache.prepacked) = (packed, true) }
     }
 
     private func pack(into packed: PackedWeights) {
