@@ -82,6 +82,20 @@ static double sum_portable(const float *x, int64_t n) {
     for (int64_t i = 0; i < n; i++) s += x[i];
     return s;
 }
+/// y = x + b (x itself when b is NULL; y may alias x); returns max y, and Σ y in *sum when sum is
+/// given: the loss kernel's first pass over a row, one read of the logits for the three.
+static float biased_max_sum_portable(const float *x, const float *b, float *y, int64_t n, double *sum) {
+    float m = -INFINITY;
+    double s = 0;
+    for (int64_t i = 0; i < n; i++) {
+        float v = b ? x[i] + b[i] : x[i];
+        if (b) y[i] = v;
+        m = v > m ? v : m;
+        s += v;
+    }
+    if (sum) *sum = s;
+    return m;
+}
 
 // MARK: - AVX2 + FMA path
 
@@ -193,6 +207,116 @@ AVX2 static double sum_avx2(const float *x, int64_t n) {
     for (; i < n; i++) s += x[i];
     return s;
 }
+
+AVX2 static float biased_max_sum_avx2(const float *x, const float *b, float *y, int64_t n, double *sum) {
+    __m256 m = _mm256_set1_ps(-INFINITY), m2 = m;
+    __m256d acc[4] = {_mm256_setzero_pd(), _mm256_setzero_pd(), _mm256_setzero_pd(), _mm256_setzero_pd()};
+    int64_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m256 v = _mm256_loadu_ps(x + i), w = _mm256_loadu_ps(x + i + 8);
+        if (b) {
+            v = _mm256_add_ps(v, _mm256_loadu_ps(b + i));
+            w = _mm256_add_ps(w, _mm256_loadu_ps(b + i + 8));
+            _mm256_storeu_ps(y + i, v);
+            _mm256_storeu_ps(y + i + 8, w);
+        }
+        m = _mm256_max_ps(m, v);
+        m2 = _mm256_max_ps(m2, w);
+        if (sum) {
+            acc[0] = _mm256_add_pd(acc[0], _mm256_cvtps_pd(_mm256_castps256_ps128(v)));
+            acc[1] = _mm256_add_pd(acc[1], _mm256_cvtps_pd(_mm256_extractf128_ps(v, 1)));
+            acc[2] = _mm256_add_pd(acc[2], _mm256_cvtps_pd(_mm256_castps256_ps128(w)));
+            acc[3] = _mm256_add_pd(acc[3], _mm256_cvtps_pd(_mm256_extractf128_ps(w, 1)));
+        }
+    }
+    m = _mm256_max_ps(m, m2);
+    float lanes[8];
+    _mm256_storeu_ps(lanes, m);
+    float r = -INFINITY;
+    for (int k = 0; k < 8; k++) r = lanes[k] > r ? lanes[k] : r;
+    double s = hsum_pd(_mm256_add_pd(_mm256_add_pd(acc[0], acc[1]), _mm256_add_pd(acc[2], acc[3])));
+    for (; i < n; i++) {
+        float v = b ? x[i] + b[i] : x[i];
+        if (b) y[i] = v;
+        r = v > r ? v : r;
+        s += v;
+    }
+    if (sum) *sum = s;
+    return r;
+}
+
+// g = scale·(g·inv − u), and the result added into sums: the loss gradient's last pass.
+AVX2 static void softmax_gradient_avx2(float *restrict g, float *restrict sums, int64_t n, float scale, float inv,
+                                       float u) {
+    if (sums) {
+        for (int64_t i = 0; i < n; i++) {
+            g[i] = scale * (g[i] * inv - u);
+            sums[i] += g[i];
+        }
+    } else {
+        for (int64_t i = 0; i < n; i++) g[i] = scale * (g[i] * inv - u);
+    }
+}
+#endif
+
+// MARK: - Dropout: a hash of each element's index, eight at a time
+
+// Each element's draw is a hash of (seed, index), not the next number of a sequential stream:
+// the lanes compute it side by side, and both paths give the same bits (integer operations).
+// The hash is two rounds of a 32-bit mixer (xor-shift, multiply) with good avalanche.
+static inline uint32_t mix32(uint32_t x) {
+    x ^= x >> 16;
+    x *= 0x7feb352dU;
+    x ^= x >> 15;
+    x *= 0x846ca68bU;
+    x ^= x >> 16;
+    return x;
+}
+
+// Indices are taken mod 2^32: callers keep masks below 2^32 elements.
+static inline uint32_t dropout_draw(uint64_t seed, int64_t i) {
+    return mix32(mix32((uint32_t)seed ^ (uint32_t)i) + (uint32_t)(seed >> 32)) >> 8;
+}
+
+static void dropout_portable(float *x, float *mask, int64_t n, uint32_t threshold, float keep, uint64_t seed) {
+    for (int64_t i = 0; i < n; i++) {
+        float m = dropout_draw(seed, i) < threshold ? 0.0f : keep;
+        mask[i] = m;
+        if (x) x[i] *= m;
+    }
+}
+
+#if FANYI_X86
+AVX2 static inline __m256i mix32x8(__m256i x) {
+    x = _mm256_xor_si256(x, _mm256_srli_epi32(x, 16));
+    x = _mm256_mullo_epi32(x, _mm256_set1_epi32((int32_t)0x7feb352dU));
+    x = _mm256_xor_si256(x, _mm256_srli_epi32(x, 15));
+    x = _mm256_mullo_epi32(x, _mm256_set1_epi32((int32_t)0x846ca68bU));
+    return _mm256_xor_si256(x, _mm256_srli_epi32(x, 16));
+}
+
+AVX2 static void dropout_avx2(float *x, float *mask, int64_t n, uint32_t threshold, float keep, uint64_t seed) {
+    // Draws are < 2^24 and the threshold ≤ 2^24, so signed 32-bit compares are exact.
+    const __m256i limit = _mm256_set1_epi32((int32_t)threshold);
+    const __m256i low = _mm256_set1_epi32((int32_t)(uint32_t)seed);
+    const __m256i high = _mm256_set1_epi32((int32_t)(uint32_t)(seed >> 32));
+    const __m256i step = _mm256_set1_epi32(8);
+    const __m256 kept = _mm256_set1_ps(keep);
+    __m256i index = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256i h = _mm256_srli_epi32(mix32x8(_mm256_add_epi32(mix32x8(_mm256_xor_si256(index, low)), high)), 8);
+        __m256 m = _mm256_andnot_ps(_mm256_castsi256_ps(_mm256_cmpgt_epi32(limit, h)), kept);  // 0 where h < threshold
+        _mm256_storeu_ps(mask + i, m);
+        if (x) _mm256_storeu_ps(x + i, _mm256_mul_ps(_mm256_loadu_ps(x + i), m));
+        index = _mm256_add_epi32(index, step);
+    }
+    for (; i < n; i++) {
+        float m = dropout_draw(seed, i) < threshold ? 0.0f : keep;
+        mask[i] = m;
+        if (x) x[i] *= m;
+    }
+}
 #endif
 
 // MARK: - Dispatch
@@ -222,6 +346,13 @@ void fanyi_kernels_force_portable(int force) { force_portable = force; }
 #endif
 
 void fanyi_exp(const float *x, float *y, int64_t n) { DISPATCH(exp, x, y, n); }
+
+void fanyi_dropout(float *x, float *mask, int64_t n, float rate, uint64_t seed) {
+    // Dropped when the draw's 24 bits fall below rate·2^24: probability rate, to 2^-24.
+    const uint32_t threshold = (uint32_t)((double)rate * 16777216.0);
+    const float keep = 1.0f / (1.0f - rate);
+    DISPATCH(dropout, x, mask, n, threshold, keep, seed);
+}
 void fanyi_sigmoid(const float *x, float *y, int64_t n) { DISPATCH(sigmoid, x, y, n); }
 void fanyi_tanh(const float *x, float *y, int64_t n) { DISPATCH(tanh, x, y, n); }
 
@@ -230,10 +361,19 @@ static double row_exp_shift_sum(const float *x, float *y, int64_t n, float shift
     return DISPATCH(exp_shift_sum, x, y, n, shift);
 }
 static double row_sum(const float *x, int64_t n) { return DISPATCH(sum, x, n); }
+static float row_biased_max_sum(const float *x, const float *b, float *y, int64_t n, double *sum) {
+    return DISPATCH(biased_max_sum, x, b, y, n, sum);
+}
 
 // dst[0..<n] += src[0..<n]; restrict parameters (not locals) let the loop vectorise.
 static inline void add_vector(float *restrict dst, const float *restrict src, int64_t n) {
     for (int64_t j = 0; j < n; j++) dst[j] += src[j];
+}
+
+static void softmax_gradient_portable(float *restrict g, float *restrict sums, int64_t n, float scale, float inv,
+                                      float u) {
+    for (int64_t i = 0; i < n; i++) g[i] = scale * (g[i] * inv - u);
+    if (sums) add_vector(sums, g, n);
 }
 
 // MARK: - Row reductions
@@ -260,7 +400,7 @@ void fanyi_log_softmax_rows(const float *x, float *y, int64_t rows, int64_t cols
     }
 }
 
-double fanyi_softmax_cross_entropy(const float *logits, const int32_t *targets, int64_t rows,
+double fanyi_softmax_cross_entropy(const float *logits, const float *bias, const int32_t *targets, int64_t rows,
                                    int64_t cols, float smoothing, int32_t ignore, float scale,
                                    float *grad, float *loss, float *grad_sums) {
     double total = 0;
@@ -274,20 +414,28 @@ double fanyi_softmax_cross_entropy(const float *logits, const int32_t *targets, 
             if (loss) loss[r] = 0;
             continue;
         }
+        // One pass: x = logits + bias (into gr when there is a bias), its max and, for
+        // smoothing, its sum; the rest reads x from gr.
+        double xsum = 0;
+        float m = row_biased_max_sum(xr, bias, gr, cols, smoothing > 0 ? &xsum : NULL);
+        if (bias) xr = gr;
         float xt = xr[t];
-        double xsum = smoothing > 0 ? row_sum(xr, cols) : 0;
-        float m = row_max(xr, cols);
         double sum = row_exp_shift_sum(xr, gr, cols, m);  // gr = e^(x − m)
         double lse = (double)m + log(sum);
         double l = lse - (1.0 - smoothing) * (double)xt - (double)uniform * xsum;
         if (loss) loss[r] = (float)l;
         total += l;
         float inv = (float)(1.0 / sum);
-        for (int64_t i = 0; i < cols; i++) gr[i] = scale * (gr[i] * inv - uniform);
-        gr[t] -= scale * (1.0f - smoothing);
-        if (grad_sums) add_vector(grad_sums, gr, cols);
+        const float target = scale * (1.0f - smoothing);
+        DISPATCH(softmax_gradient, gr, grad_sums, cols, scale, inv, uniform);
+        gr[t] -= target;
+        if (grad_sums) grad_sums[t] -= target;
     }
     return total;
+}
+
+void fanyi_multiply(float *restrict x, const float *restrict y, int64_t n) {
+    for (int64_t i = 0; i < n; i++) x[i] *= y[i];
 }
 
 void fanyi_add_row(float *rows, int64_t m, int64_t n, int64_t ld, const float *b) {

@@ -66,10 +66,12 @@ public enum Kernels {
     /// whose target is `ignoreIndex` (padding) get loss 0 and zero gradient. `grad` may alias
     /// `logits`. Returns the summed loss; per-row losses go to `rowLoss` when given, and the
     /// gradient's column sums are added into `gradientSums` (V) when given: a logit bias's
-    /// gradient, taken while each row is in cache instead of in another pass over N×V.
+    /// gradient, taken while each row is in cache instead of in another pass over N×V. With
+    /// `bias` (V), the scores are `logits[r] + bias`, added in the kernel's first pass over each
+    /// row instead of a pass of its own.
     @discardableResult
     public static func softmaxCrossEntropy(
-        logits: MatrixPointer, targets: UnsafeBufferPointer<Int32>, smoothing: Float = 0,
+        logits: MatrixPointer, bias: UnsafePointer<Float>? = nil, targets: UnsafeBufferPointer<Int32>, smoothing: Float = 0,
         ignoreIndex: Int32 = 0, scale: Float = 1, grad: MatrixPointer, rowLoss: UnsafeMutablePointer<Float>? = nil,
         gradientSums: UnsafeMutablePointer<Float>? = nil
     ) -> Double {
@@ -77,7 +79,7 @@ public enum Kernels {
         precondition(targets.count == logits.rows, "\(targets.count) targets for \(logits.rows) rows")
         precondition(smoothing >= 0 && smoothing < 1, "label smoothing \(smoothing) outside [0, 1)")
         return fanyi_softmax_cross_entropy(
-            logits.base, targets.baseAddress, Int64(logits.rows), Int64(logits.cols), smoothing, ignoreIndex,
+            logits.base, bias, targets.baseAddress, Int64(logits.rows), Int64(logits.cols), smoothing, ignoreIndex,
             scale, grad.base, rowLoss, gradientSums)
     }
 
@@ -101,11 +103,20 @@ public enum Kernels {
                                  dz.base, Int64(dz.stride), mask)
     }
 
-    /// Fills `mask` for inverted dropout: each element is 0 with probability `rate`, else
-    /// 1 / (1 − rate), so that `x · mask` keeps the expected value of x.
-    public static func dropoutMask(_ mask: UnsafeMutableBufferPointer<Float>, rate: Float, using rng: inout RandomGenerator) {
+    /// Inverted dropout of `count` values: fills `mask` (each element 0 with probability `rate`,
+    /// else 1 / (1 − rate), so that `x · mask` keeps the expected value of x) and, when `x` is
+    /// given, multiplies it by the mask in the same pass. The mask is a hash of one number drawn
+    /// from `rng` and each element's index (`fanyi_dropout`): eight elements at a time, the
+    /// same bits on every path.
+    public static func dropout(_ x: UnsafeMutablePointer<Float>?, mask: UnsafeMutablePointer<Float>, count: Int, rate: Float,
+                               using rng: inout RandomGenerator) {
         precondition(rate >= 0 && rate < 1, "dropout rate \(rate) outside [0, 1)")
-        let keep = 1 / (1 - rate)
-        for i in mask.indices { mask[i] = rng.nextUnitFloat() < rate ? 0 : keep }
+        precondition(count < 1 << 32, "a dropout mask of \(count) values (at most 2^32 - 1)")
+        fanyi_dropout(x, mask, Int64(count), rate, rng.next())
+    }
+
+    /// `x[i] *= y[i]` for `count` values (dropout's backward).
+    public static func multiply(_ x: UnsafeMutablePointer<Float>, by y: UnsafePointer<Float>, count: Int) {
+        fanyi_multiply(x, y, Int64(count))
     }
 }

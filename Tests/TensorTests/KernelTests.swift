@@ -161,6 +161,43 @@ func kernelInputs() -> [Float] {
         #expect((0..<13).contains { abs(sums[$0] - Float($0) / 4) > 1e-3 })  // the rows added something
     }
 
+    /// A bias given to the loss kernel scores `logits + bias`: the same loss, gradient and bias
+    /// gradient as adding it first, on both paths, in place or not (37 columns: vector tails).
+    @Test func crossEntropyAddsTheBias() {
+        let logits = randomMatrix(4, 37, scale: 3, seed: 9), bias = randomMatrix(1, 37, scale: 2, seed: 10)
+        let targets: [Int32] = [3, 0, 36, 1]  // row 1 is padding
+        let biased = logits.copy()
+        for r in 0..<4 { for j in 0..<37 { biased[r, j] += bias[0, j] } }
+        bothPaths { path in
+            for smoothing: Float in [0, 0.1] {
+                let (expectedTotal, expectedGrad, expectedRows) = crossEntropy(biased, targets, smoothing: smoothing, scale: 0.5)
+                for inPlace in [false, true] {
+                    let x = logits.copy()
+                    let grad = inPlace ? x : Matrix(rows: 4, cols: 37)
+                    var rowLoss = [Float](repeating: .nan, count: 4)
+                    var sums = [Float](repeating: 1, count: 37)
+                    let total = targets.withUnsafeBufferPointer { t in
+                        rowLoss.withUnsafeMutableBufferPointer { l in
+                            sums.withUnsafeMutableBufferPointer { s in
+                                Kernels.softmaxCrossEntropy(logits: x.view, bias: bias.pointer, targets: t, smoothing: smoothing,
+                                                            ignoreIndex: 0, scale: 0.5, grad: grad.view, rowLoss: l.baseAddress,
+                                                            gradientSums: s.baseAddress)
+                            }
+                        }
+                    }
+                    #expect(abs(total - expectedTotal) < 1e-4, "\(path) smoothing \(smoothing) in place \(inPlace)")
+                    #expect(zip(rowLoss, expectedRows).allSatisfy { abs($0 - $1) < 1e-4 })
+                    #expect(zip(grad.storage, expectedGrad.storage).allSatisfy { abs($0 - $1) < 1e-6 })
+                    for j in 0..<37 {
+                        let column = 1 + (0..<4).reduce(Float(0)) { $0 + expectedGrad[$1, j] }
+                        #expect(abs(sums[j] - column) < 1e-5, "column \(j)")
+                    }
+                    if !inPlace { #expect(x == logits) }  // read only
+                }
+            }
+        }
+    }
+
     @Test(arguments: [Float(0), 0.1])
     func crossEntropyMatchesDoubleAndFiniteDifferences(smoothing: Float) {
         let logits = randomMatrix(4, 11, scale: 3, seed: 5)
@@ -200,17 +237,42 @@ func kernelInputs() -> [Float] {
         #expect(scaled.maxAbsDifference(Matrix(rows: 4, cols: 11, storage: grad.storage.map { $0 * 0.5 })) <= 1e-7)
     }
 
+    /// The dropout mask drops about `rate` of the values, scales the rest by 1 / (1 − rate), is
+    /// the same for the same seed on both paths (8-wide and element by element, lengths with
+    /// tails), differs for another seed, and multiplies x when given.
     @Test func dropoutMaskKeepsTheExpectation() {
-        var rng = RandomGenerator(seed: 3)
-        var mask = [Float](repeating: -1, count: 100_000)
-        mask.withUnsafeMutableBufferPointer { Kernels.dropoutMask($0, rate: 0.2, using: &rng) }
-        #expect(Set(mask) == [0, 1.25])
-        let dropped = Double(mask.filter { $0 == 0 }.count) / Double(mask.count)
+        func mask(_ count: Int, seed: UInt64, rate: Float = 0.2) -> [Float] {
+            var rng = RandomGenerator(seed: seed)
+            var mask = [Float](repeating: -1, count: count)
+            mask.withUnsafeMutableBufferPointer { Kernels.dropout(nil, mask: $0.baseAddress!, count: count, rate: rate, using: &rng) }
+            return mask
+        }
+        let m = mask(100_000, seed: 3)
+        #expect(Set(m) == [0, 1.25])
+        let dropped = Double(m.filter { $0 == 0 }.count) / Double(m.count)
         #expect(abs(dropped - 0.2) < 0.01)
-        var again = RandomGenerator(seed: 3)
-        var mask2 = [Float](repeating: -1, count: 100_000)
-        mask2.withUnsafeMutableBufferPointer { Kernels.dropoutMask($0, rate: 0.2, using: &again) }
-        #expect(mask == mask2)
+        #expect(mask(100_000, seed: 3) == m)
+        #expect(mask(100_000, seed: 4) != m)
+        // Neighbouring elements are independent: P(both dropped) ≈ rate².
+        let pairs = Double((0..<99_999).filter { m[$0] == 0 && m[$0 + 1] == 0 }.count) / 99_999
+        #expect(abs(pairs - 0.04) < 0.005)
+        for rate: Float in [0, 0.5, 0.9] {
+            let r = mask(10_000, seed: 5, rate: rate)
+            #expect(abs(Double(r.filter { $0 == 0 }.count) / 10_000 - Double(rate)) < 0.02, "rate \(rate)")
+        }
+        var paths: [[Float]] = []
+        bothPaths { _ in
+            for count in [1, 7, 8, 9, 1_003] { paths.append(mask(count, seed: 11)) }
+            var rng = RandomGenerator(seed: 11)
+            var x = (0..<1_003).map { Float($0) }, mask = [Float](repeating: -1, count: 1_003)
+            x.withUnsafeMutableBufferPointer { xs in
+                mask.withUnsafeMutableBufferPointer { Kernels.dropout(xs.baseAddress, mask: $0.baseAddress!, count: 1_003, rate: 0.2, using: &rng) }
+            }
+            #expect(x == (0..<1_003).map { Float($0) * mask[$0] })
+            paths.append(mask)
+        }
+        #expect(Array(paths[0..<6]) == Array(paths[6..<12]))
+        #expect(paths[1] == Array(paths[4].prefix(7)))  // a shorter mask is a prefix of a longer one
     }
 }
 

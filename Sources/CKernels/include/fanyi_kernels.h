@@ -32,6 +32,12 @@ void fanyi_sigmoid(const float *x, float *y, int64_t n);
 /// y[i] = tanh(x[i])
 void fanyi_tanh(const float *x, float *y, int64_t n);
 
+/// Inverted dropout: mask[i] = 0 with probability `rate`, else 1 / (1 − rate), and x[i] *= mask[i]
+/// when x is given. Element i's draw is a hash of (seed, i mod 2^32), so the mask depends only
+/// on the seed and the length, the same bits on every path; n must stay below 2^32.
+void fanyi_dropout(float *x, float *mask, int64_t n, float rate, uint64_t seed);
+/// x[i] *= y[i] (x and y do not overlap).
+void fanyi_multiply(float *x, const float *y, int64_t n);
 /// Row-wise softmax of a rows × cols row-major matrix (x == y allowed).
 void fanyi_softmax_rows(const float *x, float *y, int64_t rows, int64_t cols);
 /// Row-wise log-softmax (x == y allowed).
@@ -43,8 +49,10 @@ void fanyi_log_softmax_rows(const float *x, float *y, int64_t rows, int64_t cols
 /// loss[r] = −Σ q log p and grad[r] = scale · (p − q). A row whose target is `ignore` (padding)
 /// gets loss 0 and a zero gradient. grad may alias logits. Returns the summed loss of all rows.
 /// When `grad_sums` is given, grad[r] is also added into it (cols values) while the row is in
-/// cache: the gradient of a bias added to the logits.
-double fanyi_softmax_cross_entropy(const float *logits, const int32_t *targets, int64_t rows,
+/// cache: the gradient of a bias added to the logits. When `bias` (cols values) is given, the
+/// scores are logits[r] + bias, added in the kernel's first pass over the row (so the product
+/// that made the logits needs no pass of its own for the bias). grad may alias logits either way.
+double fanyi_softmax_cross_entropy(const float *logits, const float *bias, const int32_t *targets, int64_t rows,
                                    int64_t cols, float smoothing, int32_t ignore, float scale,
                                    float *grad, float *loss, float *grad_sums);
 

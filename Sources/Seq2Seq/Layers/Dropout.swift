@@ -17,14 +17,14 @@ public struct Dropout {
             mask.prepare(rows: 0, cols: 0)
             return
         }
-        mask.prepare(rows: x.rows, cols: x.cols)
-        Kernels.dropoutMask(UnsafeMutableBufferPointer(start: mask.pointer, count: mask.count), rate: rate, using: &rng)
-        for i in 0..<x.count { x.pointer[i] *= mask.pointer[i] }
+        mask.prepareUninitialized(rows: x.rows, cols: x.cols)
+        Kernels.dropout(x.pointer, mask: mask.pointer, count: x.count, rate: rate, using: &rng)
     }
 
     /// `dx ⊙= mask`, in place (a no-op when forward did not drop).
     public func backward(_ dx: Matrix, mask: Matrix) {
         guard mask.count > 0 else { return }
-        for i in 0..<dx.count { dx.pointer[i] *= mask.pointer[i] }
+        precondition(dx.count == mask.count, "dropout backward: \(dx.count) gradients for a mask of \(mask.count)")
+        Kernels.multiply(dx.pointer, by: mask.pointer, count: dx.count)
     }
 }

@@ -28,8 +28,18 @@ public final class Generator: ParameterOwner {
         if let weight {
             weight.projection.apply(x, into: logits, bias: bias.value)
         } else {
-            BLAS.gemm(x, tied!.weight.value.view, transposeB: true, into: logits)
+            forwardWithoutBias(x, into: logits)
             addBias(logits, bias.value)
+        }
+    }
+
+    /// x (N × H) · w without b, for a caller that adds the bias as it reads the logits (the
+    /// training loss kernel: one pass over N × V fewer).
+    public func forwardWithoutBias(_ x: MatrixPointer, into logits: MatrixPointer) {
+        if let weight {
+            weight.projection.apply(x, into: logits)
+        } else {
+            BLAS.gemm(x, tied!.weight.value.view, transposeB: true, into: logits)
         }
     }
 

@@ -206,10 +206,13 @@ public final class Seq2SeqModel: ParameterOwner {
             let n = min(chunk, rows - start)
             let xChunk = x.rows(start, n)
             workspace.logits.prepareUninitialized(rows: n, cols: config.targetVocabularySize)  // n × V, a GEMM with beta = 0
-            generator.forward(xChunk, into: workspace.logits.view)
+            // The loss kernel adds the generator's bias as it reads each row, and sums the bias's
+            // gradient (Σ_rows dLogits) while the row is in cache.
+            generator.forwardWithoutBias(xChunk, into: workspace.logits.view)
+            let bias = generator.bias.value
             loss += targets.withUnsafeBufferPointer { all in
-                // The generator's bias gradient (Σ_rows dLogits) is summed by the loss kernel.
-                Kernels.softmaxCrossEntropy(logits: workspace.logits.view, targets: UnsafeBufferPointer(rebasing: all[start..<(start + n)]),
+                Kernels.softmaxCrossEntropy(logits: workspace.logits.view, bias: bias.pointer,
+                                            targets: UnsafeBufferPointer(rebasing: all[start..<(start + n)]),
                                             smoothing: labelSmoothing, ignoreIndex: Batch.paddingID, scale: gradientScale,
                                             grad: workspace.logits.view, gradientSums: backward ? generator.bias.grad.pointer : nil)
             }
