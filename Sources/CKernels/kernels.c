@@ -501,6 +501,105 @@ AVX2 static void lstm_step_backward_avx2(int64_t m, int64_t h, const float *gate
 }
 #endif
 
+// MARK: - LSTM step forward
+
+// The order of operations is LSTMCell.swift's (σ, tanh, then c and h without contraction), so
+// the fused pass gives the bits the separate passes gave.
+static void lstm_step_forward_portable(int64_t m, int64_t h, float *z, int64_t ldz, const float *c_prev, int64_t ldcp,
+                                       const float *h_prev, int64_t ldhp, float *c, int64_t ldc, float *tanh_c,
+                                       int64_t ldt, float *h_out, int64_t ldh, const float *mask) {
+#pragma clang fp contract(off)
+    for (int64_t r = 0; r < m; r++) {
+        float *gates = z + r * ldz;
+        const float *cp = c_prev + r * ldcp, *hp = h_prev + r * ldhp;
+        float *cn = c + r * ldc, *tc = tanh_c + r * ldt, *hn = h_out + r * ldh;
+        if (mask[r] == 0) {  // padding keeps the state
+            memmove(cn, cp, (size_t)h * sizeof(float));
+            memmove(hn, hp, (size_t)h * sizeof(float));
+            memset(tc, 0, (size_t)h * sizeof(float));
+            continue;
+        }
+        sigmoid_portable(gates, gates, 3 * h);
+        tanh_portable(gates + 3 * h, gates + 3 * h, h);
+        for (int64_t j = 0; j < h; j++) cn[j] = gates[h + j] * cp[j] + gates[j] * gates[3 * h + j];
+        tanh_portable(cn, tc, h);
+        for (int64_t j = 0; j < h; j++) hn[j] = gates[2 * h + j] * tc[j];
+    }
+}
+
+#if FANYI_X86
+AVX2 static inline __m256 sigmoid8(__m256 x) {
+    const __m256 one = _mm256_set1_ps(1.0f);
+    return _mm256_div_ps(one, _mm256_add_ps(one, exp8(_mm256_sub_ps(_mm256_setzero_ps(), x))));
+}
+
+AVX2 static inline __m256 tanh8(__m256 v) {
+    const __m256 one = _mm256_set1_ps(1.0f), two = _mm256_set1_ps(2.0f), sign = _mm256_set1_ps(-0.0f);
+    __m256 e = exp8(_mm256_mul_ps(two, _mm256_andnot_ps(sign, v)));
+    __m256 t = _mm256_sub_ps(one, _mm256_div_ps(two, _mm256_add_ps(e, one)));
+    return _mm256_or_ps(t, _mm256_and_ps(sign, v));
+}
+
+// Eight columns of all four gates at a time, in registers; h not a multiple of 8 takes the
+// separate passes (whose vector tails fall elsewhere).
+AVX2 static void lstm_step_forward_avx2(int64_t m, int64_t h, float *z, int64_t ldz, const float *c_prev, int64_t ldcp,
+                                        const float *h_prev, int64_t ldhp, float *c, int64_t ldc, float *tanh_c,
+                                        int64_t ldt, float *h_out, int64_t ldh, const float *mask) {
+#pragma clang fp contract(off)
+    if (h % 8 != 0) {
+        for (int64_t r = 0; r < m; r++) {
+            float *gates = z + r * ldz;
+            const float *cp = c_prev + r * ldcp, *hp = h_prev + r * ldhp;
+            float *cn = c + r * ldc, *tc = tanh_c + r * ldt, *hn = h_out + r * ldh;
+            if (mask[r] == 0) {
+                memmove(cn, cp, (size_t)h * sizeof(float));
+                memmove(hn, hp, (size_t)h * sizeof(float));
+                memset(tc, 0, (size_t)h * sizeof(float));
+                continue;
+            }
+            sigmoid_avx2(gates, gates, 3 * h);
+            tanh_avx2(gates + 3 * h, gates + 3 * h, h);
+            for (int64_t j = 0; j < h; j++) cn[j] = gates[h + j] * cp[j] + gates[j] * gates[3 * h + j];
+            tanh_avx2(cn, tc, h);
+            for (int64_t j = 0; j < h; j++) hn[j] = gates[2 * h + j] * tc[j];
+        }
+        return;
+    }
+    for (int64_t r = 0; r < m; r++) {
+        float *gates = z + r * ldz;
+        const float *cp = c_prev + r * ldcp, *hp = h_prev + r * ldhp;
+        float *cn = c + r * ldc, *tc = tanh_c + r * ldt, *hn = h_out + r * ldh;
+        if (mask[r] == 0) {
+            memmove(cn, cp, (size_t)h * sizeof(float));
+            memmove(hn, hp, (size_t)h * sizeof(float));
+            memset(tc, 0, (size_t)h * sizeof(float));
+            continue;
+        }
+        for (int64_t j = 0; j < h; j += 8) {
+            __m256 i = sigmoid8(_mm256_loadu_ps(gates + j));
+            __m256 f = sigmoid8(_mm256_loadu_ps(gates + h + j));
+            __m256 o = sigmoid8(_mm256_loadu_ps(gates + 2 * h + j));
+            __m256 g = tanh8(_mm256_loadu_ps(gates + 3 * h + j));
+            _mm256_storeu_ps(gates + j, i);
+            _mm256_storeu_ps(gates + h + j, f);
+            _mm256_storeu_ps(gates + 2 * h + j, o);
+            _mm256_storeu_ps(gates + 3 * h + j, g);
+            __m256 cj = _mm256_add_ps(_mm256_mul_ps(f, _mm256_loadu_ps(cp + j)), _mm256_mul_ps(i, g));
+            __m256 t = tanh8(cj);
+            _mm256_storeu_ps(cn + j, cj);
+            _mm256_storeu_ps(tc + j, t);
+            _mm256_storeu_ps(hn + j, _mm256_mul_ps(o, t));
+        }
+    }
+}
+#endif
+
+void fanyi_lstm_step_forward(int64_t m, int64_t h, float *z, int64_t ldz, const float *c_prev, int64_t ldcp,
+                             const float *h_prev, int64_t ldhp, float *c, int64_t ldc, float *tanh_c, int64_t ldt,
+                             float *h_out, int64_t ldh, const float *mask) {
+    DISPATCH(lstm_step_forward, m, h, z, ldz, c_prev, ldcp, h_prev, ldhp, c, ldc, tanh_c, ldt, h_out, ldh, mask);
+}
+
 void fanyi_lstm_step_backward(int64_t m, int64_t h, const float *gates, int64_t ldg, const float *tanh_c,
                               int64_t ldt, const float *c_prev, int64_t ldp, float *dh, int64_t ldh, float *dc,
                               int64_t ldc, float *dz, int64_t ldz, const float *mask) {

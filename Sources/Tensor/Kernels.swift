@@ -91,6 +91,18 @@ public enum Kernels {
         fanyi_adam(theta, gradient, m, v, Int64(count), beta1, beta2, alpha, epsilon, scale)
     }
 
+    /// One LSTM step forward over B rows (`fanyi_lstm_step_forward`; equations in LSTMCell.swift):
+    /// z (B × 4H) becomes the gate activations; c, tanhC, h (B × H) are written; cPrev, hPrev B × H.
+    public static func lstmStepForward(z: MatrixPointer, cPrev: MatrixPointer, hPrev: MatrixPointer, c: MatrixPointer,
+                                       tanhC: MatrixPointer, h: MatrixPointer, mask: UnsafePointer<Float>) {
+        let (m, hs) = (z.rows, c.cols)
+        precondition(z.cols == 4 * hs && [cPrev, hPrev, c, tanhC, h].allSatisfy { $0.rows == m && $0.cols == hs },
+                     "LSTM step forward shapes")
+        fanyi_lstm_step_forward(Int64(m), Int64(hs), z.base, Int64(z.stride), cPrev.base, Int64(cPrev.stride), hPrev.base,
+                                Int64(hPrev.stride), c.base, Int64(c.stride), tanhC.base, Int64(tanhC.stride), h.base,
+                                Int64(h.stride), mask)
+    }
+
     /// One LSTM step back over B rows (`fanyi_lstm_step_backward`; equations in LSTMCell.swift):
     /// gates, tanhC, cPrev, dh, dc are B × H (gates B × 4H), dz B × 4H.
     public static func lstmStepBackward(gates: MatrixPointer, tanhC: MatrixPointer, cPrev: MatrixPointer,

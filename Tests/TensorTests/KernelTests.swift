@@ -110,6 +110,42 @@ func kernelInputs() -> [Float] {
         return (total, grad, rowLoss)
     }
 
+    /// The fused LSTM step forward gives, on each path, the bits of the separate passes it
+    /// replaced (σ over i f o, tanh over g, then c, tanh c, h), with hidden sizes that are and
+    /// are not multiples of 8; masked rows keep c₋ and h₋ with tanh c = 0 and z untouched.
+    @Test(arguments: [16, 19])
+    func lstmStepForwardMatchesSeparatePasses(h: Int) {
+        let b = 3
+        let z0 = randomMatrix(b, 4 * h, scale: 4, seed: 31)
+        let (cPrev, hPrev) = (randomMatrix(b, h, scale: 1, seed: 32), randomMatrix(b, h, scale: 1, seed: 33))
+        let mask: [Float] = [1, 0, 1]
+        bothPaths { path in
+            let z = z0.copy(), c = Matrix(rows: b, cols: h), tc = Matrix(rows: b, cols: h), hn = Matrix(rows: b, cols: h)
+            Kernels.lstmStepForward(z: z.view, cPrev: cPrev.view, hPrev: hPrev.view, c: c.view, tanhC: tc.view, h: hn.view, mask: mask)
+            for r in 0..<b {
+                if mask[r] == 0 {
+                    #expect(c.view.row(r).elementsEqual(cPrev.view.row(r)) && hn.view.row(r).elementsEqual(hPrev.view.row(r)))
+                    #expect(tc.view.row(r).allSatisfy { $0 == 0 } && z.view.row(r).elementsEqual(z0.view.row(r)))
+                    continue
+                }
+                var gates = Array(z0.view.row(r))
+                var expectedC = [Float](repeating: 0, count: h), expectedT = expectedC, expectedH = expectedC
+                gates.withUnsafeMutableBufferPointer { g in
+                    Kernels.sigmoid(g.baseAddress!, g.baseAddress!, count: 3 * h)
+                    Kernels.tanh(g.baseAddress! + 3 * h, g.baseAddress! + 3 * h, count: h)
+                }
+                for j in 0..<h { expectedC[j] = gates[h + j] * cPrev[r, j] + gates[j] * gates[3 * h + j] }
+                expectedC.withUnsafeBufferPointer { cs in
+                    expectedT.withUnsafeMutableBufferPointer { Kernels.tanh(cs.baseAddress!, $0.baseAddress!, count: h) }
+                }
+                for j in 0..<h { expectedH[j] = gates[2 * h + j] * expectedT[j] }
+                #expect(Array(z.view.row(r)) == gates, "\(path) h \(h) row \(r)")
+                #expect(Array(c.view.row(r)) == expectedC && Array(tc.view.row(r)) == expectedT && Array(hn.view.row(r)) == expectedH,
+                        "\(path) h \(h) row \(r)")
+            }
+        }
+    }
+
     /// The LSTM step backward gives the same bits on both paths (element-wise, no contraction),
     /// leaves masked rows' dh and dc as they were with dz = 0, and matches the equations in Double.
     @Test func lstmStepBackwardOnBothPaths() {

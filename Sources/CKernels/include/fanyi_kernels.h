@@ -101,6 +101,13 @@ void fanyi_add_row(float *rows, int64_t m, int64_t n, int64_t ld, const float *b
 void fanyi_fill_rows(float *rows, int64_t m, int64_t n, int64_t ld, const float *b);
 /// sums[j] += Σ_i rows[i][j] over m rows of n values (leading dimension ld): a bias's gradient.
 void fanyi_add_column_sums(const float *rows, int64_t m, int64_t n, int64_t ld, float *sums);
+/// One LSTM step forward over m rows of hidden size h: z (pre-activations i f o g, leading
+/// dimension ldz) becomes the gate activations in place; c = f⊙c₋ + i⊙g, tanh_c = tanh(c) and
+/// h_out = o⊙tanh(c). Rows whose mask is 0 keep the state (c = c₋, h = h₋, tanh_c = 0) and
+/// their z as it was. See LSTMCell.swift for the equations.
+void fanyi_lstm_step_forward(int64_t m, int64_t h, float *z, int64_t ldz, const float *c_prev, int64_t ldcp,
+                             const float *h_prev, int64_t ldhp, float *c, int64_t ldc, float *tanh_c, int64_t ldt,
+                             float *h_out, int64_t ldh, const float *mask);
 /// One LSTM step back over m rows of hidden size h (gate order i f o g, activations in `gates`,
 /// leading dimension ldg; tanh(c) and c₋ with ldt and ldp; dh, dc with ldh, ldc; dz with ldz).
 /// Rows whose mask is 0 get dz = 0 and keep dh and dc; the others get dz, dc ← dc₋'s gradient

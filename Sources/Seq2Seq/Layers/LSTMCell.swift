@@ -36,24 +36,7 @@ public final class LSTMCell: ParameterOwner {
         z: MatrixPointer, cPrev: MatrixPointer, hPrev: MatrixPointer,
         c: MatrixPointer, tanhC: MatrixPointer, h: MatrixPointer, mask: UnsafePointer<Float>
     ) {
-        let hs = c.cols
-        for r in 0..<z.rows {
-            let gates = z.row(r).baseAddress!
-            let (cp, hp) = (cPrev.row(r).baseAddress!, hPrev.row(r).baseAddress!)
-            let (cn, tc, hn) = (c.row(r).baseAddress!, tanhC.row(r).baseAddress!, h.row(r).baseAddress!)
-            if mask[r] == 0 {
-                cn.update(from: cp, count: hs)
-                hn.update(from: hp, count: hs)
-                tc.update(repeating: 0, count: hs)
-                continue
-            }
-            Kernels.sigmoid(gates, gates, count: 3 * hs)
-            Kernels.tanh(gates + 3 * hs, gates + 3 * hs, count: hs)
-            let (i, f, o, g) = (gates, gates + hs, gates + 2 * hs, gates + 3 * hs)
-            for j in 0..<hs { cn[j] = f[j] * cp[j] + i[j] * g[j] }
-            Kernels.tanh(cn, tc, count: hs)
-            for j in 0..<hs { hn[j] = o[j] * tc[j] }
-        }
+        Kernels.lstmStepForward(z: z, cPrev: cPrev, hPrev: hPrev, c: c, tanhC: tanhC, h: h, mask: mask)
     }
 
     /// One step back. In: the gate activations, tanh(c), c₋ and the gradients `dh`, `dc` of this
