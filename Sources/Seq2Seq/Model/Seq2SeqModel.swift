@@ -162,16 +162,19 @@ public final class Seq2SeqModel: ParameterOwner {
     public func loss(_ batch: Batch, workspace: Workspace) -> Double {
         var rng = RandomGenerator(seed: 0)  // not drawn from without dropout
         var decoderRng = rng
-        let attentional = teacherForced(batch, training: false, encoderRng: &rng, decoderRng: &decoderRng, workspace: workspace)
+        let attentional = teacherForced(batch, training: false, forBackward: false, encoderRng: &rng, decoderRng: &decoderRng,
+                                        workspace: workspace)
         return generatorLoss(attentional, batch: batch, labelSmoothing: 0, gradientScale: 1, backward: false, workspace: workspace)
     }
 
     /// Encodes the batch and runs the decoder over the reference inputs; returns h̃ of every
     /// target position (T·B × H, owned by the workspace).
-    private func teacherForced(_ batch: Batch, training: Bool, encoderRng: inout RandomGenerator,
+    /// Without `forBackward` (validation) nothing goes back through the encoder: its inference
+    /// pass keeps no per-step caches and packs no transposed weights.
+    private func teacherForced(_ batch: Batch, training: Bool, forBackward: Bool = true, encoderRng: inout RandomGenerator,
                                decoderRng: inout RandomGenerator, workspace: Workspace) -> Matrix {
-        encode(source: batch.source, lengths: batch.sourceLengths, batch: batch.size, training: training, using: &encoderRng,
-               workspace: workspace)
+        encode(source: batch.source, lengths: batch.sourceLengths, batch: batch.size, training: training, forBackward: forBackward,
+               using: &encoderRng, workspace: workspace)
         return decoder.forward(
             ids: batch.targetInput, batch: batch.size, masks: batch.targetMasks,
             initial: workspace.initial.map { RecurrentState(h: $0.h.view, c: $0.c?.view) },
