@@ -1,6 +1,7 @@
 import CKernels
 
-/// Fused elementwise and row kernels over raw Float32 buffers (AVX2+FMA when the CPU has it).
+/// Fused elementwise and row kernels over raw Float32 buffers (AVX2+FMA when the CPU has it, and
+/// AVX-512 for the exponential's hot loops).
 ///
 /// Accuracy (checked against Double references in the tests): exp relative error ≤ 3e-7,
 /// sigmoid and tanh absolute error ≤ 1e-6.
@@ -10,6 +11,12 @@ public enum Kernels {
 
     /// Forces the portable path on the calling thread (tests compare both); false restores the default.
     public static func forcePortable(_ force: Bool) { fanyi_kernels_force_portable(force ? 1 : 0) }
+
+    /// The path in use on the calling thread: 2 AVX-512 (for the exponential's kernels), 1 AVX2+FMA, 0 portable.
+    public static var level: Int { Int(fanyi_kernels_level()) }
+
+    /// Uses at most path `level` on the calling thread (tests compare the paths); 2 restores the default.
+    public static func limitLevel(_ level: Int) { fanyi_kernels_limit_level(Int32(level)) }
 
     /// y = e^x over `count` elements (x and y may be the same buffer).
     public static func exp(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {

@@ -21,9 +21,14 @@ extern "C" {
 
 /// 1 when the AVX2+FMA versions are in use (the CPU supports them), else 0.
 int fanyi_kernels_use_avx2(void);
+/// The kernels' path in use on the calling thread: 2 AVX-512 (the exponential's kernels: the
+/// loss's exponentials, the LSTM step; the rest as 1), 1 AVX2+FMA, 0 portable.
+int fanyi_kernels_level(void);
 /// Forces the portable versions on the calling thread (for tests that compare both paths); 0
 /// restores the default.
 void fanyi_kernels_force_portable(int force);
+/// Uses at most path `level` (0, 1, 2) on the calling thread; 2 restores the default.
+void fanyi_kernels_limit_level(int level);
 
 /// y[i] = e^x[i]   (x == y allowed)
 void fanyi_exp(const float *x, float *y, int64_t n);
