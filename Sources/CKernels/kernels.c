@@ -311,6 +311,19 @@ AVX512 static double exp_shift_sum_avx512(const float *x, float *y, int64_t n, f
     return sum;
 }
 
+
+// softmax_gradient_avx2's loop sixteen wide (the same contraction, so the same bits).
+AVX512 static void softmax_gradient_avx512(float *restrict g, float *restrict sums, int64_t n, float scale, float inv,
+                                           float u) {
+    if (sums) {
+        for (int64_t i = 0; i < n; i++) {
+            g[i] = scale * (g[i] * inv - u);
+            sums[i] += g[i];
+        }
+    } else {
+        for (int64_t i = 0; i < n; i++) g[i] = scale * (g[i] * inv - u);
+    }
+}
 #endif
 
 // MARK: - Dropout: a hash of each element's index, eight at a time
@@ -496,7 +509,7 @@ double fanyi_softmax_cross_entropy(const float *logits, const float *bias, const
         total += l;
         float inv = (float)(1.0 / sum);
         const float target = scale * (1.0f - smoothing);
-        DISPATCH(softmax_gradient, gr, grad_sums, cols, scale, inv, uniform);
+        DISPATCH3(softmax_gradient, gr, grad_sums, cols, scale, inv, uniform);
         gr[t] -= target;
         if (grad_sums) grad_sums[t] -= target;
     }
@@ -566,6 +579,13 @@ static void lstm_step_backward_portable(int64_t m, int64_t h, const float *gates
 AVX2 static void lstm_step_backward_avx2(int64_t m, int64_t h, const float *gates, int64_t ldg, const float *tanh_c,
                                          int64_t ldt, const float *c_prev, int64_t ldp, float *dh, int64_t ldh,
                                          float *dc, int64_t ldc, float *dz, int64_t ldz, const float *mask) {
+    LSTM_BACKWARD_ROWS
+}
+
+// The same element-wise loop, vectorised sixteen wide.
+AVX512 static void lstm_step_backward_avx512(int64_t m, int64_t h, const float *gates, int64_t ldg, const float *tanh_c,
+                                             int64_t ldt, const float *c_prev, int64_t ldp, float *dh, int64_t ldh,
+                                             float *dc, int64_t ldc, float *dz, int64_t ldz, const float *mask) {
     LSTM_BACKWARD_ROWS
 }
 #endif
@@ -710,5 +730,5 @@ void fanyi_lstm_step_forward(int64_t m, int64_t h, float *z, int64_t ldz, const 
 void fanyi_lstm_step_backward(int64_t m, int64_t h, const float *gates, int64_t ldg, const float *tanh_c,
                               int64_t ldt, const float *c_prev, int64_t ldp, float *dh, int64_t ldh, float *dc,
                               int64_t ldc, float *dz, int64_t ldz, const float *mask) {
-    DISPATCH(lstm_step_backward, m, h, gates, ldg, tanh_c, ldt, c_prev, ldp, dh, ldh, dc, ldc, dz, ldz, mask);
+    DISPATCH3(lstm_step_backward, m, h, gates, ldg, tanh_c, ldt, c_prev, ldp, dh, ldh, dc, ldc, dz, ldz, mask);
 }
