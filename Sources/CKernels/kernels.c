@@ -582,12 +582,6 @@ AVX2 static void lstm_step_backward_avx2(int64_t m, int64_t h, const float *gate
     LSTM_BACKWARD_ROWS
 }
 
-// The same element-wise loop, vectorised sixteen wide.
-AVX512 static void lstm_step_backward_avx512(int64_t m, int64_t h, const float *gates, int64_t ldg, const float *tanh_c,
-                                             int64_t ldt, const float *c_prev, int64_t ldp, float *dh, int64_t ldh,
-                                             float *dc, int64_t ldc, float *dz, int64_t ldz, const float *mask) {
-    LSTM_BACKWARD_ROWS
-}
 #endif
 
 // MARK: - LSTM step forward
@@ -730,5 +724,5 @@ void fanyi_lstm_step_forward(int64_t m, int64_t h, float *z, int64_t ldz, const 
 void fanyi_lstm_step_backward(int64_t m, int64_t h, const float *gates, int64_t ldg, const float *tanh_c,
                               int64_t ldt, const float *c_prev, int64_t ldp, float *dh, int64_t ldh, float *dc,
                               int64_t ldc, float *dz, int64_t ldz, const float *mask) {
-    DISPATCH3(lstm_step_backward, m, h, gates, ldg, tanh_c, ldt, c_prev, ldp, dh, ldh, dc, ldc, dz, ldz, mask);
+    DISPATCH(lstm_step_backward, m, h, gates, ldg, tanh_c, ldt, c_prev, ldp, dh, ldh, dc, ldc, dz, ldz, mask);
 }
