@@ -245,17 +245,21 @@ AVX2 static float biased_max_sum_avx2(const float *x, const float *b, float *y, 
     return r;
 }
 
-// g = scale·(g·inv − u), and the result added into sums: the loss gradient's last pass.
+// g = scale·(g·inv − u), and the result added into sums: the loss gradient's last pass, compiled
+// for AVX2 and for AVX-512 (the same contraction, so the same bits).
+#define SOFTMAX_GRADIENT_LOOP                                                                       \
+    if (sums) {                                                                                     \
+        for (int64_t i = 0; i < n; i++) {                                                           \
+            g[i] = scale * (g[i] * inv - u);                                                        \
+            sums[i] += g[i];                                                                        \
+        }                                                                                           \
+    } else {                                                                                        \
+        for (int64_t i = 0; i < n; i++) g[i] = scale * (g[i] * inv - u);                          \
+    }
+
 AVX2 static void softmax_gradient_avx2(float *restrict g, float *restrict sums, int64_t n, float scale, float inv,
                                        float u) {
-    if (sums) {
-        for (int64_t i = 0; i < n; i++) {
-            g[i] = scale * (g[i] * inv - u);
-            sums[i] += g[i];
-        }
-    } else {
-        for (int64_t i = 0; i < n; i++) g[i] = scale * (g[i] * inv - u);
-    }
+    SOFTMAX_GRADIENT_LOOP
 }
 #endif
 
@@ -312,17 +316,9 @@ AVX512 static double exp_shift_sum_avx512(const float *x, float *y, int64_t n, f
 }
 
 
-// softmax_gradient_avx2's loop sixteen wide (the same contraction, so the same bits).
 AVX512 static void softmax_gradient_avx512(float *restrict g, float *restrict sums, int64_t n, float scale, float inv,
                                            float u) {
-    if (sums) {
-        for (int64_t i = 0; i < n; i++) {
-            g[i] = scale * (g[i] * inv - u);
-            sums[i] += g[i];
-        }
-    } else {
-        for (int64_t i = 0; i < n; i++) g[i] = scale * (g[i] * inv - u);
-    }
+    SOFTMAX_GRADIENT_LOOP
 }
 #endif
 
@@ -588,26 +584,43 @@ AVX2 static void lstm_step_backward_avx2(int64_t m, int64_t h, const float *gate
 
 // The order of operations is LSTMCell.swift's (σ, tanh, then c and h without contraction), so
 // the fused pass gives the bits the separate passes gave.
-static void lstm_step_forward_portable(int64_t m, int64_t h, float *z, int64_t ldz, const float *c_prev, int64_t ldcp,
-                                       const float *h_prev, int64_t ldhp, float *c, int64_t ldc, float *tanh_c,
-                                       int64_t ldt, float *h_out, int64_t ldh, const float *mask) {
-#pragma clang fp contract(off)
-    for (int64_t r = 0; r < m; r++) {
-        float *gates = z + r * ldz;
-        const float *cp = c_prev + r * ldcp, *hp = h_prev + r * ldhp;
-        float *cn = c + r * ldc, *tc = tanh_c + r * ldt, *hn = h_out + r * ldh;
-        if (mask[r] == 0) {  // padding keeps the state
-            memmove(cn, cp, (size_t)h * sizeof(float));
-            memmove(hn, hp, (size_t)h * sizeof(float));
-            memset(tc, 0, (size_t)h * sizeof(float));
-            continue;
-        }
-        sigmoid_portable(gates, gates, 3 * h);
-        tanh_portable(gates + 3 * h, gates + 3 * h, h);
-        for (int64_t j = 0; j < h; j++) cn[j] = gates[h + j] * cp[j] + gates[j] * gates[3 * h + j];
-        tanh_portable(cn, tc, h);
-        for (int64_t j = 0; j < h; j++) hn[j] = gates[2 * h + j] * tc[j];
+
+// A masked (padding) row keeps its state: c = c₋, h = h₋, tanh c = 0, and its z as it was.
+static inline void lstm_keep_state(int64_t h, const float *cp, const float *hp, float *cn, float *tc, float *hn) {
+    memmove(cn, cp, (size_t)h * sizeof(float));
+    memmove(hn, hp, (size_t)h * sizeof(float));
+    memset(tc, 0, (size_t)h * sizeof(float));
+}
+
+// The step's rows, each running the statements given (with gates, cp, cn, tc, hn in scope).
+#define LSTM_FORWARD_ROWS(...)                                                                      \
+    for (int64_t r = 0; r < m; r++) {                                                               \
+        float *gates = z + r * ldz;                                                                 \
+        const float *cp = c_prev + r * ldcp, *hp = h_prev + r * ldhp;                               \
+        float *cn = c + r * ldc, *tc = tanh_c + r * ldt, *hn = h_out + r * ldh;                     \
+        if (mask[r] == 0) {                                                                         \
+            lstm_keep_state(h, cp, hp, cn, tc, hn);                                                 \
+            continue;                                                                               \
+        }                                                                                           \
+        __VA_ARGS__                                                                                 \
     }
+
+// One row in separate passes over the gates with one path's σ and tanh.
+#define LSTM_FORWARD_PASSES(path)                                                                   \
+    sigmoid_##path(gates, gates, 3 * h);                                                            \
+    tanh_##path(gates + 3 * h, gates + 3 * h, h);                                                   \
+    for (int64_t j = 0; j < h; j++) cn[j] = gates[h + j] * cp[j] + gates[j] * gates[3 * h + j];    \
+    tanh_##path(cn, tc, h);                                                                         \
+    for (int64_t j = 0; j < h; j++) hn[j] = gates[2 * h + j] * tc[j];
+
+#define LSTM_FORWARD_PARAMETERS                                                                     \
+    int64_t m, int64_t h, float *z, int64_t ldz, const float *c_prev, int64_t ldcp, const float *h_prev,  \
+        int64_t ldhp, float *c, int64_t ldc, float *tanh_c, int64_t ldt, float *h_out, int64_t ldh,  \
+        const float *mask
+
+static void lstm_step_forward_portable(LSTM_FORWARD_PARAMETERS) {
+#pragma clang fp contract(off)
+    LSTM_FORWARD_ROWS(LSTM_FORWARD_PASSES(portable))
 }
 
 #if FANYI_X86
@@ -625,44 +638,16 @@ AVX2 static inline __m256 tanh8(__m256 v) {
 
 // Eight columns of all four gates at a time, in registers; h not a multiple of 8 takes the
 // separate passes (whose vector tails fall elsewhere).
-AVX2 static void lstm_step_forward_avx2(int64_t m, int64_t h, float *z, int64_t ldz, const float *c_prev, int64_t ldcp,
-                                        const float *h_prev, int64_t ldhp, float *c, int64_t ldc, float *tanh_c,
-                                        int64_t ldt, float *h_out, int64_t ldh, const float *mask) {
+AVX2 static void lstm_step_forward_avx2(LSTM_FORWARD_PARAMETERS) {
 #pragma clang fp contract(off)
     if (h % 8 != 0) {
-        for (int64_t r = 0; r < m; r++) {
-            float *gates = z + r * ldz;
-            const float *cp = c_prev + r * ldcp, *hp = h_prev + r * ldhp;
-            float *cn = c + r * ldc, *tc = tanh_c + r * ldt, *hn = h_out + r * ldh;
-            if (mask[r] == 0) {
-                memmove(cn, cp, (size_t)h * sizeof(float));
-                memmove(hn, hp, (size_t)h * sizeof(float));
-                memset(tc, 0, (size_t)h * sizeof(float));
-                continue;
-            }
-            sigmoid_avx2(gates, gates, 3 * h);
-            tanh_avx2(gates + 3 * h, gates + 3 * h, h);
-            for (int64_t j = 0; j < h; j++) cn[j] = gates[h + j] * cp[j] + gates[j] * gates[3 * h + j];
-            tanh_avx2(cn, tc, h);
-            for (int64_t j = 0; j < h; j++) hn[j] = gates[2 * h + j] * tc[j];
-        }
+        LSTM_FORWARD_ROWS(LSTM_FORWARD_PASSES(avx2))
         return;
     }
-    for (int64_t r = 0; r < m; r++) {
-        float *gates = z + r * ldz;
-        const float *cp = c_prev + r * ldcp, *hp = h_prev + r * ldhp;
-        float *cn = c + r * ldc, *tc = tanh_c + r * ldt, *hn = h_out + r * ldh;
-        if (mask[r] == 0) {
-            memmove(cn, cp, (size_t)h * sizeof(float));
-            memmove(hn, hp, (size_t)h * sizeof(float));
-            memset(tc, 0, (size_t)h * sizeof(float));
-            continue;
-        }
+    LSTM_FORWARD_ROWS(
         for (int64_t j = 0; j < h; j += 8) {
-            __m256 i = sigmoid8(_mm256_loadu_ps(gates + j));
-            __m256 f = sigmoid8(_mm256_loadu_ps(gates + h + j));
-            __m256 o = sigmoid8(_mm256_loadu_ps(gates + 2 * h + j));
-            __m256 g = tanh8(_mm256_loadu_ps(gates + 3 * h + j));
+            __m256 i = sigmoid8(_mm256_loadu_ps(gates + j)), f = sigmoid8(_mm256_loadu_ps(gates + h + j));
+            __m256 o = sigmoid8(_mm256_loadu_ps(gates + 2 * h + j)), g = tanh8(_mm256_loadu_ps(gates + 3 * h + j));
             _mm256_storeu_ps(gates + j, i);
             _mm256_storeu_ps(gates + h + j, f);
             _mm256_storeu_ps(gates + 2 * h + j, o);
@@ -672,35 +657,19 @@ AVX2 static void lstm_step_forward_avx2(int64_t m, int64_t h, float *z, int64_t 
             _mm256_storeu_ps(cn + j, cj);
             _mm256_storeu_ps(tc + j, t);
             _mm256_storeu_ps(hn + j, _mm256_mul_ps(o, t));
-        }
-    }
+        })
 }
-#endif
 
-#if FANYI_X86
-// Sixteen columns of the four gates at a time; other hidden sizes take the AVX2 kernel.
-AVX512 static void lstm_step_forward_avx512(int64_t m, int64_t h, float *z, int64_t ldz, const float *c_prev,
-                                            int64_t ldcp, const float *h_prev, int64_t ldhp, float *c, int64_t ldc,
-                                            float *tanh_c, int64_t ldt, float *h_out, int64_t ldh, const float *mask) {
+// Sixteen columns at a time (the same operations lane by lane); other hidden sizes take AVX2.
+AVX512 static void lstm_step_forward_avx512(LSTM_FORWARD_PARAMETERS) {
     if (h % 16 != 0) {
         lstm_step_forward_avx2(m, h, z, ldz, c_prev, ldcp, h_prev, ldhp, c, ldc, tanh_c, ldt, h_out, ldh, mask);
         return;
     }
-    for (int64_t r = 0; r < m; r++) {
-        float *gates = z + r * ldz;
-        const float *cp = c_prev + r * ldcp, *hp = h_prev + r * ldhp;
-        float *cn = c + r * ldc, *tc = tanh_c + r * ldt, *hn = h_out + r * ldh;
-        if (mask[r] == 0) {
-            memmove(cn, cp, (size_t)h * sizeof(float));
-            memmove(hn, hp, (size_t)h * sizeof(float));
-            memset(tc, 0, (size_t)h * sizeof(float));
-            continue;
-        }
+    LSTM_FORWARD_ROWS(
         for (int64_t j = 0; j < h; j += 16) {
-            __m512 i = sigmoid16(_mm512_loadu_ps(gates + j));
-            __m512 f = sigmoid16(_mm512_loadu_ps(gates + h + j));
-            __m512 o = sigmoid16(_mm512_loadu_ps(gates + 2 * h + j));
-            __m512 g = tanh16(_mm512_loadu_ps(gates + 3 * h + j));
+            __m512 i = sigmoid16(_mm512_loadu_ps(gates + j)), f = sigmoid16(_mm512_loadu_ps(gates + h + j));
+            __m512 o = sigmoid16(_mm512_loadu_ps(gates + 2 * h + j)), g = tanh16(_mm512_loadu_ps(gates + 3 * h + j));
             _mm512_storeu_ps(gates + j, i);
             _mm512_storeu_ps(gates + h + j, f);
             _mm512_storeu_ps(gates + 2 * h + j, o);
@@ -710,8 +679,7 @@ AVX512 static void lstm_step_forward_avx512(int64_t m, int64_t h, float *z, int6
             _mm512_storeu_ps(cn + j, cj);
             _mm512_storeu_ps(tc + j, t);
             _mm512_storeu_ps(hn + j, _mm512_mul_ps(o, t));
-        }
-    }
+        })
 }
 #endif
 

@@ -155,7 +155,7 @@ struct TrainBenchmark: ParsableCommand {
                 let usageBefore = ResourceUsage.now()
                 let start = monotonicSeconds()
                 model.zeroGradients()
-                shards.lossAndGradients(parts, labelSmoothing: 0.1, gradientScale: 1 / Float(targetTokens), using: &rng)
+                _ = shards.lossAndGradients(parts, labelSmoothing: 0.1, gradientScale: 1 / Float(targetTokens), using: &rng)
                 let middle = monotonicSeconds()
                 // Tokens, executed GEMM flops and model flops of all ranks (their batches differ).
                 var stepTokens = [Double(targetTokens), Double(BLAS.flopCounter.load(ordering: .relaxed) - flopsBefore),

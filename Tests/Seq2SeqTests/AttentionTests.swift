@@ -3,14 +3,20 @@ import Tensor
 @testable import Seq2Seq
 
 @Suite struct AttentionTests {
+    /// An attention of `kind` over a memory of `memorySize` (queries of that size for dot, one
+    /// less otherwise; mlp of 5).
+    func makeAttention(_ kind: AttentionKind, memorySize: Int, using rng: inout RandomGenerator) -> (Attention, querySize: Int) {
+        let querySize = kind == .dot ? memorySize : memorySize - 1
+        return (Attention(kind: kind, name: "a", memorySize: memorySize, querySize: querySize, mlpSize: 5, using: &rng), querySize)
+    }
+
     /// Gradients against finite differences, with the rank-1 updates done at each step or
     /// deferred to `finishBackward` (as the decoder's teacher-forced backward does).
     @Test(arguments: AttentionKind.allCases, [false, true])
     func gradientsMatchFiniteDifferences(kind: AttentionKind, deferred: Bool) {
         var rng = RandomGenerator(seed: 6)
         let (batch, steps, memorySize) = (2, 3, 4)
-        let querySize = kind == .dot ? 4 : 3
-        let attention = Attention(kind: kind, name: "a", memorySize: memorySize, querySize: querySize, mlpSize: 5, using: &rng)
+        let (attention, querySize) = makeAttention(kind, memorySize: memorySize, using: &rng)
         let lengths = [3, 2]
         let memory = randomMatrix(steps * batch, memorySize, &rng)
         let queries = (0..<2).map { _ in randomMatrix(batch, querySize, &rng) }
@@ -53,8 +59,7 @@ import Tensor
     func gatheredRowsAttendAsTheirSentenceAlone(kind: AttentionKind) {
         var rng = RandomGenerator(seed: 8)
         let (batch, steps, memorySize) = (3, 4, 4)
-        let querySize = kind == .dot ? 4 : 3
-        let attention = Attention(kind: kind, name: "a", memorySize: memorySize, querySize: querySize, mlpSize: 5, using: &rng)
+        let (attention, querySize) = makeAttention(kind, memorySize: memorySize, using: &rng)
         let lengths = [4, 2, 3]
         let memory = randomMatrix(steps * batch, memorySize, &rng)  // S·B, time-major
         let prepared = Attention.Memory(), gathered = Attention.Memory()
@@ -84,8 +89,7 @@ import Tensor
     func deferredUpdatesEqualPerStepOnes(kind: AttentionKind) {
         var rng = RandomGenerator(seed: 9)
         let (batch, steps, memorySize) = (3, 4, 6)
-        let querySize = kind == .dot ? 6 : 5
-        let attention = Attention(kind: kind, name: "a", memorySize: memorySize, querySize: querySize, mlpSize: 4, using: &rng)
+        let (attention, querySize) = makeAttention(kind, memorySize: memorySize, using: &rng)
         let memory = randomMatrix(steps * batch, memorySize, &rng)
         let active = [3, 2, 2, 1]  // rows per decoder step
         let queries = active.map { randomMatrix($0, querySize, &rng) }
