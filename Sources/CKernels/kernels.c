@@ -77,11 +77,6 @@ static double exp_shift_sum_portable(const float *x, float *y, int64_t n, float 
     }
     return sum;
 }
-static double sum_portable(const float *x, int64_t n) {
-    double s = 0;
-    for (int64_t i = 0; i < n; i++) s += x[i];
-    return s;
-}
 /// y = x + b (x itself when b is NULL; y may alias x); returns max y, and Σ y in *sum when sum is
 /// given: the loss kernel's first pass over a row, one read of the logits for the three.
 static float biased_max_sum_portable(const float *x, const float *b, float *y, int64_t n, double *sum) {
@@ -172,7 +167,7 @@ AVX2 static double hsum_pd(__m256d v) {
     return (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]);
 }
 
-// The sums below keep one double accumulator per half of each 8-float group (and, for the plain
+// The sums below keep one double accumulator per half of each 8-float group (and, for the biased
 // sum, per group of a pair): one chain of dependent adds would cost its latency every 4 floats.
 AVX2 static double exp_shift_sum_avx2(const float *x, float *y, int64_t n, float shift) {
     const __m256 s = _mm256_set1_ps(shift);
@@ -193,20 +188,6 @@ AVX2 static double exp_shift_sum_avx2(const float *x, float *y, int64_t n, float
     return sum;
 }
 
-AVX2 static double sum_avx2(const float *x, int64_t n) {
-    __m256d acc[4] = {_mm256_setzero_pd(), _mm256_setzero_pd(), _mm256_setzero_pd(), _mm256_setzero_pd()};
-    int64_t i = 0;
-    for (; i + 16 <= n; i += 16) {
-        __m256 v = _mm256_loadu_ps(x + i), w = _mm256_loadu_ps(x + i + 8);
-        acc[0] = _mm256_add_pd(acc[0], _mm256_cvtps_pd(_mm256_castps256_ps128(v)));
-        acc[1] = _mm256_add_pd(acc[1], _mm256_cvtps_pd(_mm256_extractf128_ps(v, 1)));
-        acc[2] = _mm256_add_pd(acc[2], _mm256_cvtps_pd(_mm256_castps256_ps128(w)));
-        acc[3] = _mm256_add_pd(acc[3], _mm256_cvtps_pd(_mm256_extractf128_ps(w, 1)));
-    }
-    double s = hsum_pd(_mm256_add_pd(_mm256_add_pd(acc[0], acc[1]), _mm256_add_pd(acc[2], acc[3])));
-    for (; i < n; i++) s += x[i];
-    return s;
-}
 
 AVX2 static float biased_max_sum_avx2(const float *x, const float *b, float *y, int64_t n, double *sum) {
     __m256 m = _mm256_set1_ps(-INFINITY), m2 = m;
@@ -438,7 +419,6 @@ static float row_max(const float *x, int64_t n) { return DISPATCH(max, x, n); }
 static double row_exp_shift_sum(const float *x, float *y, int64_t n, float shift) {
     return DISPATCH3(exp_shift_sum, x, y, n, shift);
 }
-static double row_sum(const float *x, int64_t n) { return DISPATCH(sum, x, n); }
 static float row_biased_max_sum(const float *x, const float *b, float *y, int64_t n, double *sum) {
     return DISPATCH(biased_max_sum, x, b, y, n, sum);
 }

@@ -87,6 +87,7 @@ public final class Attention: ParameterOwner {
             destination.blocks = sentences.map { blocks[$0] }
             (destination.values, destination.keys) = (values, keys)
             destination.gradientsReady = false
+            destination.stagedSteps = 0
         }
 
         /// Sentence b's keys and values (its real positions only).
@@ -121,6 +122,7 @@ public final class Attention: ParameterOwner {
             m.keys.assign(m.values)
         }
         m.gradientsReady = false
+        m.stagedSteps = 0  // a new batch: nothing staged from another
     }
 
     /// Attends with `query` (B' × H, rows 0 ..< B' of the memory's B: teacher forcing drops
@@ -194,6 +196,7 @@ public final class Attention: ParameterOwner {
     /// all steps become two products there instead of two level-2 updates per step, which run
     /// at memory speed.
     public func deferOuterProducts(memory m: Memory, steps: Int) {
+        precondition(m.stagedSteps == 0, "deferring again before finishBackward summed \(m.stagedSteps) staged steps")
         let rows = m.batch * steps
         m.stagedWeights.prepareUninitialized(rows: rows, cols: m.steps)  // rows written before read
         m.stagedDContext.prepareUninitialized(rows: rows, cols: memorySize)
