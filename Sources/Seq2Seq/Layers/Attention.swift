@@ -65,16 +65,6 @@ public final class Attention: ParameterOwner {
         let dValues = Matrix(rows: 0, cols: 0)  // B·S × M
         let dKeys = Matrix(rows: 0, cols: 0)    // B·S × (H or A)
         var gradientsReady = false
-        /// Teacher-forced backward (`deferOuterProducts`): each step's rows of a, dc, ds and h, at
-        /// row b·T + t, so that `finishBackward` sums each sentence's rank-1 updates over all
-        /// steps in two products (S × T · T × M and S × T · T × H).
-        let stagedWeights = Matrix(rows: 0, cols: 0)   // B·T × S
-        let stagedDContext = Matrix(rows: 0, cols: 0)  // B·T × M
-        let stagedDScores = Matrix(rows: 0, cols: 0)   // B·T × S (dot, general)
-        let stagedQuery = Matrix(rows: 0, cols: 0)     // B·T × H (dot, general)
-        var stagedSteps = 0                 // T, 0 when updates are not deferred
-        var stagedCounts: [Int] = []        // per sentence: steps staged
-        var stagedEnds: [Int] = []          // per sentence: 1 + its latest step staged
         public init() {}
 
         /// Makes `destination` the memory of `sentences` (indices into this one, repeats allowed):
@@ -87,7 +77,6 @@ public final class Attention: ParameterOwner {
             destination.blocks = sentences.map { blocks[$0] }
             (destination.values, destination.keys) = (values, keys)
             destination.gradientsReady = false
-            destination.stagedSteps = 0
         }
 
         /// Sentence b's keys and values (its real positions only).
@@ -122,7 +111,6 @@ public final class Attention: ParameterOwner {
             m.keys.assign(m.values)
         }
         m.gradientsReady = false
-        m.stagedSteps = 0  // a new batch: nothing staged from another
     }
 
     /// Attends with `query` (B' × H, rows 0 ..< B' of the memory's B: teacher forcing drops
@@ -191,28 +179,9 @@ public final class Attention: ParameterOwner {
         BLAS.gemm(scores, m.values(first), into: context)
     }
 
-    /// Makes the next `steps` backward calls (decoder steps 0 ..< T, each passing its `step`)
-    /// defer the memory's and keys' rank-1 updates to `finishBackward`: a sentence's updates of
-    /// all steps become two products there instead of two level-2 updates per step, which run
-    /// at memory speed.
-    public func deferOuterProducts(memory m: Memory, steps: Int) {
-        precondition(m.stagedSteps == 0, "deferring again before finishBackward summed \(m.stagedSteps) staged steps")
-        let rows = m.batch * steps
-        m.stagedWeights.prepareUninitialized(rows: rows, cols: m.steps)  // rows written before read
-        m.stagedDContext.prepareUninitialized(rows: rows, cols: memorySize)
-        if kind != .mlp {
-            m.stagedDScores.prepareUninitialized(rows: rows, cols: m.steps)
-            m.stagedQuery.prepareUninitialized(rows: rows, cols: querySize)
-        }
-        m.stagedSteps = steps
-        m.stagedCounts = Array(repeating: 0, count: m.batch)
-        m.stagedEnds = Array(repeating: 0, count: m.batch)
-    }
-
     /// Backpropagates `dContext` (B' × M, the forward's rows): adds the query gradient into
-    /// `dQuery` (B' × H) and the memory and key gradients into `m` (finished by `finishBackward`;
-    /// staged there when `step` is given after `deferOuterProducts`).
-    public func backward(dContext: MatrixPointer, memory m: Memory, cache: StepCache, dQuery: MatrixPointer, step: Int? = nil) {
+    /// `dQuery` (B' × H) and the memory and key gradients into `m` (finished by `finishBackward`).
+    public func backward(dContext: MatrixPointer, memory m: Memory, cache: StepCache, dQuery: MatrixPointer) {
         let (batch, steps) = (dContext.rows, m.steps)
         precondition(m.blocks.elementsEqual(0..<m.batch), "backward needs a prepared memory, not a gathered one")
         if !m.gradientsReady {
@@ -220,8 +189,6 @@ public final class Attention: ParameterOwner {
             m.dKeys.prepare(rows: m.batch * steps, cols: keySize)
             m.gradientsReady = true
         }
-        let staged = step.map { $0 >= 0 && $0 < m.stagedSteps } ?? false
-        precondition(step == nil || staged, "step \(step ?? 0) of \(m.stagedSteps) deferred steps")
         cache.scratch.prepare(rows: batch, cols: max(steps, keySize))
         if kind == .mlp { cache.dq.prepare(rows: batch, cols: keySize) }
         Parallel.serially { for b in 0..<batch {
@@ -231,15 +198,7 @@ public final class Attention: ParameterOwner {
             let dc = dContext.row(b).baseAddress!
             let values = m.values(b)
             BLAS.gemv(values, dc, into: ds)                                 // da_s = m_s · dc
-            let stagedRow = staged ? b * m.stagedSteps + step! : 0
-            if staged {
-                m.stagedWeights.view.row(stagedRow).baseAddress!.update(from: a, count: steps)
-                m.stagedDContext.view.row(stagedRow).baseAddress!.update(from: dc, count: memorySize)
-                m.stagedCounts[b] += 1
-                m.stagedEnds[b] = max(m.stagedEnds[b], step! + 1)
-            } else {
-                BLAS.ger(a, dc, into: m.dValues.rows(b * steps, length))    // dm_s += a_s dc
-            }
+            BLAS.ger(a, dc, into: m.dValues.rows(b * steps, length))        // dm_s += a_s dc
             var weighted: Float = 0
             for s in 0..<length { weighted += a[s] * ds[s] }
             for s in 0..<length { ds[s] = a[s] * (ds[s] - weighted) }      // through the softmax
@@ -247,12 +206,7 @@ public final class Attention: ParameterOwner {
             switch kind {
             case .dot, .general:
                 BLAS.gemv(m.keys(b), transpose: true, ds, into: dQuery.row(b).baseAddress!, beta: 1)
-                if staged {
-                    m.stagedDScores.view.row(stagedRow).baseAddress!.update(from: ds, count: length)
-                    m.stagedQuery.view.row(stagedRow).baseAddress!.update(from: cache.query.pointer + b * querySize, count: querySize)
-                } else {
-                    BLAS.ger(ds, cache.query.pointer + b * querySize, into: dKeys)   // dk_s += ds_s h
-                }
+                BLAS.ger(ds, cache.query.pointer + b * querySize, into: dKeys)   // dk_s += ds_s h
             case .mlp:
                 let u = cache.u.rows(b * steps, length)
                 BLAS.gemv(u, transpose: true, ds, into: v!.grad.pointer, beta: 1)  // dv += Σ ds_s u_s
@@ -277,7 +231,6 @@ public final class Attention: ParameterOwner {
     /// memory gradient into `dMemory` (S·B × M, time-major). Call once per batch, after all steps.
     public func finishBackward(memory m: Memory, dMemory: MatrixPointer) {
         guard m.gradientsReady else { return }  // no step reached backward
-        if m.stagedSteps > 0 { sumStagedOuterProducts(memory: m) }
         if let wa {
             BLAS.gemm(m.values.view, transposeA: true, m.dKeys.view, into: wa.grad.view, beta: 1)
             BLAS.gemm(m.dKeys.view, wa.value.view, transposeB: true, into: m.dValues.view, beta: 1)
@@ -287,24 +240,5 @@ public final class Attention: ParameterOwner {
         for s in 0..<m.steps {
             for b in 0..<m.batch { addInPlace(dMemory.rows(s * m.batch + b, 1), m.dValues.rows(b * m.steps + s, 1)) }
         }
-    }
-
-    /// The deferred rank-1 updates, per sentence over its n staged steps (rows b·T ..< b·T + n):
-    /// dm (length × M) += aᵀ·dc and dk (length × H) += dsᵀ·h.
-    private func sumStagedOuterProducts(memory m: Memory) {
-        let (t, steps) = (m.stagedSteps, m.steps)
-        Parallel.serially {
-            for b in 0..<m.batch where m.stagedEnds[b] > 0 {
-                let n = m.stagedEnds[b], length = m.lengths[b]
-                precondition(m.stagedCounts[b] == n, "sentence \(b): \(m.stagedCounts[b]) of its steps 0 ..< \(n) staged")
-                BLAS.gemm(m.stagedWeights.rows(b * t, n).columns(0, length), transposeA: true, m.stagedDContext.rows(b * t, n),
-                          into: m.dValues.rows(b * steps, length), beta: 1)
-                if kind != .mlp {
-                    BLAS.gemm(m.stagedDScores.rows(b * t, n).columns(0, length), transposeA: true, m.stagedQuery.rows(b * t, n),
-                              into: m.dKeys.rows(b * steps, length), beta: 1)
-                }
-            }
-        }
-        m.stagedSteps = 0
     }
 }

@@ -134,7 +134,7 @@ public final class Decoder: ParameterOwner {
     /// step, nil for the last). Key and memory gradients accumulate in `memory`.
     /// Returns the gradients of the embedded input (B × E) and of the previous state.
     public func stepBackward(dAttentional: MatrixPointer, dState: [RecurrentState]?, memory: Attention.Memory,
-                             cache: StepCache, step: Int? = nil) -> (dEmbedded: MatrixPointer, dPrevious: StateGradient) {
+                             cache: StepCache) -> (dEmbedded: MatrixPointer, dPrevious: StateGradient) {
         let batch = cache.batch
         let (e, h, m) = (embedding.dimension, hiddenSize, memorySize)
         cache.dAttentional.prepareUninitialized(rows: batch, cols: h)
@@ -145,8 +145,7 @@ public final class Decoder: ParameterOwner {
                         weightGradients: !cache.defersOutputGradient, packedTransposed: cache.packedOutput?.transposed)
         cache.dTop.prepareUninitialized(rows: batch, cols: h)
         cache.dTop.view.assign(cache.dConcat.columns(m, h))
-        attention.backward(dContext: cache.dConcat.columns(0, m), memory: memory, cache: cache.attention, dQuery: cache.dTop.view,
-                           step: step)
+        attention.backward(dContext: cache.dConcat.columns(0, m), memory: memory, cache: cache.attention, dQuery: cache.dTop.view)
 
         var dPreviousLayers = [RecurrentState](repeating: RecurrentState(h: cache.dTop.view), count: layers.count)
         var dOut = cache.dTop
@@ -280,13 +279,12 @@ public final class Decoder: ParameterOwner {
         // that end at step t had no step t + 1.
         let dNext = layers.map { layer in (h: Matrix(rows: batch, cols: h), c: layer.kind == .lstm ? Matrix(rows: batch, cols: h) : nil) }
         var dState: [RecurrentState]?
-        attention.deferOuterProducts(memory: memory, steps: steps)
         for t in (0..<steps).reversed() {
             let n = cache.active[t]
             total.rows(0, n).assign(dAttentional.rows(t * batch, n))
             addInPlace(total.rows(0, n), carried.rows(0, n))
             let (dEmbedded, dPrevious) = stepBackward(dAttentional: total.rows(0, n), dState: dState, memory: memory,
-                                                      cache: cache.steps[t], step: t)
+                                                      cache: cache.steps[t])
             cache.dEmbedded.rows(t * batch, n).assign(dEmbedded)
             let previous = t > 0 ? cache.active[t - 1] : n
             if previous > n { carried.zero() }
