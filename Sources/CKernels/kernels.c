@@ -216,11 +216,11 @@ AVX2 static float biased_max_sum_avx2(const float *x, const float *b, float *y, 
     float r = -INFINITY;
     for (int k = 0; k < 8; k++) r = lanes[k] > r ? lanes[k] : r;
     double s = hsum_pd(_mm256_add_pd(_mm256_add_pd(acc[0], acc[1]), _mm256_add_pd(acc[2], acc[3])));
-    for (; i < n; i++) {
-        float v = b ? x[i] + b[i] : x[i];
-        if (b) y[i] = v;
-        r = v > r ? v : r;
-        s += v;
+    if (i < n) {  // the tail, element by element
+        double tail = 0;
+        float t = biased_max_sum_portable(x + i, b ? b + i : NULL, y + i, n - i, sum ? &tail : NULL);
+        r = t > r ? t : r;
+        s += tail;
     }
     if (sum) *sum = s;
     return r;
@@ -322,12 +322,15 @@ static inline uint32_t dropout_draw(uint64_t seed, int64_t i) {
     return mix32(mix32((uint32_t)seed ^ (uint32_t)i) + (uint32_t)(seed >> 32)) >> 8;
 }
 
+// Element i of the mask, and of x when given: the portable loop and the vector tails.
+static inline void dropout_element(float *x, float *mask, int64_t i, uint32_t threshold, float keep, uint64_t seed) {
+    float m = dropout_draw(seed, i) < threshold ? 0.0f : keep;
+    mask[i] = m;
+    if (x) x[i] *= m;
+}
+
 static void dropout_portable(float *x, float *mask, int64_t n, uint32_t threshold, float keep, uint64_t seed) {
-    for (int64_t i = 0; i < n; i++) {
-        float m = dropout_draw(seed, i) < threshold ? 0.0f : keep;
-        mask[i] = m;
-        if (x) x[i] *= m;
-    }
+    for (int64_t i = 0; i < n; i++) dropout_element(x, mask, i, threshold, keep, seed);
 }
 
 #if FANYI_X86
@@ -355,11 +358,7 @@ AVX2 static void dropout_avx2(float *x, float *mask, int64_t n, uint32_t thresho
         if (x) _mm256_storeu_ps(x + i, _mm256_mul_ps(_mm256_loadu_ps(x + i), m));
         index = _mm256_add_epi32(index, step);
     }
-    for (; i < n; i++) {
-        float m = dropout_draw(seed, i) < threshold ? 0.0f : keep;
-        mask[i] = m;
-        if (x) x[i] *= m;
-    }
+    for (; i < n; i++) dropout_element(x, mask, i, threshold, keep, seed);
 }
 #endif
 
