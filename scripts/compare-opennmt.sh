@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# Training speed side by side with OpenNMT-py 3.5.1 (PyTorch CPU) on corpora/en-zh-lohelp: the same
+# architecture (8.84 M parameters: embeddings 256, 2 bidirectional encoder layers of 128 a
+# direction, 2 decoder layers of 256 with input feeding, `general` attention, dropout 0.2),
+# Fanyi's own subwords and vocabularies, batches of 64 sentences, Adam at 0.002, clipping at 5,
+# label smoothing 0.1, 2 threads, no validation. Runs alternate (OpenNMT-py, Fanyi, OpenNMT-py, …)
+# so that both see the same machine; each prints steady target tokens/s (from step 50 on, by
+# each tool's own log), the whole process's wall time, CPU and system time and peak RSS.
+#   scripts/compare-opennmt.sh [STEPS] [PAIRS]
+# PyTorch comes from TORCH_WHEEL (a CPU wheel file) or else PyPI; OpenNMT-py is installed without
+# its pinned dependencies (it asks for torch < 2.3) plus the modules it imports, into
+# .build/opennmt-venv. Not part of the tests: two pairs of 650 steps take about 15 minutes.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ -x /opt/swift/usr/bin/swift ] && export PATH="/opt/swift/usr/bin:$PATH"
+steps="${1:-650}"
+pairs="${2:-2}"
+work="${WORK:-/tmp/fanyi-vs-opennmt}"
+venv=.build/opennmt-venv
+mkdir -p "$work"
+
+if [ ! -x "$venv/bin/onmt_train" ]; then
+    python3 -m venv "$venv"
+    wheel="${TORCH_WHEEL:-$(ls /opt/wheels/torch-*cpu*.whl 2>/dev/null | head -1)}"
+    "$venv/bin/pip" install -q "${wheel:-torch}"
+    "$venv/bin/pip" install -q --no-deps OpenNMT-py==3.5.1
+    # What OpenNMT-py 3.5.1 imports at start (found by running `onmt_train -h` until it ran).
+    "$venv/bin/pip" install -q numpy pyyaml configargparse pyonmttok spacy pyahocorasick rapidfuzz regex \
+        fasttext sacrebleu 2>&1 | grep -v "dependency\|requires" || true
+fi
+swift build -c release >/dev/null 2>&1 || swift build -c release
+bin=.build/release
+
+# Fanyi's subwords as text for OpenNMT-py, and its vocabularies without Fanyi's four specials
+# (OpenNMT-py adds its own four: the same sizes, 7,297 and 9,103).
+for side in en zh; do
+    "$bin/fanyi-vocab" encode --vocab vocab/en-zh-lohelp.json --lang "$side" \
+        < "corpora/en-zh-lohelp/train.$side" > "$work/train.$side"
+    tail -n +5 "vocab/en-zh-lohelp.$side.vocab" > "$work/vocab.$side"
+done
+
+# bucket_size: OpenNMT-py's default (262,144 examples) is larger than this corpus, so each bucket
+# holds the corpus 13 times over, and dropping repeated sources within a batch then leaves mostly
+# short sentences (535 target tokens a batch instead of 1,096). A bucket of 6,400 pairs (Fanyi's
+# window of 100 batches) gives batches of the corpus's mean length.
+cat > "$work/onmt.yaml" <<EOF
+save_data: $work/onmt
+src_vocab: $work/vocab.en
+tgt_vocab: $work/vocab.zh
+src_vocab_size: 20000
+tgt_vocab_size: 20000
+vocab_size_multiple: 1
+data:
+  corpus_1:
+    path_src: $work/train.en
+    path_tgt: $work/train.zh
+    transforms: [filtertoolong]
+src_seq_length: 100
+tgt_seq_length: 102
+bucket_size: 6400
+save_model: $work/onmt/model
+encoder_type: brnn
+decoder_type: rnn
+rnn_type: LSTM
+enc_layers: 2
+dec_layers: 2
+enc_hid_size: 256
+dec_hid_size: 256
+word_vec_size: 256
+global_attention: general
+input_feed: 1
+dropout: [0.2]
+batch_size: 64
+batch_type: sents
+optim: adam
+learning_rate: 0.002
+max_grad_norm: 5
+label_smoothing: 0.1
+train_steps: $steps
+valid_steps: 1000000
+save_checkpoint_steps: 1000000
+report_every: 50
+seed: 1
+num_workers: 0
+EOF
+
+summary() {  # summary NAME LOG TIMELOG
+    local tps
+    if [ "$1" = OpenNMT-py ]; then
+        # "Step N/ M; … bsz: src/tgt/sents; … T sec;": tokens of each 50-step window over its seconds.
+        tps=$(python3 - "$2" <<'PY'
+import re, sys
+rows = [(int(m[1]), float(m[2]), float(m[3])) for m in re.finditer(r"Step (\d+)/\s*\d+;.*?bsz:\s*[\d.]+/\s*([\d.]+)/.*?([\d.]+) sec;", open(sys.argv[1]).read())]
+tokens = sum(50 * t for s, t, _ in rows[1:])
+print(f"{tokens / (rows[-1][2] - rows[0][2]):.0f}" if len(rows) > 1 else "?")
+PY
+)
+    else
+        tps=$(python3 - "$2" <<'PY'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if '"train"' in l]
+windows = list(zip(rows, rows[1:]))
+tokens = sum(b["target_tokens_per_second"] * (b["seconds"] - a["seconds"]) for a, b in windows)
+print(f"{tokens / (rows[-1]['seconds'] - rows[0]['seconds']):.0f}" if windows else "?")
+PY
+)
+    fi
+    local wall user sys rss
+    wall=$(sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "$3")
+    user=$(sed -n 's/.*User time (seconds): //p' "$3")
+    sys=$(sed -n 's/.*System time (seconds): //p' "$3")
+    rss=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$3")
+    printf '%-10s %5s target tokens/s from step 50 on; %s steps in %s wall, %s s user, %s s system, peak RSS %d MiB\n' \
+        "$1" "$tps" "$steps" "$wall" "$user" "$sys" "$((rss / 1024))"
+}
+
+for pair in $(seq 1 "$pairs"); do
+    rm -rf "$work/onmt" "$work/fanyi"
+    OMP_NUM_THREADS=2 TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD=1 /usr/bin/time -v -o "$work/onmt.time" \
+        "$venv/bin/onmt_train" -config "$work/onmt.yaml" > "$work/onmt.log" 2>&1
+    summary OpenNMT-py "$work/onmt.log" "$work/onmt.time"
+    /usr/bin/time -v -o "$work/fanyi.time" "$bin/fanyi-train" --train corpora/en-zh-lohelp/train \
+        --source-lang en --target-lang zh --vocab vocab/en-zh-lohelp.json --train-steps "$steps" \
+        --log-every 50 --threads 2 --output "$work/fanyi" > "$work/fanyi.log" 2>&1
+    summary Fanyi "$work/fanyi/train.log.jsonl" "$work/fanyi.time"
+done
