@@ -7,12 +7,18 @@
 # so that both see the same machine; each prints steady target tokens/s (from step 50 on, by
 # each tool's own log), the whole process's wall time, CPU and system time and peak RSS.
 #   scripts/compare-opennmt.sh [STEPS] [PAIRS]
+# The same training time instead: OpenNMT-py trains STEPS steps, then Fanyi trains for as many
+# seconds as OpenNMT-py's log says those took (`--max-time`); both translate test.en with beam 5,
+# batch 32, GNMT length penalty 0.6 and repeated 4-grams blocked, and fanyi-score scores both:
+#   scripts/compare-opennmt.sh quality [STEPS]
 # PyTorch comes from TORCH_WHEEL (a CPU wheel file) or else PyPI; OpenNMT-py is installed without
 # its pinned dependencies (it asks for torch < 2.3) plus the modules it imports, into
 # .build/opennmt-venv. Not part of the tests: two pairs of 650 steps take about 15 minutes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -x /opt/swift/usr/bin/swift ] && export PATH="/opt/swift/usr/bin:$PATH"
+mode=speed
+if [ "${1:-}" = quality ]; then mode=quality; shift; fi
 steps="${1:-650}"
 pairs="${2:-2}"
 work="${WORK:-/tmp/fanyi-vs-opennmt}"
@@ -38,6 +44,7 @@ for side in en zh; do
         < "corpora/en-zh-lohelp/train.$side" > "$work/train.$side"
     tail -n +5 "vocab/en-zh-lohelp.$side.vocab" > "$work/vocab.$side"
 done
+"$bin/fanyi-vocab" encode --vocab vocab/en-zh-lohelp.json --lang en < corpora/en-zh-lohelp/test.en > "$work/test.en"
 
 # bucket_size: OpenNMT-py's default (262,144 examples) is larger than this corpus, so each bucket
 # holds the corpus 13 times over, and dropping repeated sources within a batch then leaves mostly
@@ -78,7 +85,7 @@ max_grad_norm: 5
 label_smoothing: 0.1
 train_steps: $steps
 valid_steps: 1000000
-save_checkpoint_steps: 1000000
+save_checkpoint_steps: $([ "$mode" = quality ] && echo "$steps" || echo 1000000)
 report_every: 50
 seed: 1
 num_workers: 0
@@ -114,13 +121,41 @@ PY
         "$1" "$tps" "$steps" "$wall" "$user" "$sys" "$((rss / 1024))"
 }
 
-for pair in $(seq 1 "$pairs"); do
-    rm -rf "$work/onmt" "$work/fanyi"
+train_opennmt() {
+    rm -rf "$work/onmt"
     OMP_NUM_THREADS=2 TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD=1 /usr/bin/time -v -o "$work/onmt.time" \
         "$venv/bin/onmt_train" -config "$work/onmt.yaml" > "$work/onmt.log" 2>&1
-    summary OpenNMT-py "$work/onmt.log" "$work/onmt.time"
+}
+
+train_fanyi() {  # train_fanyi LIMIT-FLAGS…
+    rm -rf "$work/fanyi"
     /usr/bin/time -v -o "$work/fanyi.time" "$bin/fanyi-train" --train corpora/en-zh-lohelp/train \
-        --source-lang en --target-lang zh --vocab vocab/en-zh-lohelp.json --train-steps "$steps" \
+        --source-lang en --target-lang zh --vocab vocab/en-zh-lohelp.json "$@" \
         --log-every 50 --threads 2 --output "$work/fanyi" > "$work/fanyi.log" 2>&1
-    summary Fanyi "$work/fanyi/train.log.jsonl" "$work/fanyi.time"
+}
+
+if [ "$mode" = speed ]; then
+    for pair in $(seq 1 "$pairs"); do
+        train_opennmt
+        summary OpenNMT-py "$work/onmt.log" "$work/onmt.time"
+        train_fanyi --train-steps "$steps"
+        summary Fanyi "$work/fanyi/train.log.jsonl" "$work/fanyi.time"
+    done
+    exit 0
+fi
+
+train_opennmt
+seconds=$(grep -o '[0-9.]* sec;' "$work/onmt.log" | tail -1 | cut -d' ' -f1)
+echo "OpenNMT-py: $steps steps in $seconds s of training (its log's clock)"
+train_fanyi --max-time "$seconds"
+grep -E "^(time is up|finished)" "$work/fanyi.log" | sed 's/^/Fanyi: /'
+OMP_NUM_THREADS=2 TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD=1 "$venv/bin/onmt_translate" \
+    -model "$work/onmt/model_step_$steps.pt" -src "$work/test.en" -output "$work/onmt.test.sub" \
+    -beam_size 5 -batch_size 32 -length_penalty wu -alpha 0.6 -block_ngram_repeat 4 > "$work/onmt.translate.log" 2>&1
+"$bin/fanyi-vocab" detokenize < "$work/onmt.test.sub" > "$work/onmt.test.zh"
+"$bin/fanyi-translate" --model "$work/fanyi/model.safetensors" --beam-size 5 --batch-size 32 \
+    --length-penalty 0.6 --block-ngram-repeat 4 --coverage-penalty 0 < corpora/en-zh-lohelp/test.en > "$work/fanyi.test.zh"
+for name in onmt fanyi; do
+    if [ "$name" = onmt ]; then echo "== OpenNMT-py"; else echo "== Fanyi"; fi
+    "$bin/fanyi-score" --reference corpora/en-zh-lohelp/test.zh --input "$work/$name.test.zh" --tokenize zh
 done
