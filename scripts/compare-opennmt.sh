@@ -13,7 +13,7 @@
 #   scripts/compare-opennmt.sh quality [STEPS]
 # PyTorch comes from TORCH_WHEEL (a CPU wheel file) or else PyPI; OpenNMT-py is installed without
 # its pinned dependencies (it asks for torch < 2.3) plus the modules it imports, into
-# .build/opennmt-venv. Not part of the tests: two pairs of 650 steps take about 15 minutes.
+# .build/opennmt-venv. Not part of the tests: two pairs of 650 steps take about 18 minutes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -x /opt/swift/usr/bin/swift ] && export PATH="/opt/swift/usr/bin:$PATH"
@@ -21,18 +21,20 @@ mode=speed
 if [ "${1:-}" = quality ]; then mode=quality; shift; fi
 steps="${1:-650}"
 pairs="${2:-2}"
+# OpenNMT-py logs every 50 steps, and its log's clock is what the tokens/s and --max-time come from.
+(( steps >= 50 && steps % 50 == 0 )) || { echo "STEPS must be a multiple of 50, got $steps" >&2; exit 1; }
 work="${WORK:-/tmp/fanyi-vs-opennmt}"
 venv=.build/opennmt-venv
 mkdir -p "$work"
 
 if [ ! -x "$venv/bin/onmt_train" ]; then
     python3 -m venv "$venv"
-    wheel="${TORCH_WHEEL:-$(ls /opt/wheels/torch-*cpu*.whl 2>/dev/null | head -1)}"
+    wheel="${TORCH_WHEEL:-$(ls /opt/wheels/torch-*cpu*.whl 2>/dev/null | head -1 || true)}"
     "$venv/bin/pip" install -q "${wheel:-torch}"
     "$venv/bin/pip" install -q --no-deps OpenNMT-py==3.5.1
     # What OpenNMT-py 3.5.1 imports at start (found by running `onmt_train -h` until it ran).
     "$venv/bin/pip" install -q numpy pyyaml configargparse pyonmttok spacy pyahocorasick rapidfuzz regex \
-        fasttext sacrebleu 2>&1 | grep -v "dependency\|requires" || true
+        fasttext sacrebleu > "$work/pip.log" 2>&1 || { cat "$work/pip.log"; rm -rf "$venv"; exit 1; }
 fi
 swift build -c release >/dev/null 2>&1 || swift build -c release
 bin=.build/release
@@ -124,14 +126,16 @@ PY
 train_opennmt() {
     rm -rf "$work/onmt"
     OMP_NUM_THREADS=2 TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD=1 /usr/bin/time -v -o "$work/onmt.time" \
-        "$venv/bin/onmt_train" -config "$work/onmt.yaml" > "$work/onmt.log" 2>&1
+        "$venv/bin/onmt_train" -config "$work/onmt.yaml" > "$work/onmt.log" 2>&1 \
+        || { tail -20 "$work/onmt.log"; exit 1; }
 }
 
 train_fanyi() {  # train_fanyi LIMIT-FLAGS…
     rm -rf "$work/fanyi"
     /usr/bin/time -v -o "$work/fanyi.time" "$bin/fanyi-train" --train corpora/en-zh-lohelp/train \
         --source-lang en --target-lang zh --vocab vocab/en-zh-lohelp.json "$@" \
-        --log-every 50 --threads 2 --output "$work/fanyi" > "$work/fanyi.log" 2>&1
+        --log-every 50 --threads 2 --output "$work/fanyi" > "$work/fanyi.log" 2>&1 \
+        || { tail -20 "$work/fanyi.log"; exit 1; }
 }
 
 if [ "$mode" = speed ]; then
