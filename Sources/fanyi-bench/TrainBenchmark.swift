@@ -115,8 +115,11 @@ struct TrainBenchmark: ParsableCommand {
 
     /// What one shard count's timed steps measured.
     struct Measurement {
-        var times: [Double] = [], tokens: [Int] = [], flops: [Int] = [], modelFlops: [Int] = [], allReduceTimes: [Double] = []
-        var forwardBackward = 0.0, optimizer = 0.0, blas = 0.0, allReduce = 0.0, shardWait = 0.0
+        var times: [Double] = [], tokens: [Int] = [], flops: [Int] = [], modelFlops: [Int] = []
+        /// Per step: the gradients' all-reduce, and the wait for the slower rank before it.
+        var allReduceTimes: [Double] = [], rankWaitTimes: [Double] = []
+        /// `allReduce` sums both; `rankWait` the waits alone.
+        var forwardBackward = 0.0, optimizer = 0.0, blas = 0.0, allReduce = 0.0, rankWait = 0.0, shardWait = 0.0
         var userSeconds = 0.0, systemSeconds = 0.0
         var profile: [BLAS.Shape: BLAS.ShapeTotals] = [:]
     }
@@ -152,6 +155,12 @@ struct TrainBenchmark: ParsableCommand {
                 BLAS.profiling = true
                 let flopsBefore = BLAS.flopCounter.load(ordering: .relaxed)
                 let blasBefore = BLAS.nanosecondCounter.load(ordering: .relaxed)
+                // The ranks start each step together: the ceiling's products between the steps end
+                // at different times on each rank, which would otherwise count as waiting below.
+                if group.size > 1 {
+                    var together = [0.0]
+                    group.allReduceSum(&together)
+                }
                 let usageBefore = ResourceUsage.now()
                 let start = monotonicSeconds()
                 model.zeroGradients()
@@ -160,10 +169,14 @@ struct TrainBenchmark: ParsableCommand {
                 // Tokens, executed GEMM flops and model flops of all ranks (their batches differ).
                 var stepTokens = [Double(targetTokens), Double(BLAS.flopCounter.load(ordering: .relaxed) - flopsBefore),
                                   Double(modelFlops)]
+                // The three numbers go first: that all-reduce returns when the slower rank arrives,
+                // so its time is the wait, and the gradients' all-reduce after it is the transfer.
                 let communicationBefore = group.communicationSeconds
+                var rankWait = 0.0
                 if group.size > 1 {
-                    group.allReduceSum(model.buffer.gradients.pointer, count: model.buffer.count)
                     group.allReduceSum(&stepTokens)
+                    rankWait = group.communicationSeconds - communicationBefore
+                    group.allReduceSum(model.buffer.gradients.pointer, count: model.buffer.count)
                 }
                 let allReduce = group.communicationSeconds - communicationBefore
                 optimizer.step(model.buffer, learningRate: 1e-3, gradientScale: clipScale(norm: shards.gradientNorm(ranks: group.size), maxNorm: 5))
@@ -176,8 +189,10 @@ struct TrainBenchmark: ParsableCommand {
                 m.tokens.append(Int(stepTokens[0]))
                 m.flops.append(Int(stepTokens[1]))
                 m.modelFlops.append(Int(stepTokens[2]))
-                m.allReduceTimes.append(allReduce)
+                m.allReduceTimes.append(allReduce - rankWait)
+                m.rankWaitTimes.append(rankWait)
                 m.allReduce += allReduce
+                m.rankWait += rankWait
                 m.forwardBackward += middle - start
                 m.optimizer += end - middle - allReduce
                 m.blas += Double(BLAS.nanosecondCounter.load(ordering: .relaxed) - blasBefore) / 1e9
@@ -216,9 +231,10 @@ struct TrainBenchmark: ParsableCommand {
             print(String(format: "    products executed, padding included: %.1f GFLOP/s (%.1f MFLOP per target token, %.0f %% of them on real positions)",
                          flops / total / 1e9, flops / tokens / 1e6, 100 * modelFlops / flops))
             if group.size > 1 {
-                print(String(format: "    all-reduce of %d gradients (%.1f MB) per step: median %.1f ms, %.0f %% of the step time",
-                             model.buffer.count, Double(model.buffer.count * 4) / 1e6, 1000 * m.allReduceTimes.sorted()[m.allReduceTimes.count / 2],
-                             100 * m.allReduce / total))
+                let median = { (values: [Double]) in values.sorted()[values.count / 2] }
+                print(String(format: "    all-reduce of %d gradients (%.1f MB) per step: median %.1f ms, %.0f %% of the step time; waiting for the slower rank before it: median %.1f ms, %.0f %%",
+                             model.buffer.count, Double(model.buffer.count * 4) / 1e6, 1000 * median(m.allReduceTimes),
+                             100 * (m.allReduce - m.rankWait) / total, 1000 * median(m.rankWaitTimes), 100 * m.rankWait / total))
             }
             let cpu = m.userSeconds + m.systemSeconds
             print(String(format: "    %.1f %% of CPU time in the kernel during the steps (%.2f of %.1f s)",

@@ -19,6 +19,18 @@ import Testing
         }
     }
 
+    /// Under `mpirun -np 2` the report adds the gradients' all-reduce and, apart from it, the wait
+    /// for the slower rank.
+    @Test func trainOnTwoRanksReportsTheAllReduceAndTheWait() throws {
+        let result = try runMPI(2, "fanyi-bench", ["train", "--steps", "2", "--warmup", "0", "--batch-size", "4", "--threads", "1"]
+                                    + Self.corpus, timeout: 300)
+        #expect(result.status == 0, "\(result.stderr)")
+        for part in ["2 ranks on ", "flops and tokens of all ranks", "× 2 ranks at once", "1 shard (1 thread each): 2 timed steps",
+                     "all-reduce of ", "waiting for the slower rank before it: median "] {
+            #expect(result.stdout.contains(part), "no \"\(part)\" in: \(result.stdout)")
+        }
+    }
+
     /// The shipped model (I8, with a shortlist): its F32 half in Float32, each shortlist group size
     /// against the whole vocabulary, and the report's parts.
     @Test func translateReportsEachPrecisionAndShortlistGroup() throws {
