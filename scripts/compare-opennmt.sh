@@ -159,7 +159,7 @@ OMP_NUM_THREADS=2 TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD=1 "$venv/bin/onmt_translate" 
 "$bin/fanyi-vocab" detokenize < "$work/onmt.test.sub" > "$work/onmt.test.zh"
 "$bin/fanyi-translate" --model "$work/fanyi/model.safetensors" --beam-size 5 --batch-size 32 \
     --length-penalty 0.6 --block-ngram-repeat 4 --coverage-penalty 0 < corpora/en-zh-lohelp/test.en > "$work/fanyi.test.zh"
-for name in onmt fanyi; do
-    if [ "$name" = onmt ]; then echo "== OpenNMT-py"; else echo "== Fanyi"; fi
-    "$bin/fanyi-score" --reference corpora/en-zh-lohelp/test.zh --input "$work/$name.test.zh" --tokenize zh
+for run in OpenNMT-py:onmt Fanyi:fanyi; do
+    echo "== ${run%%:*}"
+    "$bin/fanyi-score" --reference corpora/en-zh-lohelp/test.zh --input "$work/${run#*:}.test.zh" --tokenize zh
 done
