@@ -65,6 +65,15 @@ public final class Attention: ParameterOwner {
         let dValues = Matrix(rows: 0, cols: 0)  // B·S × M
         let dKeys = Matrix(rows: 0, cols: 0)    // B·S × (H or A)
         var gradientsReady = false
+        /// The steps `backward` has seen since `prepare`, whose outer products into `dValues` and
+        /// `dKeys` wait for `finishBackward`: B' rows of a step's `dContext` (B' × M).
+        var pendingSteps: [(cache: StepCache, dContext: MatrixPointer)] = []
+        /// One sentence's rows of the pending steps, gathered for its products (S × T', T' × M,
+        /// S × T', T' × H with T' the steps it ran).
+        let gatheredWeights = Matrix(rows: 0, cols: 0)
+        let gatheredDContext = Matrix(rows: 0, cols: 0)
+        let gatheredDScores = Matrix(rows: 0, cols: 0)
+        let gatheredQueries = Matrix(rows: 0, cols: 0)
         public init() {}
 
         /// Makes `destination` the memory of `sentences` (indices into this one, repeats allowed):
@@ -77,6 +86,7 @@ public final class Attention: ParameterOwner {
             destination.blocks = sentences.map { blocks[$0] }
             (destination.values, destination.keys) = (values, keys)
             destination.gradientsReady = false
+            destination.pendingSteps = []
         }
 
         /// Sentence b's keys and values (its real positions only).
@@ -111,6 +121,7 @@ public final class Attention: ParameterOwner {
             m.keys.assign(m.values)
         }
         m.gradientsReady = false
+        m.pendingSteps.removeAll(keepingCapacity: true)
     }
 
     /// Attends with `query` (B' × H, rows 0 ..< B' of the memory's B: teacher forcing drops
@@ -180,7 +191,12 @@ public final class Attention: ParameterOwner {
     }
 
     /// Backpropagates `dContext` (B' × M, the forward's rows): adds the query gradient into
-    /// `dQuery` (B' × H) and the memory and key gradients into `m` (finished by `finishBackward`).
+    /// `dQuery` (B' × H); the memory and key gradients are made by `finishBackward`, which reads
+    /// `cache` and `dContext` again (both must stay unchanged until then).
+    ///
+    /// A step's memory-side gradients are outer products (dm_s += a_s dc, dk_s += ds_s h: S × M
+    /// per sentence, read and written for a rank-one update); they are left to `finishBackward`,
+    /// which makes those of all steps in one product per sentence.
     public func backward(dContext: MatrixPointer, memory m: Memory, cache: StepCache, dQuery: MatrixPointer) {
         let (batch, steps) = (dContext.rows, m.steps)
         precondition(m.blocks.elementsEqual(0..<m.batch), "backward needs a prepared memory, not a gathered one")
@@ -198,16 +214,14 @@ public final class Attention: ParameterOwner {
             let dc = dContext.row(b).baseAddress!
             let values = m.values(b)
             BLAS.gemv(values, dc, into: ds)                                 // da_s = m_s · dc
-            BLAS.ger(a, dc, into: m.dValues.rows(b * steps, length))        // dm_s += a_s dc
             var weighted: Float = 0
             for s in 0..<length { weighted += a[s] * ds[s] }
             for s in 0..<length { ds[s] = a[s] * (ds[s] - weighted) }      // through the softmax
-            let dKeys = m.dKeys.rows(b * steps, length)
             switch kind {
             case .dot, .general:
                 BLAS.gemv(m.keys(b), transpose: true, ds, into: dQuery.row(b).baseAddress!, beta: 1)
-                BLAS.ger(ds, cache.query.pointer + b * querySize, into: dKeys)   // dk_s += ds_s h
             case .mlp:
+                let dKeys = m.dKeys.rows(b * steps, length)
                 let u = cache.u.rows(b * steps, length)
                 BLAS.gemv(u, transpose: true, ds, into: v!.grad.pointer, beta: 1)  // dv += Σ ds_s u_s
                 let dq = cache.dq.pointer + b * keySize
@@ -225,12 +239,55 @@ public final class Attention: ParameterOwner {
             BLAS.gemm(cache.dq.view, wq!.value.view, transposeB: true, into: dQuery, beta: 1)   // dh += dq·wqᵀ
             BLAS.gemm(cache.query.view, transposeA: true, cache.dq.view, into: wq!.grad.view, beta: 1)
         }
+        m.pendingSteps.append((cache, dContext))
+    }
+
+    /// The pending steps' outer products, per sentence b over the T' steps it ran:
+    /// dValues_b += Aᵀ·dC (S × T' · T' × M) and, for dot and general, dKeys_b += dSᵀ·Q (S × T' · T' × H),
+    /// where row t of A, dC, dS, Q is step t's a, dc, ds (the scores' gradient) and query for b.
+    /// Aᵀ and dSᵀ are gathered already transposed, so that the products have S rows: few enough
+    /// for the small-row kernel, which OpenBLAS's packing of a transposed A would cost more than.
+    private func accumulatePendingOuterProducts(_ m: Memory) {
+        let calls = m.pendingSteps.count
+        guard calls > 0 else { return }
+        let (steps, scoresToo) = (m.steps, kind != .mlp)
+        m.gatheredWeights.prepareUninitialized(rows: steps, cols: calls)        // columns written before read
+        m.gatheredDContext.prepareUninitialized(rows: calls, cols: memorySize)
+        if scoresToo {
+            m.gatheredDScores.prepareUninitialized(rows: steps, cols: calls)
+            m.gatheredQueries.prepareUninitialized(rows: calls, cols: querySize)
+        }
+        for b in 0..<m.batch {
+            let length = m.lengths[b]
+            let (aT, dsT) = (m.gatheredWeights.pointer, m.gatheredDScores.pointer)  // S × T', rows `calls` apart
+            var rows = 0
+            for (cache, dContext) in m.pendingSteps where b < dContext.rows {
+                let a = cache.weights.pointer + b * steps
+                for s in 0..<length { aT[s * calls + rows] = a[s] }
+                m.gatheredDContext.rows(rows, 1).assign(dContext.rows(b, 1))
+                if scoresToo {
+                    let ds = cache.scratch.pointer + b * cache.scratch.cols
+                    for s in 0..<length { dsT[s * calls + rows] = ds[s] }
+                    m.gatheredQueries.rows(rows, 1).assign(cache.query.rows(b, 1))
+                }
+                rows += 1
+            }
+            guard rows > 0 else { continue }
+            BLAS.gemm(m.gatheredWeights.rows(0, length).columns(0, rows), m.gatheredDContext.rows(0, rows),
+                      into: m.dValues.rows(b * steps, length), beta: 1)                       // S × M
+            if scoresToo {
+                BLAS.gemm(m.gatheredDScores.rows(0, length).columns(0, rows), m.gatheredQueries.rows(0, rows),
+                          into: m.dKeys.rows(b * steps, length), beta: 1)                     // S × H
+            }
+        }
+        m.pendingSteps.removeAll(keepingCapacity: true)
     }
 
     /// Turns the accumulated key gradients into memory and weight gradients, and adds the
     /// memory gradient into `dMemory` (S·B × M, time-major). Call once per batch, after all steps.
     public func finishBackward(memory m: Memory, dMemory: MatrixPointer) {
         guard m.gradientsReady else { return }  // no step reached backward
+        accumulatePendingOuterProducts(m)
         if let wa {
             BLAS.gemm(m.values.view, transposeA: true, m.dKeys.view, into: wa.grad.view, beta: 1)
             BLAS.gemm(m.dKeys.view, wa.value.view, transposeB: true, into: m.dValues.view, beta: 1)
