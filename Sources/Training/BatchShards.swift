@@ -87,37 +87,77 @@ public final class BatchShards {
     /// Adds the first `count − 1` replicas' gradients into the model's, in shard order, and
     /// leaves them at zero for the next batch; returns Σ g² of the sums (eight Double lanes per
     /// part, parts added in order).
+    ///
+    /// An embedding table's gradient is nonzero only on the rows of the batch's tokens (a few
+    /// hundred of thousands), so there the pass visits only the rows some shard touched: the
+    /// tables are half of the reference model's parameters.
     private func sumReplicaGradients(count: Int) -> Double {
         let total = models[0].buffer.gradients.pointer
         let replicas = models[1..<count].map { $0.buffer.gradients.pointer }
-        let squares = Parallel.mapRanges(models[0].buffer.count) { range -> Double in
-            for replica in replicas.dropLast() {
-                for i in range { total[i] += replica[i] }
-                (replica + range.lowerBound).update(repeating: 0, count: range.count)
-            }
-            // The last replica's pass also squares the sums.
-            let last = replicas.last!
-            var lanes = SIMD8<Double>()
-            var i = range.lowerBound
-            while i + 8 <= range.upperBound {
-                let t = UnsafeRawPointer(total + i).loadUnaligned(as: SIMD8<Float>.self)
-                    + UnsafeRawPointer(last + i).loadUnaligned(as: SIMD8<Float>.self)
-                UnsafeMutableRawPointer(total + i).storeBytes(of: t, as: SIMD8<Float>.self)
-                UnsafeMutableRawPointer(last + i).storeBytes(of: SIMD8<Float>(), as: SIMD8<Float>.self)
-                let d = SIMD8<Double>(t)
-                lanes += d * d
-                i += 8
-            }
-            var sum = lanes.sum()
-            while i < range.upperBound {
-                total[i] += last[i]
-                last[i] = 0
-                sum += Double(total[i]) * Double(total[i])
-                i += 1
-            }
-            return sum
+        let buffer = models[0].buffer!
+        let tables = models[0].sparseGradientTables.indices.map { t in
+            let weight = models[0].sparseGradientTables[t].weight
+            let offset = buffer.offsets[buffer.parameters.firstIndex { $0 === weight }!]
+            // The rows any of the shards touched, ascending.
+            let rows = Set(models[0..<count].flatMap { $0.sparseGradientTables[t].touchedRows }).sorted()
+            return (offset: offset, width: weight.value.cols, length: weight.value.count, rows: rows)
+        }.sorted { $0.offset < $1.offset }
+        // The dense stretches between the tables.
+        var dense: [Range<Int>] = []
+        var start = 0
+        for table in tables {
+            if table.offset > start { dense.append(start..<table.offset) }
+            start = table.offset + table.length
         }
-        return squares.reduce(0, +)
+        if start < buffer.count { dense.append(start..<buffer.count) }
+
+        var squares = 0.0
+        for stretch in dense {
+            squares += Parallel.mapRanges(stretch.count) { range in
+                Self.addReplicas(replicas, into: total, range: (stretch.lowerBound + range.lowerBound)..<(stretch.lowerBound + range.upperBound))
+            }.reduce(0, +)
+        }
+        for table in tables {
+            squares += Parallel.mapRanges(table.rows.count, minimumPart: 64) { range in
+                var sum = 0.0
+                for row in table.rows[range] {
+                    let first = table.offset + Int(row) * table.width
+                    sum += Self.addReplicas(replicas, into: total, range: first..<(first + table.width))
+                }
+                return sum
+            }.reduce(0, +)
+        }
+        return squares
+    }
+
+    /// `total[range] += Σ replica[range]` (in replica order), the replicas' range zeroed; returns
+    /// Σ total[range]² (eight Double lanes; the last replica's pass squares the sums).
+    private static func addReplicas(_ replicas: [UnsafeMutablePointer<Float>], into total: UnsafeMutablePointer<Float>,
+                                    range: Range<Int>) -> Double {
+        for replica in replicas.dropLast() {
+            for i in range { total[i] += replica[i] }
+            (replica + range.lowerBound).update(repeating: 0, count: range.count)
+        }
+        let last = replicas.last!
+        var lanes = SIMD8<Double>()
+        var i = range.lowerBound
+        while i + 8 <= range.upperBound {
+            let t = UnsafeRawPointer(total + i).loadUnaligned(as: SIMD8<Float>.self)
+                + UnsafeRawPointer(last + i).loadUnaligned(as: SIMD8<Float>.self)
+            UnsafeMutableRawPointer(total + i).storeBytes(of: t, as: SIMD8<Float>.self)
+            UnsafeMutableRawPointer(last + i).storeBytes(of: SIMD8<Float>(), as: SIMD8<Float>.self)
+            let d = SIMD8<Double>(t)
+            lanes += d * d
+            i += 8
+        }
+        var sum = lanes.sum()
+        while i < range.upperBound {
+            total[i] += last[i]
+            last[i] = 0
+            sum += Double(total[i]) * Double(total[i])
+            i += 1
+        }
+        return sum
     }
 
     private static func seconds(since start: ContinuousClock.Instant) -> Double {

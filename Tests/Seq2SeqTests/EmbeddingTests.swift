@@ -19,5 +19,10 @@ import Tensor
         #expect(gradientFailures([Checked(embedding.weight)], loss: loss).isEmpty)
         for row in [0, 1, 3, 4] { #expect(embedding.weight.grad.rows(row, 1).row(0).allSatisfy { $0 == 0 }) }
         #expect(abs(embedding.weight.grad[2, 1] - (r[0, 1] + r[3, 1])) < 1e-6)
+        // The rows it wrote, each once and ascending, padding left out: all that a sum of
+        // shards' gradients has to visit.
+        #expect(embedding.touchedRows == [2, 5])
+        embedding.backward([4, 1, 4], randomMatrix(3, 3, &rng))
+        #expect(embedding.touchedRows == [1, 4])
     }
 }

@@ -21,9 +21,10 @@ import Tensor
         #expect(Trainer.share(of: [2], rank: 1, size: 2, lengths: Self.lengths).isEmpty)
     }
 
-    func makeModel(dropout: Float) -> Seq2SeqModel {
+    func makeModel(dropout: Float, tied: Bool = false) -> Seq2SeqModel {
         var config = ModelConfig(sourceVocabularySize: 9, targetVocabularySize: 8)
-        (config.embeddingSize, config.encoderHiddenSize, config.decoderHiddenSize, config.dropout) = (3, 2, 4, dropout)
+        (config.embeddingSize, config.encoderHiddenSize, config.decoderHiddenSize, config.dropout) = (tied ? 4 : 3, 2, 4, dropout)
+        config.tiedTargetEmbeddings = tied
         return Seq2SeqModel(config: config, seed: 5)
     }
 
@@ -45,11 +46,13 @@ import Tensor
 
     /// Without dropout, shards of a batch (1, 2 and 3, on whatever threads there are) give the
     /// loss and summed gradients of the whole batch in one pass, and leave the replicas' gradients
-    /// at zero for the next batch. The forward-only loss agrees too.
-    @Test(arguments: [1, 2, 3])
-    func shardsEqualTheWholeBatch(count: Int) {
+    /// at zero for the next batch. The forward-only loss agrees too. With the generator tied to
+    /// the target embeddings, that table's gradient is dense and summed whole.
+    @Test(arguments: [1, 2, 3], [false, true])
+    func shardsEqualTheWholeBatch(count: Int, tied: Bool) {
         Parallel.threads = max(2, Parallel.threads)
-        let model = makeModel(dropout: 0)
+        let model = makeModel(dropout: 0, tied: tied)
+        #expect(model.sparseGradientTables.count == (tied ? 1 : 2))
         let all = Array(Self.pairs.indices)
         let whole = batch(all)
         var rng = RandomGenerator(seed: 2)
@@ -83,6 +86,36 @@ import Tensor
             }
         }
         #expect(abs(shards.loss(parts) - expectedPlainLoss) < 1e-5 * abs(expectedPlainLoss))
+    }
+
+    /// Shards whose tokens differ (in both tables, each shard touches rows the other does not;
+    /// target inputs share only <s>): the sum visits every row some shard touched, and zeroes the
+    /// replica's rows, batch after batch with other tokens.
+    @Test func tableRowsOfEveryShardAreSummed() {
+        Parallel.threads = max(2, Parallel.threads)
+        let steps: [[([Int32], [Int32])]] = [[([4, 5], [4]), ([7, 8, 7], [6, 7])], [([6], [5, 5]), ([5, 4], [7])]]
+        let model = makeModel(dropout: 0)
+        let shards = BatchShards(model: model, workspace: model.makeWorkspace(), count: 2)
+        for pairs in steps {
+            let parts = pairs.map { Batch(sources: [$0.0], targets: [$0.1]) }
+            let whole = Batch(sources: pairs.map(\.0), targets: pairs.map(\.1))
+            model.zeroGradients()
+            var rng = RandomGenerator(seed: 2)
+            model.lossAndGradients(whole, using: &rng, workspace: model.makeWorkspace())
+            let expected = Array(model.buffer.gradients.buffer)
+            model.zeroGradients()
+            rng = RandomGenerator(seed: 2)
+            shards.lossAndGradients(parts, labelSmoothing: 0, gradientScale: 1, using: &rng)
+            let tables = shards.models.map { $0.sparseGradientTables.map(\.touchedRows) }
+            for t in 0..<2 {
+                #expect(!Set(tables[0][t]).isSubset(of: tables[1][t]) && !Set(tables[1][t]).isSubset(of: tables[0][t]))
+            }
+            let worst = zip(model.buffer.gradients.buffer, expected).map { abs($0 - $1) }.max()!
+            #expect(worst < 1e-6, "gradients differ by \(worst)")
+            #expect(shards.models[1].buffer.gradients.buffer.allSatisfy { $0 == 0 })
+            let norm = gradientNorm(model.buffer)
+            #expect(abs(Float(shards.summedSquares!.squareRoot()) - norm) <= 1e-6 * norm)
+        }
     }
 
     /// With dropout, shard 0 draws from the caller's generator as unsharded training does, so one

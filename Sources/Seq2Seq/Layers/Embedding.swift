@@ -10,6 +10,8 @@ import Tensor
 public final class Embedding: ParameterOwner {
     public let weight: Parameter  // V × E
     public let paddingID: Int32?
+    /// The rows the last `backward` added into, ascending: the only ones its gradient changed.
+    public private(set) var touchedRows: [Int32] = []
 
     public var vocabularySize: Int { weight.value.rows }
     public var dimension: Int { weight.value.cols }
@@ -48,5 +50,8 @@ public final class Embedding: ParameterOwner {
             let src = dOutput.pointer + n * e
             for j in 0..<e { dst[j] += src[j] }
         }
+        var rows = ids.filter { $0 != paddingID }
+        rows.sort()
+        touchedRows = rows.enumerated().compactMap { i, id in i == 0 || rows[i - 1] != id ? id : nil }
     }
 }

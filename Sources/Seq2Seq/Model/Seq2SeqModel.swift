@@ -59,6 +59,12 @@ public final class Seq2SeqModel: ParameterOwner {
         return copy
     }
 
+    /// The embedding tables whose gradient only `Embedding.backward` writes (the target table
+    /// not when the generator is tied to it): after a batch, only their `touchedRows` are nonzero.
+    public var sparseGradientTables: [Embedding] {
+        config.tiedTargetEmbeddings ? [encoder.embedding] : [encoder.embedding, decoder.embedding]
+    }
+
     // MARK: - Encoding (shared by training and search)
 
     /// Buffers of one batch in flight.
