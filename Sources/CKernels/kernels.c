@@ -297,41 +297,6 @@ AVX512 static double exp_shift_sum_avx512(const float *x, float *y, int64_t n, f
 }
 
 
-// The loss's first pass sixteen lanes wide: the same sums of doubles as the AVX2 path, grouped
-// by sixteen (four accumulators) instead of by eight.
-AVX512 static float biased_max_sum_avx512(const float *x, const float *b, float *y, int64_t n, double *sum) {
-    __m512 m = _mm512_set1_ps(-INFINITY), m2 = m;
-    __m512d acc[4] = {_mm512_setzero_pd(), _mm512_setzero_pd(), _mm512_setzero_pd(), _mm512_setzero_pd()};
-    int64_t i = 0;
-    for (; i + 32 <= n; i += 32) {
-        __m512 v = _mm512_loadu_ps(x + i), w = _mm512_loadu_ps(x + i + 16);
-        if (b) {
-            v = _mm512_add_ps(v, _mm512_loadu_ps(b + i));
-            w = _mm512_add_ps(w, _mm512_loadu_ps(b + i + 16));
-            _mm512_storeu_ps(y + i, v);
-            _mm512_storeu_ps(y + i + 16, w);
-        }
-        m = _mm512_max_ps(m, v);
-        m2 = _mm512_max_ps(m2, w);
-        if (sum) {
-            acc[0] = _mm512_add_pd(acc[0], _mm512_cvtps_pd(_mm512_castps512_ps256(v)));
-            acc[1] = _mm512_add_pd(acc[1], _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1))));
-            acc[2] = _mm512_add_pd(acc[2], _mm512_cvtps_pd(_mm512_castps512_ps256(w)));
-            acc[3] = _mm512_add_pd(acc[3], _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(w), 1))));
-        }
-    }
-    float r = _mm512_reduce_max_ps(_mm512_max_ps(m, m2));
-    double s = _mm512_reduce_add_pd(_mm512_add_pd(_mm512_add_pd(acc[0], acc[1]), _mm512_add_pd(acc[2], acc[3])));
-    if (i < n) {  // the tail, eight and then one at a time
-        double tail = 0;
-        float t = biased_max_sum_avx2(x + i, b ? b + i : NULL, y + i, n - i, sum ? &tail : NULL);
-        r = t > r ? t : r;
-        s += tail;
-    }
-    if (sum) *sum = s;
-    return r;
-}
-
 AVX512 static void softmax_gradient_avx512(float *restrict g, float *restrict sums, int64_t n, float scale, float inv,
                                            float u) {
     SOFTMAX_GRADIENT_LOOP
@@ -454,7 +419,7 @@ static double row_exp_shift_sum(const float *x, float *y, int64_t n, float shift
     return DISPATCH3(exp_shift_sum, x, y, n, shift);
 }
 static float row_biased_max_sum(const float *x, const float *b, float *y, int64_t n, double *sum) {
-    return DISPATCH3(biased_max_sum, x, b, y, n, sum);
+    return DISPATCH(biased_max_sum, x, b, y, n, sum);
 }
 
 // dst[0..<n] += src[0..<n]; restrict parameters (not locals) let the loop vectorise.
