@@ -17,7 +17,7 @@ public enum Parallel {
     public static var available: Int { Int(fanyi_pool_available()) }
 
     /// Runs `body` with every region it starts on the calling thread: for runs of tiny products
-    /// (attention's per-sentence gemv, a few thousand flops each), where handing half of
+    /// (attention's per-sentence products, a few thousand flops each), where handing half of
     /// each to another thread costs more than it saves. Unlike changing `threads`, it is local to
     /// the calling thread, so it is safe while other threads train or translate.
     public static func serially<R>(_ body: () throws -> R) rethrows -> R {

@@ -21,7 +21,10 @@ public final class BatchShards {
     public private(set) var shardSeconds: [Double] = []
 
     /// Σ g² of the model's gradients after the last `lossAndGradients` summed its shards (nil
-    /// after one shard): the gradient norm for clipping, from the same pass as the sum.
+    /// after one shard): the gradient norm for clipping, from the same pass as the sum. It counts
+    /// the embedding rows that batch touched, so it holds when the model's gradients were zero
+    /// before the call (training zeroes them every step); after gradients of several calls,
+    /// use `Training.gradientNorm`.
     public private(set) var summedSquares: Double?
 
     /// The L2 norm of the model's gradients for clipping: from the shards' sum when it squared
@@ -89,8 +92,8 @@ public final class BatchShards {
     /// part, parts added in order).
     ///
     /// An embedding table's gradient is nonzero only on the rows of the batch's tokens (a few
-    /// hundred of thousands), so there the pass visits only the rows some shard touched: the
-    /// tables are half of the reference model's parameters.
+    /// hundred of its thousands of rows), so there the pass visits only the rows some shard
+    /// touched: the tables are half of the reference model's parameters.
     private func sumReplicaGradients(count: Int) -> Double {
         let total = models[0].buffer.gradients.pointer
         let replicas = models[1..<count].map { $0.buffer.gradients.pointer }

@@ -239,6 +239,7 @@ public final class Attention: ParameterOwner {
             BLAS.gemm(cache.dq.view, wq!.value.view, transposeB: true, into: dQuery, beta: 1)   // dh += dq·wqᵀ
             BLAS.gemm(cache.query.view, transposeA: true, cache.dq.view, into: wq!.grad.view, beta: 1)
         }
+        precondition(!m.pendingSteps.contains { $0.cache === cache }, "a step cache backpropagated twice before finishBackward")
         m.pendingSteps.append((cache, dContext))
     }
 
@@ -283,8 +284,9 @@ public final class Attention: ParameterOwner {
         m.pendingSteps.removeAll(keepingCapacity: true)
     }
 
-    /// Turns the accumulated key gradients into memory and weight gradients, and adds the
-    /// memory gradient into `dMemory` (S·B × M, time-major). Call once per batch, after all steps.
+    /// Makes the pending steps' memory and key gradients (see `backward`), turns the key
+    /// gradients into memory and weight gradients, and adds the memory gradient into `dMemory`
+    /// (S·B × M, time-major). Call once per batch, after all steps.
     public func finishBackward(memory m: Memory, dMemory: MatrixPointer) {
         guard m.gradientsReady else { return }  // no step reached backward
         accumulatePendingOuterProducts(m)

@@ -131,7 +131,8 @@ public final class Decoder: ParameterOwner {
 
     /// Backpropagates one step. `dAttentional` is the gradient of this step's h̃ (from the
     /// generator and the next step's input), `dState` that of its recurrent state (from the next
-    /// step, nil for the last). Key and memory gradients accumulate in `memory`.
+    /// step, nil for the last). The key and memory gradients are made in `memory` by
+    /// `Attention.finishBackward`, which reads this step's `cache` again: one cache per step.
     /// Returns the gradients of the embedded input (B × E) and of the previous state.
     public func stepBackward(dAttentional: MatrixPointer, dState: [RecurrentState]?, memory: Attention.Memory,
                              cache: StepCache) -> (dEmbedded: MatrixPointer, dPrevious: StateGradient) {
