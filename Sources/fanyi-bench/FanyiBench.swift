@@ -26,9 +26,11 @@ func medianSeconds(_ repeats: Int, _ body: () throws -> Void) rethrows -> Double
         try body()
         times.append(monotonicSeconds() - start)
     }
-    times.sort()
-    return times[times.count / 2]
+    return median(times)
 }
+
+/// The middle value of `values` (the upper of the two middle ones for an even count).
+func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
 
 func monotonicSeconds() -> Double {
     var ts = timespec()

@@ -59,7 +59,7 @@ struct GemmBenchmark: ParsableCommand {
                 i8Seconds.append(medianSeconds(1) { i8() })
             }
             let flops = 2 * Double(m * k * n)
-            let (f32, int8) = (flops / f32Seconds.sorted()[repeats / 2] / 1e9, flops / i8Seconds.sorted()[repeats / 2] / 1e9)
+            let (f32, int8) = (flops / median(f32Seconds) / 1e9, flops / median(i8Seconds) / 1e9)
             print(String(format: "%@: F32 %.1f GFLOP/s, I8 %.1f GOP/s: I8 is %.2f× F32 (%d threads)", name, f32, int8, int8 / f32, threads))
         }
     }

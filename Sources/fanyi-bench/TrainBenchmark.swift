@@ -210,7 +210,7 @@ struct TrainBenchmark: ParsableCommand {
             if i >= warmup { ceilingSamples.append(ceilingProbe.ceiling(repeats: 3, threads: threads)) }
         }
         // Every rank times the ceiling at once, as they share the machine while training.
-        let ceiling = ceilingSamples.sorted()[ceilingSamples.count / 2]
+        let ceiling = median(ceilingSamples)
         guard group.isMain else { return }
 
         print(String(format: "train (%@, %@ attention, batch %d, %d threads, %.1f M parameters, %@%@):",
@@ -231,7 +231,6 @@ struct TrainBenchmark: ParsableCommand {
             print(String(format: "    products executed, padding included: %.1f GFLOP/s (%.1f MFLOP per target token, %.0f %% of them on real positions)",
                          flops / total / 1e9, flops / tokens / 1e6, 100 * modelFlops / flops))
             if group.size > 1 {
-                let median = { (values: [Double]) in values.sorted()[values.count / 2] }
                 print(String(format: "    all-reduce of %d gradients (%.1f MB) per step: median %.1f ms, %.0f %% of the step time; waiting for the slower rank before it: median %.1f ms, %.0f %%",
                              model.buffer.count, Double(model.buffer.count * 4) / 1e6, 1000 * median(m.allReduceTimes),
                              100 * (m.allReduce - m.rankWait) / total, 1000 * median(m.rankWaitTimes), 100 * m.rankWait / total))
