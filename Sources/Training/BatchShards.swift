@@ -98,8 +98,9 @@ public final class BatchShards {
         let total = models[0].buffer.gradients.pointer
         let replicas = models[1..<count].map { $0.buffer.gradients.pointer }
         let buffer = models[0].buffer!
-        let tables = models[0].sparseGradientTables.indices.map { t in
-            let weight = models[0].sparseGradientTables[t].weight
+        let ownTables = models[0].sparseGradientTables
+        let tables = ownTables.indices.map { t in
+            let weight = ownTables[t].weight
             let offset = buffer.offsets[buffer.parameters.firstIndex { $0 === weight }!]
             // The rows any of the shards touched, ascending.
             let rows = Set(models[0..<count].flatMap { $0.sparseGradientTables[t].touchedRows }).sorted()

@@ -50,8 +50,6 @@ public final class Embedding: ParameterOwner {
             let src = dOutput.pointer + n * e
             for j in 0..<e { dst[j] += src[j] }
         }
-        var rows = ids.filter { $0 != paddingID }
-        rows.sort()
-        touchedRows = rows.enumerated().compactMap { i, id in i == 0 || rows[i - 1] != id ? id : nil }
+        touchedRows = Set(ids.filter { $0 != paddingID }).sorted()
     }
 }
