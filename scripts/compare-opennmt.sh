@@ -155,7 +155,8 @@ train_fanyi --max-time "$seconds"
 grep -E "^(time is up|finished)" "$work/fanyi.log" | sed 's/^/Fanyi: /'
 OMP_NUM_THREADS=2 TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD=1 "$venv/bin/onmt_translate" \
     -model "$work/onmt/model_step_$steps.pt" -src "$work/test.en" -output "$work/onmt.test.sub" \
-    -beam_size 5 -batch_size 32 -length_penalty wu -alpha 0.6 -block_ngram_repeat 4 > "$work/onmt.translate.log" 2>&1
+    -beam_size 5 -batch_size 32 -length_penalty wu -alpha 0.6 -block_ngram_repeat 4 > "$work/onmt.translate.log" 2>&1 \
+    || { tail -20 "$work/onmt.translate.log"; exit 1; }
 "$bin/fanyi-vocab" detokenize < "$work/onmt.test.sub" > "$work/onmt.test.zh"
 "$bin/fanyi-translate" --model "$work/fanyi/model.safetensors" --beam-size 5 --batch-size 32 \
     --length-penalty 0.6 --block-ngram-repeat 4 --coverage-penalty 0 < corpora/en-zh-lohelp/test.en > "$work/fanyi.test.zh"
