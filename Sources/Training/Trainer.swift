@@ -218,17 +218,23 @@ public final class Trainer {
     }
 
     /// A rank's (or shard's) share of a batch: the pairs sorted by target length, then source
-    /// length, longest first, and dealt out in turn. A step's time follows its longest target
-    /// (the decoder's steps) and source, so the shares finish their steps together, each with
-    /// little padding. (Dealt in the batcher's order, sorted by source length, the last share
-    /// drew the longest source and a random longest target: the other thread waited 8 % of the
-    /// step.) Empty when the batch has fewer pairs than shares; one share is the batch as it is.
+    /// length, longest first, and dealt out in rounds whose direction alternates (0, 1, …, n−1,
+    /// then n−1, …, 0). A step's time follows its longest target (the decoder's steps), its
+    /// tokens and its source, so the shares finish their steps together, each with little
+    /// padding. (Dealt in the batcher's order, sorted by source length, the last share drew the
+    /// longest source and a random longest target: the other thread waited 8 % of the step. Dealt
+    /// in rounds of one direction, share 0 drew the longer pair of every round, and so up to the
+    /// spread of the batch's target lengths more tokens: the other thread waited 6 %.) Empty when the batch has fewer pairs
+    /// than shares; one share is the batch as it is.
     public static func share(of indices: [Int], rank: Int, size: Int, lengths: (Int) -> (source: Int, target: Int)) -> [Int] {
         if size == 1 { return indices }
         let longestFirst = indices.map { ($0, lengths($0)) }.sorted { a, b in
             (a.1.target, a.1.source, b.0) > (b.1.target, b.1.source, a.0)
         }.map(\.0)
-        return Array(stride(from: rank, to: longestFirst.count, by: size).map { longestFirst[$0] })
+        return longestFirst.indices.filter { p in
+            let (round, seat) = p.quotientAndRemainder(dividingBy: size)
+            return (round % 2 == 0 ? seat : size - 1 - seat) == rank
+        }.map { longestFirst[$0] }
     }
 
     static func buildVocabularies(_ options: TrainingOptions, log: TrainingLog) throws -> TextPipeline {

@@ -10,14 +10,20 @@ import Tensor
 
     static func lengths(_ i: Int) -> (source: Int, target: Int) { (pairs[i].0.count, pairs[i].1.count) }
 
-    /// Shares are dealt longest target first: the first share gets the longest target, the
-    /// second the next; together they hold every pair once.
+    /// Shares are dealt longest target first, in rounds of alternating direction: the first
+    /// share gets the longest target, the second the next two; together they hold every pair once.
     @Test func sharesAreDealtByLength() {
         let all = Array(Self.pairs.indices)
         let first = Trainer.share(of: all, rank: 0, size: 2, lengths: Self.lengths)
         let second = Trainer.share(of: all, rank: 1, size: 2, lengths: Self.lengths)
-        #expect(first == [3, 0, 2] && second == [1, 4])  // targets 4, 2, 1 and 3, 1 (of two with target 1: the longer source first)
+        // Longest first: 3, 1, 0, 4, 2 (targets 4, 3, 2, 1, 1; of two with target 1 the longer
+        // source first). Rounds: (3 → 0, 1 → 1), (0 → 1, 4 → 0), (2 → 0): targets 4, 1, 1 and 3, 2.
+        #expect(first == [3, 4, 2] && second == [1, 0])
         #expect(Set(first + second) == Set(all) && first.count + second.count == all.count)
+        // Three shares of seven equal-length pairs: rounds 0 1 2, 2 1 0, 0.
+        let seven = Array(0..<7)
+        let three = (0..<3).map { Trainer.share(of: seven, rank: $0, size: 3) { _ in (source: 1, target: 1) } }
+        #expect(three == [[0, 5, 6], [1, 4], [2, 3]])
         #expect(Trainer.share(of: [2], rank: 1, size: 2, lengths: Self.lengths).isEmpty)
     }
 
