@@ -145,6 +145,8 @@ int fanyi_pool_available(void) {
 
 void fanyi_pool_serial(int begin) { serial_depth += begin ? 1 : -1; }
 
+void fanyi_cpu_relax(void) { CPU_RELAX(); }
+
 void fanyi_pool_run(fanyi_task_fn fn, void *context, int64_t parts) {
     int workers = atomic_load(&active);
     if (parts > 1 && workers > parts - 1) workers = (int)(parts - 1);

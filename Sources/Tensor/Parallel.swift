@@ -26,6 +26,9 @@ public enum Parallel {
         return try body()
     }
 
+    /// One turn of a spin-wait on another thread's progress: a pause hint, no system call.
+    public static func relax() { fanyi_cpu_relax() }
+
     /// Calls `body(part)` for every part in 0..<parts, spread over the threads; returns when all
     /// are done. Parts run on the calling thread alone when the pool is busy (a nested region,
     /// or another thread's).

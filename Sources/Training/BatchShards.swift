@@ -16,9 +16,11 @@ public final class BatchShards {
 
     public var count: Int { models.count }
 
-    /// Seconds each shard of the last `lossAndGradients` took: the threads that finish first wait
-    /// for the slowest (a benchmark reports that wait).
+    /// Seconds each thread of the last `lossAndGradients` worked (its shard, and the jobs it took
+    /// from other shards), and seconds until the last thread was done: the difference is the
+    /// threads' wait for the slowest (a benchmark reports it).
     public private(set) var shardSeconds: [Double] = []
+    public private(set) var elapsedSeconds = 0.0
 
     /// Σ g² of the model's gradients after the last `lossAndGradients` summed its shards (nil
     /// after one shard): the gradient norm for clipping, from the same pass as the sum. It counts
@@ -59,29 +61,34 @@ public final class BatchShards {
         precondition(batches.count <= count, "\(batches.count) batches for \(count) shards")
         summedSquares = nil
         models[0].packDecoderWeights(for: Array(workspaces.prefix(batches.count)))
+        let start = ContinuousClock.now
+        for (s, workspace) in workspaces.enumerated() { workspace.gradientJobs.deferring = batches.count > 1 && s < batches.count }
         if batches.count <= 1 {
             guard let batch = batches.first else { return 0 }
-            let start = ContinuousClock.now
-            defer { shardSeconds = [Self.seconds(since: start)] }
+            defer { (shardSeconds, elapsedSeconds) = ([Self.seconds(since: start)], Self.seconds(since: start)) }
             return models[0].lossAndGradients(batch, labelSmoothing: labelSmoothing, gradientScale: gradientScale,
                                               using: &rng, workspace: workspaces[0])
         }
         var generators = batches.indices.map { $0 == 0 ? rng : rng.split(UInt64(6_000 + $0)) }
         var losses = [Double](repeating: 0, count: batches.count)
         var seconds = [Double](repeating: 0, count: batches.count)
+        let jobs = workspaces.prefix(batches.count).map(\.gradientJobs)
+        for shard in jobs { shard.reset() }
         generators.withUnsafeMutableBufferPointer { generators in
             losses.withUnsafeMutableBufferPointer { losses in
                 seconds.withUnsafeMutableBufferPointer { seconds in
                     Parallel.forEachPart(batches.count) { s in
-                        let start = ContinuousClock.now
+                        let partStart = ContinuousClock.now
+                        jobs[s].start()
                         losses[s] = models[s].lossAndGradients(batches[s], labelSmoothing: labelSmoothing, gradientScale: gradientScale,
                                                                using: &generators[s], workspace: workspaces[s])
-                        seconds[s] = Self.seconds(since: start)
+                        jobs[s].runRemainingAndFinish()
+                        seconds[s] = Self.seconds(since: partStart) + Self.helpOtherShards(jobs, except: s)
                     }
                 }
             }
         }
-        shardSeconds = seconds
+        (shardSeconds, elapsedSeconds) = (seconds, Self.seconds(since: start))
         rng = generators[0]
         summedSquares = sumReplicaGradients(count: batches.count)
         return losses.reduce(0, +)
@@ -162,6 +169,31 @@ public final class BatchShards {
             i += 1
         }
         return sum
+    }
+
+    /// Runs other shards' weight-gradient jobs while any other shard is running, so that a thread
+    /// done with its shard shares the slower shards' last products instead of waiting for them.
+    /// A shard not started is not waited for: when the pool is busy, the parts run one after
+    /// another on this thread. Returns the seconds spent running jobs.
+    private static func helpOtherShards(_ jobs: [GradientJobs], except own: Int) -> Double {
+        var busy = 0.0
+        while true {
+            var ran = false, anyRunning = false
+            for (s, shard) in jobs.enumerated() where s != own {
+                // Read before claiming: a shard that was not running then has nothing left to publish.
+                let running = shard.isRunning
+                if let job = shard.claim() {
+                    let start = ContinuousClock.now
+                    job()
+                    busy += seconds(since: start)
+                    ran = true
+                } else if running {
+                    anyRunning = true
+                }
+            }
+            if !anyRunning && !ran { return busy }
+            if !ran { Parallel.relax() }
+        }
     }
 
     private static func seconds(since start: ContinuousClock.Instant) -> Double {

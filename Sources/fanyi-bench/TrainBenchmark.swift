@@ -196,8 +196,7 @@ struct TrainBenchmark: ParsableCommand {
                 m.forwardBackward += middle - start
                 m.optimizer += end - middle - allReduce
                 m.blas += Double(BLAS.nanosecondCounter.load(ordering: .relaxed) - blasBefore) / 1e9
-                let slowest = shards.shardSeconds.max() ?? 0
-                m.shardWait += shards.shardSeconds.reduce(0) { $0 + slowest - $1 }
+                m.shardWait += shards.shardSeconds.reduce(0) { $0 + shards.elapsedSeconds - $1 }
                 m.userSeconds += usageAfter.userSeconds - usageBefore.userSeconds
                 m.systemSeconds += usageAfter.systemSeconds - usageBefore.systemSeconds
                 for (shape, totals) in BLAS.shapeProfile.withLock({ $0 }) {

@@ -94,6 +94,30 @@ import Tensor
         #expect(abs(shards.loss(parts) - expectedPlainLoss) < 1e-5 * abs(expectedPlainLoss))
     }
 
+    /// On a busy pool (here a serial section) the shards run one after another on the calling
+    /// thread: a shard done first must not wait for jobs of one not started, and the gradients
+    /// are those of the whole batch.
+    @Test func shardsRunOneAfterAnotherOnABusyPool() {
+        Parallel.threads = max(2, Parallel.threads)
+        let model = makeModel(dropout: 0)
+        let all = Array(Self.pairs.indices)
+        let whole = batch(all)
+        var rng = RandomGenerator(seed: 2)
+        model.zeroGradients()
+        model.lossAndGradients(whole, using: &rng, workspace: model.makeWorkspace())
+        let expected = Array(model.buffer.gradients.buffer)
+        let shards = BatchShards(model: model, workspace: model.makeWorkspace(), count: 2)
+        model.zeroGradients()
+        rng = RandomGenerator(seed: 2)
+        Parallel.serially {
+            _ = shards.lossAndGradients(shards.shares(of: all, lengths: Self.lengths).map(batch), labelSmoothing: 0,
+                                        gradientScale: 1, using: &rng)
+        }
+        let worst = zip(model.buffer.gradients.buffer, expected).map { abs($0 - $1) }.max()!
+        #expect(worst < 1e-6, "gradients differ by \(worst)")
+        #expect(shards.workspaces.allSatisfy { $0.gradientJobs.claim() == nil && !$0.gradientJobs.isRunning })
+    }
+
     /// Shards whose tokens differ (in both tables, each shard touches rows the other does not;
     /// target inputs share only <s>): the sum visits every row some shard touched, and zeroes the
     /// replica's rows, batch after batch with other tokens.

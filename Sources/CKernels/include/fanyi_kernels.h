@@ -177,6 +177,8 @@ int fanyi_pool_threads(void);
 int fanyi_pool_available(void);
 /// Begins (1) or ends (0) a serial section on the calling thread: its runs stay on it.
 void fanyi_pool_serial(int begin);
+/// One turn of a spin-wait: a pause hint to the CPU (no system call).
+void fanyi_cpu_relax(void);
 /// Calls fn(context, part) for every part in 0..<parts, spread over the pool's threads, and
 /// returns when all are done. When the pool is in use (another thread's run, or a run started
 /// from inside a part) or the caller is in a serial section, the caller runs every part itself.

@@ -269,8 +269,11 @@ public final class Decoder: ParameterOwner {
     }
 
     /// Backpropagates the gradient of every step's h̃ (T·B × H). Returns the gradient of the
-    /// initial recurrent state (per layer). Embedding gradients are accumulated here.
-    public func backward(dAttentional: Matrix, memory: Attention.Memory, cache: Cache) -> [RecurrentState] {
+    /// initial recurrent state (per layer). Embedding gradients are accumulated here; the
+    /// recurrent layers' and wc's weight gradients, one product each over all steps, are made
+    /// here or left in `jobs` (their operands stay in `cache` until the next batch).
+    public func backward(dAttentional: Matrix, memory: Attention.Memory, cache: Cache,
+                         jobs: GradientJobs = .immediate) -> [RecurrentState] {
         let (batch, steps) = (cache.batch, cache.masks.count)
         let h = hiddenSize
         cache.dEmbedded.prepare(rows: steps * batch, cols: embedding.dimension)
@@ -303,9 +306,9 @@ public final class Decoder: ParameterOwner {
         }
         for (l, layer) in layers.enumerated() {
             guard let lstm = layer as? LSTM, lstm.keepsSequenceRows else { continue }
-            lstm.accumulateSequenceGradients(xh: cache.sequenceInputs[l].view, dz: cache.sequenceGradients[l].view)
+            lstm.accumulateSequenceGradients(xh: cache.sequenceInputs[l].view, dz: cache.sequenceGradients[l].view, jobs: jobs)
         }
-        accumulateOutputGradients(cache: cache)
+        accumulateOutputGradients(cache: cache, jobs: jobs)
         dropout.backward(cache.dEmbedded, mask: cache.embeddingMask)
         embedding.backward(cache.ids, cache.dEmbedded)
         return dState ?? []
@@ -348,7 +351,7 @@ public final class Decoder: ParameterOwner {
 
     /// wc's gradient for all steps at once: one product of Σ n_t rows instead of one of n_t rows
     /// per step (each reading and writing all of dwc).
-    private func accumulateOutputGradients(cache: Cache) {
+    private func accumulateOutputGradients(cache: Cache, jobs: GradientJobs) {
         let rows = cache.active.reduce(0, +)
         cache.outputInputs.prepareUninitialized(rows: rows, cols: output.inputSize)    // every row assigned
         cache.outputGradients.prepareUninitialized(rows: rows, cols: output.outputSize)
@@ -358,6 +361,6 @@ public final class Decoder: ParameterOwner {
             cache.outputGradients.rows(offset, n).assign(cache.steps[t].dAttentional.view)
             offset += n
         }
-        output.accumulateWeightGradients(x: cache.outputInputs.view, dy: cache.outputGradients.view)
+        output.accumulateWeightGradients(x: cache.outputInputs.view, dy: cache.outputGradients.view, jobs: jobs)
     }
 }

@@ -290,11 +290,11 @@ extension LSTM {
     public var keepsSequenceRows: Bool { stackedWeights != nil }
 
     /// `d[wx ; wh] += XHᵀ·DZ` and `db += Σ_rows DZ` over all steps whose caches kept their rows in
-    /// `xh` (T·B × (I + H)) and `dz` (T·B × 4H): the weight and bias gradients those steps left.
-    public func accumulateSequenceGradients(xh: MatrixPointer, dz: MatrixPointer) {
+    /// `xh` (T·B × (I + H)) and `dz` (T·B × 4H): the weight and bias gradients those steps left,
+    /// made now or left in `jobs`.
+    public func accumulateSequenceGradients(xh: MatrixPointer, dz: MatrixPointer, jobs: GradientJobs = .immediate) {
         guard let stacked = stackedWeights else { preconditionFailure("sequence rows without stacked weights") }
-        BLAS.gemm(xh, transposeA: true, dz, into: stacked.grad, beta: 1)
-        addColumnSums(dz, into: cell.b.grad)
+        jobs.addWeightGradient(x: xh, dy: dz, into: stacked.grad, biasGradient: cell.b.grad.pointer)
     }
 }
 

@@ -55,9 +55,9 @@ public final class Linear: ParameterOwner {
         }
     }
 
-    /// dw += xᵀ·dy and db += Σ_rows dy, with dy the pre-activation gradient (N × O).
-    public func accumulateWeightGradients(x: MatrixPointer, dy: MatrixPointer) {
-        BLAS.gemm(x, transposeA: true, dy, into: w.grad.view, beta: 1)
-        if let b { addColumnSums(dy, into: b.grad) }
+    /// dw += xᵀ·dy and db += Σ_rows dy, with dy the pre-activation gradient (N × O): now, or
+    /// left in `jobs`.
+    public func accumulateWeightGradients(x: MatrixPointer, dy: MatrixPointer, jobs: GradientJobs = .immediate) {
+        jobs.addWeightGradient(x: x, dy: dy, into: w.grad.view, biasGradient: b?.grad.pointer)
     }
 }
