@@ -27,14 +27,16 @@ public final class GradientJobs: @unchecked Sendable {
     /// 0 before `start`, 1 running, 2 finished.
     private let state = Atomic<Int>(0)
 
-    /// Columns per job: a 768 × 1,024 weight gradient is four jobs of 1–2 ms, small enough for a
-    /// thread that finished first to share the last ones.
+    /// Columns per job, at least: a 768 × 1,024 weight gradient is four jobs of 1–2 ms, small
+    /// enough for a thread that finished first to share the last ones.
     static let blockColumns = 256
+    /// Jobs per weight gradient, at most (wider ones get wider blocks).
+    public static let maximumJobsPerGradient = 4
 
     /// Runs every product at once: for callers with no other thread to hand them to.
     public static let immediate = GradientJobs(capacity: 0)
 
-    /// Room for `capacity` jobs a batch (a decoder adds a few per layer).
+    /// Room for `capacity` jobs a batch (at most `maximumJobsPerGradient` per weight).
     public init(capacity: Int = 64) {
         self.capacity = capacity
         jobs = .allocate(capacity: capacity)
@@ -61,19 +63,31 @@ public final class GradientJobs: @unchecked Sendable {
     /// and dy (N × O): at once, or as jobs of `blockColumns` columns of dw each.
     public func addWeightGradient(x: MatrixPointer, dy: MatrixPointer, into dw: MatrixPointer,
                                   biasGradient db: UnsafeMutablePointer<Float>?) {
-        precondition(x.rows == dy.rows && dw.rows == x.cols && dw.cols == dy.cols, "weight gradient shapes")
-        guard deferring else {
-            BLAS.gemm(x, transposeA: true, dy, into: dw, beta: 1)
-            if let db { Kernels.addColumnSums(dy, into: db) }
-            return
+        addWeightGradient([(x, dy)], into: dw, biasGradient: db)
+    }
+
+    /// `dw += Σ_terms xᵀ·dy`, in term order, and with `biasGradient`, `db += Σ_terms Σ_rows dy`:
+    /// a gradient made of several products (a recurrent weight's: the steps that start from
+    /// another step, and the first).
+    public func addWeightGradient(_ terms: [(x: MatrixPointer, dy: MatrixPointer)], into dw: MatrixPointer,
+                                  biasGradient db: UnsafeMutablePointer<Float>? = nil) {
+        for (x, dy) in terms {
+            precondition(x.rows == dy.rows && dw.rows == x.cols && dw.cols == dy.cols, "weight gradient shapes")
         }
-        for first in stride(from: 0, to: dw.cols, by: Self.blockColumns) {
-            let width = min(Self.blockColumns, dw.cols - first)
-            let (dyBlock, dwBlock) = (dy.columns(first, width), dw.columns(first, width))
-            add {
+        func accumulate(columns first: Int, _ width: Int) {
+            let dwBlock = dw.columns(first, width)
+            for (x, dy) in terms {
+                let dyBlock = dy.columns(first, width)
                 BLAS.gemm(x, transposeA: true, dyBlock, into: dwBlock, beta: 1)
                 if let db { Kernels.addColumnSums(dyBlock, into: db + first) }
             }
+        }
+        guard deferring else { return accumulate(columns: 0, dw.cols) }
+        let blocks = min(Self.maximumJobsPerGradient, (dw.cols + Self.blockColumns - 1) / Self.blockColumns)
+        let block = (dw.cols + blocks - 1) / blocks
+        for first in stride(from: 0, to: dw.cols, by: block) {
+            let width = min(block, dw.cols - first)
+            add { accumulate(columns: first, width) }
         }
     }
 

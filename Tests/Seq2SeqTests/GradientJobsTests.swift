@@ -21,7 +21,7 @@ import Tensor
 
     static func worst(_ a: [Float], _ b: [Float]) -> Float { zip(a, b).map { abs($0 - $1) }.max()! }
 
-    /// At once, or deferred as jobs of 256 columns (600 columns: blocks of 256, 256 and 88): the
+    /// At once, or deferred as jobs of 256 columns or more (600 columns: blocks of 200): the
     /// same gradients, and deferred ones change nothing until their jobs run.
     @Test func deferredProductsEqualImmediateOnes() {
         var rng = RandomGenerator(seed: 3)
@@ -41,11 +41,11 @@ import Tensor
         #expect(jobs.isRunning)
         jobs.addWeightGradient(x: x.view, dy: dy.view, into: ddw.view, biasGradient: ddb.pointer)
         #expect(Array(ddw.storage) == Array(dw0.storage) && Array(ddb.storage) == Array(db0.storage))
-        // One job: the first 256 columns only.
+        // One job: the first 200 columns only.
         jobs.claim()!()
         for i in 0..<3 {
-            #expect(ddw.pointer[i * 600 + 255] != dw0.pointer[i * 600 + 255])
-            #expect(ddw.pointer[i * 600 + 256] == dw0.pointer[i * 600 + 256])
+            #expect(ddw.pointer[i * 600 + 199] != dw0.pointer[i * 600 + 199])
+            #expect(ddw.pointer[i * 600 + 200] == dw0.pointer[i * 600 + 200])
         }
         jobs.runRemainingAndFinish()
         #expect(!jobs.isRunning && jobs.claim() == nil)
@@ -53,6 +53,18 @@ import Tensor
         // The next batch starts empty.
         jobs.reset()
         #expect(jobs.claim() == nil && !jobs.isRunning)
+
+        // Wide gradients get wider blocks, at most `maximumJobsPerGradient` jobs: 2,000 columns
+        // in four jobs, and two terms (a recurrent weight's) in the same jobs, in order.
+        let wide = randomMatrix(5, 2_000, &rng), wideX = randomMatrix(5, 2, &rng), wideDw = Matrix(rows: 2, cols: 2_000)
+        jobs.start()
+        jobs.addWeightGradient([(wideX.rows(0, 3), wide.rows(0, 3)), (wideX.rows(3, 2), wide.rows(3, 2))], into: wideDw.view)
+        var claimed = 0
+        while let job = jobs.claim() { job(); claimed += 1 }
+        jobs.runRemainingAndFinish()
+        #expect(claimed == GradientJobs.maximumJobsPerGradient)
+        let wideWant = Self.expected(x: wideX, dy: wide, dw: Matrix(rows: 2, cols: 2_000), db: Matrix(rows: 1, cols: 2_000))
+        #expect(Self.worst(Array(wideDw.storage), wideWant.dw) < 1e-5)
     }
 
     /// An owner publishing jobs while another thread claims them: every job runs exactly once,

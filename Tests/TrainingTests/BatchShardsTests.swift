@@ -27,8 +27,9 @@ import Tensor
         #expect(Trainer.share(of: [2], rank: 1, size: 2, lengths: Self.lengths).isEmpty)
     }
 
-    func makeModel(dropout: Float, tied: Bool = false) -> Seq2SeqModel {
+    func makeModel(dropout: Float, tied: Bool = false, cell: CellKind = .lstm) -> Seq2SeqModel {
         var config = ModelConfig(sourceVocabularySize: 9, targetVocabularySize: 8)
+        config.cell = cell
         (config.embeddingSize, config.encoderHiddenSize, config.decoderHiddenSize, config.dropout) = (tied ? 4 : 3, 2, 4, dropout)
         config.tiedTargetEmbeddings = tied
         return Seq2SeqModel(config: config, seed: 5)
@@ -53,11 +54,16 @@ import Tensor
     /// Without dropout, shards of a batch (1, 2 and 3, on whatever threads there are) give the
     /// loss and summed gradients of the whole batch in one pass, and leave the replicas' gradients
     /// at zero for the next batch. The forward-only loss agrees too. With the generator tied to
-    /// the target embeddings, that table's gradient is dense and summed whole.
+    /// the target embeddings, that table's gradient is dense and summed whole. Several shards
+    /// leave their weight-gradient products as jobs (`GradientJobs`), LSTM and GRU alike.
     @Test(arguments: [1, 2, 3], [false, true])
     func shardsEqualTheWholeBatch(count: Int, tied: Bool) {
+        for cell in CellKind.allCases { shardsEqualTheWholeBatch(count: count, tied: tied, cell: cell) }
+    }
+
+    func shardsEqualTheWholeBatch(count: Int, tied: Bool, cell: CellKind) {
         Parallel.threads = max(2, Parallel.threads)
-        let model = makeModel(dropout: 0, tied: tied)
+        let model = makeModel(dropout: 0, tied: tied, cell: cell)
         #expect(model.sparseGradientTables.count == (tied ? 1 : 2))
         let all = Array(Self.pairs.indices)
         let whole = batch(all)

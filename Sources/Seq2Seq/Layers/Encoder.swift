@@ -113,8 +113,9 @@ public final class Encoder: ParameterOwner {
     }
 
     /// Backpropagates the gradients of the memory (S·B × 2Hd) and of the final states (per layer,
-    /// B × 2Hd, as `finalStates` returns them) into all parameters.
-    public func backward(dMemory: Matrix?, dFinal: [(h: Matrix, c: Matrix?)?], cache: Cache) {
+    /// B × 2Hd, as `finalStates` returns them) into all parameters, the recurrent weights'
+    /// products now or left in `jobs`.
+    public func backward(dMemory: Matrix?, dFinal: [(h: Matrix, c: Matrix?)?], cache: Cache, jobs: GradientJobs = .immediate) {
         let rows = cache.ids.count
         let hd = hiddenPerDirection
         let dOut = cache.dOut, dIn = cache.dIn
@@ -131,11 +132,11 @@ public final class Encoder: ParameterOwner {
             layer.forward.backward(
                 dOutput: dOut.columns(0, hd),
                 dFinal: final.map { RecurrentState(h: $0.h.columns(0, hd), c: state($0.c, 0)) },
-                dx: dIn.view, cache: fc)
+                dx: dIn.view, cache: fc, jobs: jobs)
             layer.backward.backward(
                 dOutput: dOut.columns(hd, hd),
                 dFinal: final.map { RecurrentState(h: $0.h.columns(hd, hd), c: state($0.c, 1)) },
-                dx: cache.dHalf.view, cache: bc)
+                dx: cache.dHalf.view, cache: bc, jobs: jobs)
             addInPlace(dIn.view, cache.dHalf.view)
             if residual && l > 0 { addInPlace(dIn.view, dOut.view) }
             dropout.backward(dIn, mask: cache.dropoutMasks[l])

@@ -100,7 +100,8 @@ public final class GRU: RecurrentLayer {
     }
 
     @discardableResult
-    public func backward(dOutput: MatrixPointer?, dFinal: RecurrentState? = nil, dx: MatrixPointer, cache: AnyObject) -> RecurrentState {
+    public func backward(dOutput: MatrixPointer?, dFinal: RecurrentState?, dx: MatrixPointer, cache: AnyObject,
+                         jobs: GradientJobs) -> RecurrentState {
         let cache = cache as! Cache
         let (hs, batch, steps) = (hiddenSize, cache.batch, cache.steps)
         let rows = steps * batch
@@ -137,11 +138,10 @@ public final class GRU: RecurrentLayer {
             }
         }
 
-        BLAS.gemm(cache.input.view, transposeA: true, cache.dzx.view, into: wx.grad.view, beta: 1)
-        accumulateRecurrentWeightGradient(h: cache.h, h0: cache.h0, dz: cache.da, batch: batch, steps: steps,
-                                          reverse: reverse, into: wh.grad)
-        addColumnSums(cache.dzx.view, into: bx.grad)
-        addColumnSums(cache.da.view, into: bh.grad)
+        // dwx += xᵀ·dzx, dbx += Σ dzx; dwh += Σ_t h₋ᵀ·da, dbh += Σ da (the terms' rows are all of da's).
+        jobs.addWeightGradient(x: cache.input.view, dy: cache.dzx.view, into: wx.grad.view, biasGradient: bx.grad.pointer)
+        jobs.addWeightGradient(recurrentTerms(h: cache.h, h0: cache.h0, dz: cache.da, batch: batch, steps: steps, reverse: reverse),
+                               into: wh.grad.view, biasGradient: bh.grad.pointer)
         BLAS.gemm(cache.dzx.view, wx.value.view, transposeB: true, into: dx)
         return RecurrentState(h: dh)
     }

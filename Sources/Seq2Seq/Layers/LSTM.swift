@@ -221,7 +221,8 @@ public final class LSTM: RecurrentLayer {
     }
 
     @discardableResult
-    public func backward(dOutput: MatrixPointer?, dFinal: RecurrentState? = nil, dx: MatrixPointer, cache: AnyObject) -> RecurrentState {
+    public func backward(dOutput: MatrixPointer?, dFinal: RecurrentState?, dx: MatrixPointer, cache: AnyObject,
+                         jobs: GradientJobs) -> RecurrentState {
         let cache = cache as! Cache
         precondition(!cache.inference, "LSTM backward after a forward not made for it")
         let (hs, batch, steps) = (hiddenSize, cache.batch, cache.steps)
@@ -274,11 +275,10 @@ public final class LSTM: RecurrentLayer {
             }
         }
 
-        // Weight gradients of all steps at once.
-        BLAS.gemm(cache.input.view, transposeA: true, cache.dz.view, into: cell.wx.grad.view, beta: 1)  // dwx += xᵀ·dz
-        accumulateRecurrentWeightGradient(h: cache.h, h0: cache.h0, dz: cache.dz, batch: batch, steps: steps,
-                                          reverse: reverse, into: cell.wh.grad)
-        addColumnSums(cache.dz.view, into: cell.b.grad)
+        // Weight gradients of all steps at once: dwx += xᵀ·dz, db += Σ dz, dwh += Σ_t h₋ᵀ·dz.
+        jobs.addWeightGradient(x: cache.input.view, dy: cache.dz.view, into: cell.wx.grad.view, biasGradient: cell.b.grad.pointer)
+        jobs.addWeightGradient(recurrentTerms(h: cache.h, h0: cache.h0, dz: cache.dz, batch: batch, steps: steps, reverse: reverse),
+                               into: cell.wh.grad.view)
         BLAS.gemm(cache.dz.view, cell.wx.value.view, transposeB: true, into: dx)  // dx = dz·wxᵀ
         return RecurrentState(h: dh, c: dc)
     }
@@ -298,18 +298,20 @@ extension LSTM {
     }
 }
 
-/// `dwh += Σ_t h₋(t)ᵀ · dz(t)`, where h₋(t) is the state the step started from, in at most
-/// two GEMMs: the steps that start from another step, and the one that starts from h0.
-func accumulateRecurrentWeightGradient(h: Matrix, h0: Matrix, dz: Matrix, batch: Int, steps: Int, reverse: Bool,
-                                       into dwh: Matrix) {
+/// The products whose sum is `dwh = Σ_t h₋(t)ᵀ · dz(t)`, where h₋(t) is the state the step started
+/// from: at most two, the steps that start from another step, and the one that starts from h0.
+func recurrentTerms(h: Matrix, h0: Matrix, dz: Matrix, batch: Int, steps: Int, reverse: Bool)
+    -> [(x: MatrixPointer, dy: MatrixPointer)] {
     let rows = steps * batch
+    var terms: [(x: MatrixPointer, dy: MatrixPointer)] = []
     if steps > 1 {
         if reverse {  // step t starts from t + 1
-            BLAS.gemm(h.rows(batch, rows - batch), transposeA: true, dz.rows(0, rows - batch), into: dwh.view, beta: 1)
+            terms.append((h.rows(batch, rows - batch), dz.rows(0, rows - batch)))
         } else {      // step t starts from t − 1
-            BLAS.gemm(h.rows(0, rows - batch), transposeA: true, dz.rows(batch, rows - batch), into: dwh.view, beta: 1)
+            terms.append((h.rows(0, rows - batch), dz.rows(batch, rows - batch)))
         }
     }
     let first = reverse ? steps - 1 : 0
-    BLAS.gemm(h0.view, transposeA: true, dz.rows(first * batch, batch), into: dwh.view, beta: 1)
+    terms.append((h0.view, dz.rows(first * batch, batch)))
+    return terms
 }

@@ -36,9 +36,19 @@ public protocol RecurrentLayer: ParameterOwner {
     /// The state after the last processed step.
     func finalState(_ cache: AnyObject) -> RecurrentState
     /// Backpropagates; writes the input gradient into `dx` and returns the initial state's
-    /// gradient (owned by the cache). Parameter gradients accumulate.
+    /// gradient (owned by the cache). Parameter gradients accumulate: the weights' products over
+    /// all steps now or left in `jobs` (their operands stay in the cache until the next forward).
     @discardableResult
-    func backward(dOutput: MatrixPointer?, dFinal: RecurrentState?, dx: MatrixPointer, cache: AnyObject) -> RecurrentState
+    func backward(dOutput: MatrixPointer?, dFinal: RecurrentState?, dx: MatrixPointer, cache: AnyObject,
+                  jobs: GradientJobs) -> RecurrentState
+}
+
+extension RecurrentLayer {
+    /// `backward` with every parameter gradient made at once.
+    @discardableResult
+    public func backward(dOutput: MatrixPointer?, dFinal: RecurrentState? = nil, dx: MatrixPointer, cache: AnyObject) -> RecurrentState {
+        backward(dOutput: dOutput, dFinal: dFinal, dx: dx, cache: cache, jobs: .immediate)
+    }
 }
 
 /// Makes a recurrent layer of `kind`.

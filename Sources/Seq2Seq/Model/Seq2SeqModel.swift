@@ -80,10 +80,11 @@ public final class Seq2SeqModel: ParameterOwner {
         let realAttentional = Matrix(rows: 0, cols: 0)
         let dRealAttentional = Matrix(rows: 0, cols: 0)
         let dMemory = Matrix(rows: 0, cols: 0)
-        /// The decoder's weight-gradient products, when the caller lets other threads take them
-        /// (`GradientJobs.deferring`; the caller then runs what is left).
-        public let gradientJobs = GradientJobs()
+        /// The recurrent layers' and wc's weight-gradient products, when the caller lets other
+        /// threads take them (`GradientJobs.deferring`; the caller then runs what is left).
+        public let gradientJobs: GradientJobs
         init(model: Seq2SeqModel) {
+            gradientJobs = GradientJobs(capacity: GradientJobs.maximumJobsPerGradient * model.parameters.count)
             encoder = model.encoder.makeCache()
             decoder = model.decoder.makeCache()
         }
@@ -139,9 +140,10 @@ public final class Seq2SeqModel: ParameterOwner {
     /// Forward and backward over one batch: accumulates parameter gradients of the loss
     /// (token-level cross-entropy over real target positions, label smoothing optional), scaled by
     /// `gradientScale` (e.g. 1 / tokens for the mean). Returns the summed loss over the batch's
-    /// target tokens. With `workspace.gradientJobs.deferring`, the decoder's weight-gradient
-    /// products are left as jobs that other threads may take while the encoder's backward runs;
-    /// the gradients are complete once the caller has run the rest (`runRemainingAndFinish`).
+    /// target tokens. With `workspace.gradientJobs.deferring`, the recurrent layers' and wc's
+    /// weight-gradient products are left as jobs that other threads may take while the backward
+    /// goes on; the gradients are complete once the caller has run the rest
+    /// (`runRemainingAndFinish`).
     @discardableResult
     public func lossAndGradients(_ batch: Batch, labelSmoothing: Float = 0, gradientScale: Float = 1, training: Bool = true,
                                  using rng: inout RandomGenerator, workspace: Workspace) -> Double {
@@ -159,7 +161,7 @@ public final class Seq2SeqModel: ParameterOwner {
         workspace.dMemory.prepare(rows: batch.sourceSteps * b, cols: 2 * config.encoderHiddenSize)
         decoder.attention.finishBackward(memory: workspace.memory, dMemory: workspace.dMemory.view)
         encoder.backward(dMemory: workspace.dMemory, dFinal: bridgeBackward(dInitial, workspace: workspace),
-                         cache: workspace.encoder)
+                         cache: workspace.encoder, jobs: workspace.gradientJobs)
         return loss
     }
 
