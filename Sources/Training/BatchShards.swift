@@ -192,7 +192,9 @@ public final class BatchShards {
                 }
             }
             if !anyRunning && !ran { return busy }
-            if !ran { Parallel.relax() }
+            // A few microseconds between looks (a job takes a millisecond or more): fewer passes
+            // over the shards, each of which retains and releases them.
+            if !ran { for _ in 0..<32 { Parallel.relax() } }
         }
     }
 
