@@ -111,7 +111,8 @@ public final class GradientJobs: @unchecked Sendable {
     }
 
     /// Runs the jobs nobody has taken, then marks the batch finished (owner only): after it,
-    /// `claim` finds nothing.
+    /// `claim` finds nothing, but a job another thread took may still be running: the gradients
+    /// are complete once that thread is done too.
     public func runRemainingAndFinish() {
         while let job = claim() { job() }
         state.store(2, ordering: .releasing)

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Seq2Seq
 import Tensor
 
@@ -89,6 +92,9 @@ public final class BatchShards {
             }
         }
         (shardSeconds, elapsedSeconds) = (seconds, Self.seconds(since: start))
+        // Every job has run (the region's end waits for the threads that took some): a later
+        // direct use of these workspaces makes its gradients at once.
+        for workspace in workspaces { workspace.gradientJobs.deferring = false }
         rng = generators[0]
         summedSquares = sumReplicaGradients(count: batches.count)
         return losses.reduce(0, +)
@@ -174,9 +180,12 @@ public final class BatchShards {
     /// Runs other shards' weight-gradient jobs while any other shard is running, so that a thread
     /// done with its shard shares the slower shards' last products instead of waiting for them.
     /// A shard not started is not waited for: when the pool is busy, the parts run one after
-    /// another on this thread. Returns the seconds spent running jobs.
+    /// another on this thread. Idle longer than the pool's own spin (200 µs), it sleeps 50 µs
+    /// between looks, as a pool worker would sleep, so that on a machine with more threads than
+    /// cores it leaves the core to the shards. Returns the seconds spent running jobs.
     private static func helpOtherShards(_ jobs: [GradientJobs], except own: Int) -> Double {
         var busy = 0.0
+        var idleSince: ContinuousClock.Instant?
         while true {
             var ran = false, anyRunning = false
             for (s, shard) in jobs.enumerated() where s != own {
@@ -192,9 +201,16 @@ public final class BatchShards {
                 }
             }
             if !anyRunning && !ran { return busy }
-            // A few microseconds between looks (a job takes a millisecond or more): fewer passes
-            // over the shards, each of which retains and releases them.
-            if !ran { for _ in 0..<32 { Parallel.relax() } }
+            if ran {
+                idleSince = nil
+            } else if let since = idleSince, ContinuousClock.now - since > .microseconds(200) {
+                usleep(50)
+            } else {
+                idleSince = idleSince ?? .now
+                // A few microseconds between looks (a job takes a millisecond or more): fewer
+                // passes over the shards, each of which retains and releases them.
+                for _ in 0..<32 { Parallel.relax() }
+            }
         }
     }
 

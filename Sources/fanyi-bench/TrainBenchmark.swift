@@ -240,7 +240,7 @@ struct TrainBenchmark: ParsableCommand {
             // BLAS time is summed over the shards' threads: compare it with theirs.
             let stepTime = m.forwardBackward + m.optimizer
             let threadTime = m.forwardBackward * Double(c)
-            print(String(format: "    where the time goes: forward+backward %.0f %% of the step (of the shards' thread time: BLAS %.0f %%, other work such as gates, softmax, copies %.0f %%, waiting for the slowest shard %.0f %%), gradient sum + clipping + Adam %.0f %%",
+            print(String(format: "    where the time goes: forward+backward %.0f %% of the step (of the shards' thread time: BLAS %.0f %%, other work such as gates, softmax, copies %.0f %%, waiting for other shards %.0f %%), gradient sum + clipping + Adam %.0f %%",
                          100 * m.forwardBackward / stepTime, 100 * m.blas / threadTime, 100 * (threadTime - m.blas - m.shardWait) / threadTime,
                          100 * m.shardWait / threadTime, 100 * m.optimizer / stepTime))
             printShapeProfile(m.profile, threadTime: threadTime)

@@ -122,6 +122,9 @@ import Tensor
         let worst = zip(model.buffer.gradients.buffer, expected).map { abs($0 - $1) }.max()!
         #expect(worst < 1e-6, "gradients differ by \(worst)")
         #expect(shards.workspaces.allSatisfy { $0.gradientJobs.claim() == nil && !$0.gradientJobs.isRunning })
+        // After the batch the workspaces make gradients at once again (a direct
+        // `lossAndGradients` on them must not leave jobs nobody runs).
+        #expect(shards.workspaces.allSatisfy { !$0.gradientJobs.deferring })
     }
 
     /// Shards whose tokens differ (in both tables, each shard touches rows the other does not;

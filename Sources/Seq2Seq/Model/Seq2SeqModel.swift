@@ -143,7 +143,8 @@ public final class Seq2SeqModel: ParameterOwner {
     /// target tokens. With `workspace.gradientJobs.deferring`, the recurrent layers' and wc's
     /// weight-gradient products are left as jobs that other threads may take while the backward
     /// goes on; the gradients are complete once the caller has run the rest
-    /// (`runRemainingAndFinish`).
+    /// (`runRemainingAndFinish`) and the threads that took jobs are done (`BatchShards`: the end
+    /// of its parallel region).
     @discardableResult
     public func lossAndGradients(_ batch: Batch, labelSmoothing: Float = 0, gradientScale: Float = 1, training: Bool = true,
                                  using rng: inout RandomGenerator, workspace: Workspace) -> Double {
