@@ -8,8 +8,8 @@ import Tensor
 ///
 /// A job writes gradients that nothing else in the batch writes and reads operands that stay
 /// unchanged until the next batch, so which thread runs it, and when, changes nothing: the
-/// shard's gradients come out the same. When not `deferring` (one shard, search, tests), `add`
-/// runs the product at once.
+/// shard's gradients come out the same. When not `deferring` (one shard, search, tests),
+/// `addWeightGradient` runs the products at once.
 ///
 /// Per batch: `reset` (no thread claiming), then the owner says `start`, adds jobs while its
 /// backward goes on (publishing each), and runs what nobody took (`runRemainingAndFinish`).
@@ -60,7 +60,7 @@ public final class GradientJobs: @unchecked Sendable {
     public func start() { state.store(1, ordering: .releasing) }
 
     /// `dw += xᵀ·dy` (I × O) and, with `biasGradient` (O floats), `db += Σ_rows dy`, for x (N × I)
-    /// and dy (N × O): at once, or as jobs of `blockColumns` columns of dw each.
+    /// and dy (N × O): at once, or as jobs of column blocks of dw (see the multi-term form).
     public func addWeightGradient(x: MatrixPointer, dy: MatrixPointer, into dw: MatrixPointer,
                                   biasGradient db: UnsafeMutablePointer<Float>?) {
         addWeightGradient([(x, dy)], into: dw, biasGradient: db)
@@ -68,7 +68,8 @@ public final class GradientJobs: @unchecked Sendable {
 
     /// `dw += Σ_terms xᵀ·dy`, in term order, and with `biasGradient`, `db += Σ_terms Σ_rows dy`:
     /// a gradient made of several products (a recurrent weight's: the steps that start from
-    /// another step, and the first).
+    /// another step, and the first). Deferred, it is cut into column blocks of at least
+    /// `blockColumns` and at most `maximumJobsPerGradient` blocks, a job each.
     public func addWeightGradient(_ terms: [(x: MatrixPointer, dy: MatrixPointer)], into dw: MatrixPointer,
                                   biasGradient db: UnsafeMutablePointer<Float>? = nil) {
         for (x, dy) in terms {

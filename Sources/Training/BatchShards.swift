@@ -65,18 +65,24 @@ public final class BatchShards {
         summedSquares = nil
         models[0].packDecoderWeights(for: Array(workspaces.prefix(batches.count)))
         let start = ContinuousClock.now
-        for (s, workspace) in workspaces.enumerated() { workspace.gradientJobs.deferring = batches.count > 1 && s < batches.count }
         if batches.count <= 1 {
             guard let batch = batches.first else { return 0 }
-            defer { (shardSeconds, elapsedSeconds) = ([Self.seconds(since: start)], Self.seconds(since: start)) }
+            defer {
+                elapsedSeconds = Self.seconds(since: start)
+                shardSeconds = [elapsedSeconds]
+            }
             return models[0].lossAndGradients(batch, labelSmoothing: labelSmoothing, gradientScale: gradientScale,
                                               using: &rng, workspace: workspaces[0])
         }
         var generators = batches.indices.map { $0 == 0 ? rng : rng.split(UInt64(6_000 + $0)) }
         var losses = [Double](repeating: 0, count: batches.count)
         var seconds = [Double](repeating: 0, count: batches.count)
+        // The shards leave their weight-gradient products as jobs for this region only.
         let jobs = workspaces.prefix(batches.count).map(\.gradientJobs)
-        for shard in jobs { shard.reset() }
+        for shard in jobs {
+            shard.reset()
+            shard.deferring = true
+        }
         generators.withUnsafeMutableBufferPointer { generators in
             losses.withUnsafeMutableBufferPointer { losses in
                 seconds.withUnsafeMutableBufferPointer { seconds in
@@ -94,7 +100,7 @@ public final class BatchShards {
         (shardSeconds, elapsedSeconds) = (seconds, Self.seconds(since: start))
         // Every job has run (the region's end waits for the threads that took some): a later
         // direct use of these workspaces makes its gradients at once.
-        for workspace in workspaces { workspace.gradientJobs.deferring = false }
+        for shard in jobs { shard.deferring = false }
         rng = generators[0]
         summedSquares = sumReplicaGradients(count: batches.count)
         return losses.reduce(0, +)

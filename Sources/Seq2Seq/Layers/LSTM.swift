@@ -250,10 +250,7 @@ public final class LSTM: RecurrentLayer {
             } else {
                 BLAS.gemm(dz, stacked.value, transposeB: true, into: dxh.view)
             }
-            if sequenceRows == nil {
-                BLAS.gemm(cache.xh.view, transposeA: true, dz, into: stacked.grad, beta: 1)
-                addColumnSums(dz, into: cell.b.grad)
-            }
+            if sequenceRows == nil { accumulateSequenceGradients(xh: cache.xh.view, dz: dz, jobs: jobs) }  // a sequence of one step
             dx.assign(dxh.columns(0, inputSize))
             addInPlace(dh, dxh.columns(inputSize, hs))   // dh₋ = carried part + dz·whᵀ
             return RecurrentState(h: dh, c: dc)
