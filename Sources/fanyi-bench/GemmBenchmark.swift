@@ -33,9 +33,12 @@ struct GemmBenchmark: ParsableCommand {
             probe.run()
             let pool = probe.gflops(repeats: repeats)
             let openBLAS = BLAS.withOpenBLASThreads(threads) { probe.gflops(repeats: repeats) }
-            let concurrent = Probe(m: m, k: k, n: n, copies: threads, using: &rng).concurrentGflops(repeats: repeats)
-            print(String(format: "gemm %@: %.1f GFLOP/s split by Fanyi's pool, %.1f by OpenBLAS's threads, %.1f as one product per thread at once (%d threads)",
-                         name, pool, openBLAS, concurrent, threads))
+            let copies = Probe(m: m, k: k, n: n, copies: threads, using: &rng)
+            let concurrent = copies.concurrentGflops(repeats: repeats)
+            let packed = PackedMatrix.isUseful ? String(format: ", %.1f as one per thread at once through Fanyi's packed kernel (weights packed beforehand)",
+                                                        copies.concurrentPackedGflops(repeats: repeats)) : ""
+            print(String(format: "gemm %@: %.1f GFLOP/s split by Fanyi's pool, %.1f by OpenBLAS's threads, %.1f as one product per thread at once%@ (%d threads)",
+                         name, pool, openBLAS, concurrent, packed, threads))
         }
         // Translation's products (beam 5, one sentence or a batch of 32) in Float32 and in 8 bits,
         // alternated so that both see the same state of a shared machine.
@@ -70,12 +73,16 @@ struct GemmBenchmark: ParsableCommand {
         let a: Matrix, b: Matrix, c: Matrix
         /// One output per thread, for the product run once per thread at once.
         let outputs: [Matrix]
+        /// b packed for Fanyi's packed kernel (what training's decoder steps use), when it runs here.
+        let packed: PackedMatrix?
 
         init(m: Int, k: Int, n: Int, copies: Int = 1, using rng: inout RandomGenerator) {
             a = Matrix(rows: m, cols: k, uniform: 1, using: &rng)
             b = Matrix(rows: k, cols: n, uniform: 1, using: &rng)
             c = Matrix(rows: m, cols: n)
             outputs = (0..<max(1, copies)).map { _ in Matrix(rows: m, cols: n) }
+            packed = PackedMatrix.isUseful ? PackedMatrix() : nil
+            packed?.pack(b.view)
         }
 
         func run() { BLAS.gemm(a.view, b.view, into: c.view) }
@@ -95,11 +102,25 @@ struct GemmBenchmark: ParsableCommand {
             return 2 * Double(a.rows * a.cols * b.cols * outputs.count) / seconds / 1e9
         }
 
+        /// Median GFLOP/s of the product run on every thread at once through Fanyi's packed kernel
+        /// with b packed beforehand (as training packs its weights once per batch); 0 where the
+        /// kernel does not run.
+        func concurrentPackedGflops(repeats: Int) -> Double {
+            guard let packed else { return 0 }
+            let seconds = medianSeconds(repeats) {
+                Parallel.forEachPart(outputs.count) { t in BLAS.gemm(a.view, packed: packed, into: outputs[t].view) }
+            }
+            return 2 * Double(a.rows * a.cols * b.cols * outputs.count) / seconds / 1e9
+        }
+
         /// The best of the product split by Fanyi's pool, split by OpenBLAS's own `threads`
-        /// threads, and run once per thread at once: the machine's ceiling, whichever way gets there.
+        /// threads, run once per thread at once, and run once per thread at once through Fanyi's
+        /// packed kernel: the machine's ceiling, whichever way gets there. Since its kernel
+        /// computes this shape faster than OpenBLAS (2026-12-01), a ceiling of OpenBLAS alone would
+        /// flatter training's share of it.
         func ceiling(repeats: Int, threads: Int) -> Double {
             max(gflops(repeats: repeats), BLAS.withOpenBLASThreads(threads) { gflops(repeats: repeats) },
-                outputs.count > 1 ? concurrentGflops(repeats: repeats) : 0)
+                outputs.count > 1 ? concurrentGflops(repeats: repeats) : 0, concurrentPackedGflops(repeats: repeats))
         }
     }
 }

@@ -215,7 +215,7 @@ struct TrainBenchmark: ParsableCommand {
         print(String(format: "train (%@, %@ attention, batch %d, %d threads, %.1f M parameters, %@%@):",
                      cell.rawValue, attention.rawValue, batchSize, threads, Double(parameterCount) / 1e6, label,
                      group.size > 1 ? ", \(group.description), flops and tokens of all ranks" : ""))
-        print(String(format: "  GEMM ceiling in this run (1600×256·256×1024 on %d threads%@: the best of one product split by Fanyi's pool, split by OpenBLAS's threads, and one product per thread at once; median of 3 runs each after each step): %.1f GFLOP/s",
+        print(String(format: "  GEMM ceiling in this run (1600×256·256×1024 on %d threads%@: the best of one product split by Fanyi's pool, split by OpenBLAS's threads, one product per thread at once, and one per thread at once through Fanyi's packed kernel; median of 3 runs each after each step): %.1f GFLOP/s",
                      threads, group.size > 1 ? " × \(group.size) ranks at once" : "", ceiling * Double(group.size)))
         for (c, m) in zip(counts, measurements) {
             let order = m.times.indices.sorted { m.times[$0] < m.times[$1] }

@@ -68,14 +68,21 @@ import Testing
         #expect(result.stderr.contains("/nonexistent/corpus"), "\(result.stderr)")
     }
 
+    /// Every shape, every way of running it, and the packed kernel's way where that kernel runs
+    /// (AVX-512, which the 8-bit kernel's line also names).
     @Test func gemmReportsEveryShape() throws {
         let result = try run("fanyi-bench", ["gemm", "--repeats", "1", "--threads", "1"], input: "")
         #expect(result.status == 0, "\(result.stderr)")
         let lines = result.stdout.split(separator: "\n").filter { $0.hasPrefix("gemm ") }
         #expect(lines.count == 4, "\(result.stdout)")
+        let avx512 = result.stdout.contains("8-bit kernel: AVX-512")
         for line in lines {
             let value = line.split(separator: ":").last.flatMap { Double($0.split(separator: " ").first ?? "") }
             #expect((value ?? 0) > 0, "no positive GFLOP/s in: \(line)")
+            for part in ["split by Fanyi's pool", "by OpenBLAS's threads", "as one product per thread at once"] {
+                #expect(line.contains(part), "no \"\(part)\" in: \(line)")
+            }
+            #expect(line.contains("through Fanyi's packed kernel") == avx512, "\(line)")
         }
     }
 }
