@@ -62,7 +62,7 @@ static inline __attribute__((always_inline)) AVX512 void block_avx512(
     __m512 acc[8][3];
     // One pointer per row of A, so that each broadcast is a pointer plus p instead of the end of a
     // chain of additions of lda. With whole loads below: 32×768·768×1024 on one core from
-    // 132–146 to 161–162 GFLOP/s (harness outside the project, four alternating runs).
+    // 132–147 to 161–162 GFLOP/s (harness outside the project, three alternating runs of four).
     const float *rows[8];
     for (int i = 0; i < M; i++) rows[i] = a + i * lda;
     for (int i = 0; i < M; i++) acc[i][0] = acc[i][1] = acc[i][2] = _mm512_setzero_ps();
