@@ -115,6 +115,7 @@ static AVX512 void small_m_avx512(int64_t m, int64_t n, int64_t k, float alpha, 
         const int64_t width = n - j < 48 ? n - j : 48;
         const float *bp = b + j;
         int64_t ldp = ldb;
+        int whole = width == 48;    // b's rows read in place may end right after the block's columns
         if (pack && panel) {
             const __mmask16 m0 = tail_mask(width), m1 = tail_mask(width - 16), m2 = tail_mask(width - 32);
             for (int64_t p = 0; p < k; p++) {
@@ -125,12 +126,13 @@ static AVX512 void small_m_avx512(int64_t m, int64_t n, int64_t k, float alpha, 
             }
             bp = panel;
             ldp = 48;
+            whole = 1;
         }
         for (int64_t i0 = 0; i0 < m; i0 += 8) {
             const int64_t rows = m - i0 < 8 ? m - i0 : 8;
             switch (rows) {
 #define CASE(M) case M: \
-    if (ldp == 48 || width == 48) block_avx512(M, width, k, alpha, a + i0 * lda, lda, bp, ldp, 1, beta, c + i0 * ldc + j, ldc, NULL, 0); \
+    if (whole) block_avx512(M, width, k, alpha, a + i0 * lda, lda, bp, ldp, 1, beta, c + i0 * ldc + j, ldc, NULL, 0); \
     else block_avx512(M, width, k, alpha, a + i0 * lda, lda, bp, ldp, 0, beta, c + i0 * ldc + j, ldc, NULL, 0); \
     break;
                 CASE(1) CASE(2) CASE(3) CASE(4) CASE(5) CASE(6) CASE(7) CASE(8)

@@ -11,7 +11,9 @@ import Testing
     @Test(arguments: levels, [1, 2, 3, 4, 5, 7, 8, 11, 16, 33, 64, 70])
     func matchesTheReference(level: Int32, m: Int) {
         var rng = RandomGenerator(seed: UInt64(m) * 31 + UInt64(level))
-        for (n, k) in [(1, 3), (15, 1), (24, 9), (47, 16), (48, 33), (49, 64), (100, 7), (257, 40)] {
+        // n = 43: b's rows are 48 floats apart, and the view's last row ends 2 floats before its
+        // buffer does: rows read in place must not be read whole (AddressSanitizer would say so).
+        for (n, k) in [(1, 3), (15, 1), (24, 9), (43, 5), (47, 16), (48, 33), (49, 64), (100, 7), (257, 40)] {
             compare(level: level, m: m, n: n, k: k, transposeB: false, using: &rng)
         }
     }
