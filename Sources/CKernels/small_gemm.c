@@ -131,6 +131,7 @@ static AVX512 void small_m_avx512(int64_t m, int64_t n, int64_t k, float alpha, 
         for (int64_t i0 = 0; i0 < m; i0 += 8) {
             const int64_t rows = m - i0 < 8 ? m - i0 : 8;
             switch (rows) {
+// Two calls with `full` constant, so that each inlined copy has one kind of load in its loop.
 #define CASE(M) case M: \
     if (whole) block_avx512(M, width, k, alpha, a + i0 * lda, lda, bp, ldp, 1, beta, c + i0 * ldc + j, ldc, NULL, 0); \
     else block_avx512(M, width, k, alpha, a + i0 * lda, lda, bp, ldp, 0, beta, c + i0 * ldc + j, ldc, NULL, 0); \

@@ -96,10 +96,7 @@ struct GemmBenchmark: ParsableCommand {
         /// Median GFLOP/s of the product run on every thread at once, each unsplit (as training
         /// shards run their products), counting every thread's flops.
         func concurrentGflops(repeats: Int) -> Double {
-            let seconds = medianSeconds(repeats) {
-                Parallel.forEachPart(outputs.count) { t in BLAS.gemm(a.view, b.view, into: outputs[t].view) }
-            }
-            return 2 * Double(a.rows * a.cols * b.cols * outputs.count) / seconds / 1e9
+            concurrentGflops(repeats: repeats) { t in BLAS.gemm(a.view, b.view, into: outputs[t].view) }
         }
 
         /// Median GFLOP/s of the product run on every thread at once through Fanyi's packed kernel
@@ -107,9 +104,13 @@ struct GemmBenchmark: ParsableCommand {
         /// kernel does not run.
         func concurrentPackedGflops(repeats: Int) -> Double {
             guard let packed else { return 0 }
-            let seconds = medianSeconds(repeats) {
-                Parallel.forEachPart(outputs.count) { t in BLAS.gemm(a.view, packed: packed, into: outputs[t].view) }
-            }
+            return concurrentGflops(repeats: repeats) { t in BLAS.gemm(a.view, packed: packed, into: outputs[t].view) }
+        }
+
+        /// Median GFLOP/s of `product(t)` (thread t's product into `outputs[t]`) run on every
+        /// thread at once, counting every thread's flops.
+        private func concurrentGflops(repeats: Int, _ product: (Int) -> Void) -> Double {
+            let seconds = medianSeconds(repeats) { Parallel.forEachPart(outputs.count, product) }
             return 2 * Double(a.rows * a.cols * b.cols * outputs.count) / seconds / 1e9
         }
 
