@@ -45,5 +45,7 @@ let package = Package(
         fuzzer("config", ["Training"]),
         /// The tokenizer, detokenizer and sentence splitter on arbitrary bytes.
         fuzzer("tokenizer", ["Tokenization"]),
+        /// Placeholders, tags and accelerators found in any string and placed into a translation.
+        fuzzer("markup", ["Translation"]),
     ]
 )

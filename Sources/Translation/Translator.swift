@@ -18,6 +18,8 @@ public final class Translator {
     /// The model file's lexical shortlist, if it has one (`fanyi-train export --shortlist`).
     public let shortlist: Shortlist?
     private let beamSearch: BeamSearch
+    /// Accelerators go inside the word unless the target is written without cases (then `(~K)`).
+    private let acceleratorInWord: Bool
     private lazy var splitter: SentenceSplitter? = try? SentenceSplitter()
     /// Inputs cut to `options.maxSourceLength` subwords so far (a tool says so at its end).
     public private(set) var truncatedInputs = 0
@@ -59,6 +61,7 @@ public final class Translator {
         self.options = options
         self.shortlist = shortlist
         beamSearch = BeamSearch(model: model)
+        acceleratorInWord = Scripts.scripts(ofLanguage: pipeline.targetLanguage).isDisjoint(with: ["Hani", "Hira", "Kana", "Hang"])
     }
 
     /// The best translation of one line.
@@ -67,21 +70,14 @@ public final class Translator {
     }
 
     /// The n-best translations of each line, in input order (an empty line gives one empty result).
+    ///
+    /// With `options.protectMarkup` (the default), placeholders, inline tags, entities, line
+    /// breaks and accelerators never reach the model: each comes back once, unchanged, where the
+    /// attention alignment puts it (`MarkupPlacement`; `Translation.markup` says how).
     public func translate(_ texts: [String]) throws -> [[Translation]] {
-        var pieces: [[String]] = []
-        var ids: [[Int32]] = []
-        for text in texts {
-            // Spaces around a line are layout, not text: a model would see them as escaped
-            // whitespace tokens it never learned to translate (a blank line gives an empty one).
-            var p = try pipeline.source.pieces(text.trimmingCharacters(in: .whitespaces))
-            if p.count > options.maxSourceLength {
-                p = Array(p.prefix(options.maxSourceLength))
-                truncatedInputs += 1
-            }
-            pieces.append(p)
-            ids.append(pipeline.source.vocabulary.ids(p))
-        }
-        var results = pieces.map { [Translation(text: "", score: 0, pieces: [], sourcePieces: $0, alignment: [], attention: [])] }
+        let inputs = try texts.map(prepare)
+        let ids = inputs.map { pipeline.source.vocabulary.ids($0.pieces) }
+        var results = inputs.map { [emptyTranslation(of: $0)] }
         // Similar lengths together: less padding, and finished batches shrink evenly.
         let order = ids.indices.filter { !ids[$0].isEmpty }.sorted { ids[$0].count < ids[$1].count }
         var search = options.search
@@ -91,11 +87,64 @@ public final class Translator {
             let chunk = Array(order[start..<min(order.count, start + options.batchSize)])
             let found = beamSearch.search(chunk.map { ids[$0] }, options: search)
             for (index, hypotheses) in zip(chunk, found) where !hypotheses.isEmpty {
-                results[index] = hypotheses.map { makeTranslation($0, sourcePieces: pieces[index]) }
+                results[index] = hypotheses.map { makeTranslation($0, input: inputs[index]) }
             }
             start += options.batchSize
         }
         return results
+    }
+
+    /// A line as the model sees it: its subword pieces, and what was taken out of it.
+    struct Input {
+        var protected: ProtectedText
+        var pieces: [String]
+        /// Per marker, the number of source pieces before it; per accelerator, the piece it marks.
+        var markerBoundaries: [Int] = []
+        var acceleratorPieces: [Int] = []
+    }
+
+    private func prepare(_ text: String) throws -> Input {
+        // Spaces around a line are layout, not text: a model would see them as escaped
+        // whitespace tokens it never learned to translate (a blank line gives an empty one).
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let protected = options.protectMarkup ? MarkupScanner.scan(trimmed) : ProtectedText(plain: trimmed)
+        var input = Input(protected: protected, pieces: [])
+        if protected.isPlain {
+            input.pieces = try pipeline.source.pieces(trimmed)
+        } else {
+            var chunkStarts: [Int] = []
+            for (i, chunk) in protected.chunks.enumerated() {
+                chunkStarts.append(input.pieces.count)
+                // The spacing around markers is kept with them, not given to the model.
+                input.pieces += try pipeline.source.pieces(chunk.trimmingCharacters(in: .whitespaces))
+                if i < protected.markers.count { input.markerBoundaries.append(input.pieces.count) }
+            }
+            chunkStarts.append(input.pieces.count)
+            input.acceleratorPieces = protected.accelerators.map { accelerator in
+                // The piece holding the chunk's `offset`-th non-space character.
+                var seen = 0
+                let range = chunkStarts[accelerator.chunk]..<chunkStarts[accelerator.chunk + 1]
+                for p in range {
+                    seen += Tokenizer.detokenize([input.pieces[p]]).filter { !$0.isWhitespace }.count
+                    if seen > accelerator.offset { return p }
+                }
+                return max(range.lowerBound, range.upperBound - 1)
+            }
+        }
+        if input.pieces.count > options.maxSourceLength {
+            input.pieces = Array(input.pieces.prefix(options.maxSourceLength))
+            input.markerBoundaries = input.markerBoundaries.map { min($0, options.maxSourceLength) }
+            input.acceleratorPieces = input.acceleratorPieces.map { min($0, options.maxSourceLength - 1) }
+            truncatedInputs += 1
+        }
+        return input
+    }
+
+    /// The result for a line with no words: empty, or its markers as they are.
+    private func emptyTranslation(of input: Input) -> Translation {
+        Translation(text: input.protected.isPlain ? "" : input.protected.text, score: 0, pieces: [],
+                    sourcePieces: input.pieces, alignment: [], attention: [],
+                    markup: input.protected.isPlain ? .none : .aligned)
     }
 
     /// Texts of any length: each is split into sentences (ICU's sentence breaks), all sentences
@@ -114,17 +163,24 @@ public final class Translator {
         Scripts.scripts(ofLanguage: language).isDisjoint(with: ["Hani", "Hira", "Kana", "Thai", "Laoo", "Khmr", "Mymr"])
     }
 
-    private func makeTranslation(_ hypothesis: Hypothesis, sourcePieces: [String]) -> Translation {
+    private func makeTranslation(_ hypothesis: Hypothesis, input: Input) -> Translation {
         var pieces = hypothesis.tokens.map { pipeline.target.vocabulary.token(Int($0)) }
         if options.replaceUnknown {
             for (i, token) in hypothesis.tokens.enumerated() where Int(token) == Vocabulary.unkID {
-                pieces[i] = sourcePieces[hypothesis.alignment[i]]
+                pieces[i] = input.pieces[hypothesis.alignment[i]]
             }
         }
-        let text = Tokenizer.detokenize(pieces.filter { !Vocabulary.specials.contains($0) })
-        return Translation(text: text, score: hypothesis.score, pieces: pieces, sourcePieces: sourcePieces,
-                           alignment: hypothesis.alignment, attention: hypothesis.attention)
+        let shown = pieces.indices.filter { !Vocabulary.specials.contains(pieces[$0]) }
+        var placement = MarkupPlacement(
+            protected: input.protected, markerBoundaries: input.markerBoundaries, acceleratorPieces: input.acceleratorPieces,
+            sourceCount: input.pieces.count, pieces: shown.map { pieces[$0] }, alignment: shown.map { hypothesis.alignment[$0] },
+            acceleratorInWord: acceleratorInWord)
+        var (text, markup) = placement.text()
+        if markup == .aligned && !MarkupScanner.holdsExactly(input.protected, text) { markup = .mismatch }
+        return Translation(text: text, score: hypothesis.score, pieces: pieces, sourcePieces: input.pieces,
+                           alignment: hypothesis.alignment, attention: hypothesis.attention, markup: markup)
     }
+
 }
 
 extension SearchOptions {
@@ -207,6 +263,9 @@ public struct TranslationOptions: Sendable {
     public var maxSourceLength = 250
     /// Search only the model's shortlist candidates when the model file has a shortlist.
     public var useShortlist = true
+    /// Keep placeholders, inline tags, entities, line breaks and accelerators away from the model
+    /// and put them back unchanged (`MarkupScanner` lists the formats).
+    public var protectMarkup = true
     public init() {}
 }
 
@@ -222,4 +281,6 @@ public struct Translation: Sendable, Equatable {
     public var alignment: [Int]
     /// Attention weights per target piece over source pieces (when recorded).
     public var attention: [[Float]]
+    /// How the source's placeholders, tags and accelerators got into `text`.
+    public var markup: MarkupPlacement.Outcome = .none
 }

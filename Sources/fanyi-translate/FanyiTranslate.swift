@@ -54,6 +54,8 @@ struct FanyiTranslate: ParsableCommand {
     @Flag(help: "Translate each line sentence by sentence and join the translations with the line's own spacing.")
     var splitSentences = false
     @Flag(help: "Score the whole target vocabulary even when the model file has a shortlist.") var noShortlist = false
+    @Flag(help: "Give placeholders, tags, entities and accelerators to the model as words instead of keeping them unchanged.")
+    var noProtectMarkup = false
     @Option(help: "With a shortlist: sentences of a batch that share one candidate set (1: each sentence its own).")
     var shortlistGroup = SearchOptions().shortlistGroupSize
     @Option(help: "Check only: the model fixes the direction; another language is an error naming the model for it.")
@@ -94,6 +96,7 @@ struct FanyiTranslate: ParsableCommand {
         options.batchSize = batchSize
         options.replaceUnknown = replaceUnk
         options.useShortlist = !noShortlist
+        options.protectMarkup = !noProtectMarkup
         options.search.shortlistGroupSize = shortlistGroup
         try checkModelPath()
         let translator = try Translator(modelFile: model, options: options)
@@ -128,6 +131,7 @@ struct FanyiTranslate: ParsableCommand {
         let writer = LineWriter(fileDescriptor: outputDescriptor)
         var pending: [String] = []
         var written = 0
+        var flagged: [Int] = []
         func translatePending() throws {
             guard !pending.isEmpty else { return }
             if splitSentences {
@@ -138,6 +142,7 @@ struct FanyiTranslate: ParsableCommand {
             }
             for (offset, translations) in try translator.translate(pending).enumerated() {
                 let index = written + offset
+                if [.appended, .mismatch].contains(translations[0].markup) { flagged.append(index + 1) }
                 if nBest > 1 {
                     for line in OutputFormat.nBest(translations, index: index) { try writer.write(line) }
                 } else {
@@ -171,6 +176,10 @@ struct FanyiTranslate: ParsableCommand {
         }
         if translator.truncatedInputs > 0 {
             FileHandle.standardError.write(Data("fanyi-translate: \(translator.truncatedInputs) line(s) were longer than \(options.maxSourceLength) subwords and were cut; --split-sentences translates long lines sentence by sentence\n".utf8))
+        }
+        if !flagged.isEmpty {
+            let shown = flagged.prefix(10).map(String.init).joined(separator: ", ") + (flagged.count > 10 ? ", …" : "")
+            FileHandle.standardError.write(Data("fanyi-translate: \(flagged.count) line(s) got their placeholders or tags by rule, not by alignment, or hold ones the source does not; check line(s) \(shown)\n".utf8))
         }
         if reader.replacedLines > 0 {
             FileHandle.standardError.write(Data("fanyi-translate: replaced invalid UTF-8 in \(reader.replacedLines) line(s)\n".utf8))
