@@ -44,7 +44,7 @@ for name in ui-placeholders ui-accelerators help-tags; do
         out="$sets/$name.$mode.zh"
         "$bin/fanyi-translate" --model "$model" "${flags[@]}" < "$sets/$name.en" > "$out" 2> "$out.log"
         read -r lines exact < <(python3 scripts/markup_sets.py check "$sets/$name.en" "$out")
-        read -r bleu chrf < <("$bin/fanyi-score" --reference "$sets/$name.zh" --tokenize zh --input "$out" --json \
+        read -r bleu chrf < <("$bin/fanyi-score" --reference "$sets/$name.zh" --tokenize zh --width 2 --input "$out" --json \
             | python3 -c 'import json,sys; print(*[e["score"] for e in json.load(sys.stdin)])')
         flagged=$(grep -o '^fanyi-translate: [0-9]* line(s) got' "$out.log" | grep -o '[0-9]*' || echo 0)
         share=$(python3 -c "print(f'{100 * $exact / $lines:.1f} % ($exact)')")

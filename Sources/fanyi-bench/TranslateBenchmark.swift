@@ -30,6 +30,8 @@ struct TranslateBenchmark: ParsableCommand {
     @Option(help: "Weight precisions to measure, comma-separated: F32, I8.") var precisions = "F32"
     @Option(help: "With a shortlist: sentences per candidate set to measure, comma-separated (1: each sentence its own; the batch size: one set per batch).")
     var shortlistGroups = "1"
+    @Option(help: "Markup protection to measure, comma-separated: on, off (on,off: its cost on these lines, side by side).")
+    var markup = "on"
     @Flag(help: "Send few-row products to OpenBLAS too, as before fanyi_sgemm_small_m (for A/B runs).")
     var openblasSmallProducts = false
 
@@ -43,6 +45,9 @@ struct TranslateBenchmark: ParsableCommand {
         if precisionList.isEmpty || precisionList.count != precisions.split(separator: ",").count
             || precisionList.contains(where: { $0 != .f32 && $0 != .i8 }) {
             throw ValidationError("--precisions takes F32 and I8, comma-separated (got '\(precisions)')")
+        }
+        if markupModes.isEmpty || markupModes.count != markup.split(separator: ",").count {
+            throw ValidationError("--markup takes on and off, comma-separated (got '\(markup)')")
         }
     }
 
@@ -69,10 +74,15 @@ struct TranslateBenchmark: ParsableCommand {
                              Double(i8.count) / 1048576, Double(bytes.count) / 1048576))
                 translator = try Translator.translators(modelBytes: i8, file: model + " (I8)", count: 1)[0]
             }
-            print("\(precision.rawValue) weights:")
-            try measureBeams(translator, lines)
+            for protect in markupModes {
+                translator.options.protectMarkup = protect
+                print("\(precision.rawValue) weights, markup protection \(protect ? "on" : "off"):")
+                try measureBeams(translator, lines)
+            }
         }
     }
+
+    var markupModes: [Bool] { markup.split(separator: ",").compactMap { ["on": true, "off": false][String($0)] } }
 
     var groupList: [Int] { shortlistGroups.split(separator: ",").compactMap { Int($0) } }
 

@@ -135,7 +135,12 @@ struct FanyiTranslate: ParsableCommand {
         func translatePending() throws {
             guard !pending.isEmpty else { return }
             if splitSentences {
-                for paragraph in try translator.translateParagraphs(pending) { try writer.write(paragraph.text) }
+                for (offset, paragraph) in try translator.translateParagraphs(pending).enumerated() {
+                    if paragraph.sentences.contains(where: { [.appended, .mismatch].contains($0.first?.markup) }) {
+                        flagged.append(written + offset + 1)
+                    }
+                    try writer.write(paragraph.text)
+                }
                 written += pending.count
                 pending.removeAll()
                 return try writer.flush()

@@ -39,7 +39,8 @@ import Testing
                                              "--beam-sizes", "2", "--repeats", "1", "--latency-sentences", "1", "--threads", "1",
                                              "--precisions", "F32,I8", "--shortlist-groups", "1,2"], timeout: 300)
         #expect(result.status == 0, "\(result.stderr)")
-        for part in ["holds 8-bit weights: F32 below", "F32 weights:", "I8 weights:", "beam 2 with the whole vocabulary:",
+        for part in ["holds 8-bit weights: F32 below", "F32 weights, markup protection on:", "I8 weights, markup protection on:",
+                     "beam 2 with the whole vocabulary:",
                      "beam 2 with the shortlist, 1 sentence(s) per candidate set", "beam 2 with the shortlist, 2 sentence(s) per candidate set",
                      "are the same with and without the shortlist", "sentences/s", "peak memory"] {
             #expect(result.stdout.contains(part), "no \"\(part)\" in: \(result.stdout)")
@@ -53,6 +54,7 @@ import Testing
         (["train", "--threads", "1", "--shards", "1,2"], "--shards takes shard counts from 1 to --threads (1)"),
         (["train", "--shards", "1,x"], "--shards takes shard counts"),
         (["gemm", "--repeats", "0"], "must be ≥ 1"),
+        (["translate", "--markup", "on,maybe"], "--markup takes on and off"),
         (["translate", "--shortlist-groups", "1,0"], "--shortlist-groups takes sizes ≥ 1"),
     ])
     func badFlagsAreRefusedByName(arguments: [String], message: String) throws {
