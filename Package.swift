@@ -167,7 +167,7 @@ let package = Package(
         .testTarget(name: "Seq2SeqTests", dependencies: ["Seq2Seq", "Tensor"], exclude: ["Fixtures"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Seq2Seq", "Tensor"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"], exclude: ["Fixtures"]),
-        .testTarget(name: "TranslationTests", dependencies: ["Translation"]),
+        .testTarget(name: "TranslationTests", dependencies: ["Translation", "Tensor"]),
         .testTarget(
             name: "ServingTests",
             dependencies: ["Serving", .product(name: "HummingbirdTesting", package: "hummingbird")]

@@ -30,7 +30,7 @@ import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from prepare_corpora import HelpParagraphs, clean  # noqa: E402
+from prepare_corpora import HelpParagraphs, clean, help_pages  # noqa: E402
 
 SPANS = re.compile(
     r"%%|%\([^)\s]+\)[-+#0']*\d*(?:\.\d+)?[hlLqjzt]*[diouxXeEfFgGaAcspn]"
@@ -131,27 +131,18 @@ class TaggedParagraphs(HelpParagraphs):
 
 
 def tagged_help(sources, test_en, test_zh):
-    help_root = os.path.join(sources, "root/usr/share/libreoffice/help")
     wanted = set(zip(test_en, test_zh))
     found = {}
-    english_root = os.path.join(help_root, "en-US")
-    for folder, _, files in sorted(os.walk(english_root)):
-        for name in sorted(files):
-            if not name.endswith(".html"):
-                continue
-            english_file = os.path.join(folder, name)
-            chinese_file = os.path.join(help_root, "zh-CN", os.path.relpath(english_file, english_root))
-            if not os.path.exists(chinese_file):
-                continue
-            english, chinese = TaggedParagraphs(), TaggedParagraphs()
-            with open(english_file, encoding="utf-8") as f:
-                english.feed(f.read())
-            with open(chinese_file, encoding="utf-8") as f:
-                chinese.feed(f.read())
-            for pid, text in english.paragraphs.items():
-                pair = (clean(text), clean(chinese.paragraphs.get(pid, "")))
-                if pair in wanted and pair not in found and pid in english.raw and pid in chinese.raw:
-                    found[pair] = (clean(english.raw[pid]), clean(chinese.raw[pid]))
+    for english_file, chinese_file in help_pages(sources):
+        english, chinese = TaggedParagraphs(), TaggedParagraphs()
+        with open(english_file, encoding="utf-8") as f:
+            english.feed(f.read())
+        with open(chinese_file, encoding="utf-8") as f:
+            chinese.feed(f.read())
+        for pid, text in english.paragraphs.items():
+            pair = (clean(text), clean(chinese.paragraphs.get(pid, "")))
+            if pair in wanted and pair not in found and pid in english.raw and pid in chinese.raw:
+                found[pair] = (clean(english.raw[pid]), clean(chinese.raw[pid]))
     return [found[pair] for pair in zip(test_en, test_zh) if pair in found and "<" in found[pair][0]]
 
 

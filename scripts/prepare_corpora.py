@@ -82,23 +82,28 @@ def help_paragraphs(path):
     return parser.paragraphs
 
 
-def lohelp_pairs(sources):
+def help_pages(sources):
+    """(English file, Chinese file) of every help page that both languages have, in a fixed order."""
     help_root = os.path.join(sources, "root/usr/share/libreoffice/help")
     english_root = os.path.join(help_root, "en-US")
-    pairs = []
     for folder, _, files in sorted(os.walk(english_root)):
         for name in sorted(files):
             if not name.endswith(".html"):
                 continue
             english_file = os.path.join(folder, name)
             chinese_file = os.path.join(help_root, "zh-CN", os.path.relpath(english_file, english_root))
-            if not os.path.exists(chinese_file):
-                continue
-            english, chinese = help_paragraphs(english_file), help_paragraphs(chinese_file)
-            for pid, text in english.items():
-                # Untranslated paragraphs: no Han character, or the English text as it is.
-                if pid in chinese and HAN.search(chinese[pid]) and clean(chinese[pid]) != clean(text):
-                    pairs.append((clean(text), clean(chinese[pid])))
+            if os.path.exists(chinese_file):
+                yield english_file, chinese_file
+
+
+def lohelp_pairs(sources):
+    pairs = []
+    for english_file, chinese_file in help_pages(sources):
+        english, chinese = help_paragraphs(english_file), help_paragraphs(chinese_file)
+        for pid, text in english.items():
+            # Untranslated paragraphs: no Han character, or the English text as it is.
+            if pid in chinese and HAN.search(chinese[pid]) and clean(chinese[pid]) != clean(text):
+                pairs.append((clean(text), clean(chinese[pid])))
     return pairs
 
 

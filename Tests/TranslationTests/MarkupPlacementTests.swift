@@ -1,4 +1,5 @@
 import Testing
+import Tensor
 import Tokenization
 @testable import Translation
 
@@ -81,7 +82,7 @@ import Tokenization
     /// Random markup, random target lengths and alignments: every marker and mark comes back
     /// exactly once and the tags nest as they do in the source.
     @Test func anyAlignmentGivesEveryMarkerOnceAndBalancedTags() {
-        var random = SplitMix(seed: 7)
+        var random = RandomGenerator(seed: 7)
         for _ in 0..<2_000 {
             let source = Self.randomMarkup(&random, depth: 0)
             let protected = MarkupScanner.scan(source)
@@ -99,7 +100,7 @@ import Tokenization
     }
 
     /// Words, placeholders, an accelerator and balanced tags, nested up to three deep.
-    static func randomMarkup(_ random: inout SplitMix, depth: Int) -> String {
+    static func randomMarkup(_ random: inout RandomGenerator, depth: Int) -> String {
         var parts: [String] = []
         for _ in 0..<(1 + Int(random.next() % 4)) {
             switch random.next() % 6 {
@@ -112,18 +113,5 @@ import Tokenization
             }
         }
         return parts.joined(separator: random.next() % 2 == 0 ? " " : "")
-    }
-}
-
-/// A small seeded generator (SplitMix64), so the random cases are the same on every run.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
