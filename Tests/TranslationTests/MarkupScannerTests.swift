@@ -74,6 +74,10 @@ import Testing
         #expect(!MarkupScanner.holdsExactly(source, "在 <b>文件</b> 中打开 %s"))  // the mark is gone
         #expect(!MarkupScanner.holdsExactly(source, "在 <b>文件</b> 中打开 %s %s(~F)"))  // twice
         #expect(!MarkupScanner.holdsExactly(source, "在 <b>文件 中打开 %s(~F)"))  // a tag is gone
+        // The same character as text may be translated away, but no mark may be added.
+        let mixed = MarkupScanner.scan("R&D: &Open")
+        #expect(MarkupScanner.holdsExactly(mixed, "研发：打开(&O)") && MarkupScanner.holdsExactly(mixed, "R&D：打开(&O)"))
+        #expect(!MarkupScanner.holdsExactly(mixed, "研发：打开") && !MarkupScanner.holdsExactly(mixed, "R&D&：打开(&O)"))
     }
 
     /// Hostile input: ten thousand tags, deep nesting, a tag that never closes, are scanned in one

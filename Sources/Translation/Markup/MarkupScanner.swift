@@ -64,15 +64,20 @@ public enum MarkupScanner {
         scan(text).inventory
     }
 
-    /// Whether `translation` holds exactly the markers of `source` (each as often) and each
-    /// accelerator mark as often as the source has it.
+    /// Whether `translation` holds exactly the markers of `source` (each as often) and its
+    /// accelerators: of each accelerator's mark, at least one per accelerator and no more than
+    /// the source has in all (the same character as plain text, as in "R&D", may be translated away).
     public static func holdsExactly(_ source: ProtectedText, _ translation: String) -> Bool {
         let found = scan(translation)
         guard found.markers.map(\.text).sorted() == source.markers.map(\.text).sorted() else { return false }
-        func marks(_ chunks: [String], _ mark: Character) -> Int { chunks.reduce(0) { $0 + $1.filter { $0 == mark }.count } }
+        func count(_ mark: Character, _ text: ProtectedText) -> (accelerators: Int, all: Int) {
+            let accelerators = text.accelerators.filter { $0.mark == mark }.count
+            return (accelerators, accelerators + text.chunks.reduce(0) { $0 + $1.filter { $0 == mark }.count })
+        }
         return Set(source.accelerators.map(\.mark)).allSatisfy { mark in
-            source.accelerators.filter { $0.mark == mark }.count + marks(source.chunks, mark)
-                == found.accelerators.filter { $0.mark == mark }.count + marks(found.chunks, mark)
+            let (wanted, allowed) = count(mark, source)
+            let inTranslation = count(mark, found).all
+            return inTranslation >= wanted && inTranslation <= allowed
         }
     }
 
