@@ -61,7 +61,7 @@ import Testing
     /// `scan(s).text == s` for strings mixing every kind.
     @Test(arguments: [
         "", "plain", "  spaced  ", "%1 %2", "<b>%s</b>", "~Open <i>file</i>\n%PRODUCTNAME", "a\r\nb", "&lt;&gt;&amp;",
-        "Cannot open protocol file \"%s\": %s", "_Add", "{0} of {1}", "<a><b></a></b>", "x<y", "<Press 'Add' to go>",
+        "Cannot open protocol file \"%s\": %s", "_Add", "%1$(ARG1)", "{0} of {1}", "<a><b></a></b>", "x<y", "<Press 'Add' to go>",
     ])
     func roundTrip(_ text: String) {
         #expect(MarkupScanner.scan(text).text == text)

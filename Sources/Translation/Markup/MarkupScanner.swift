@@ -123,9 +123,9 @@ public enum MarkupScanner {
         }
         // %1$s, %-5.2f, %lu
         let digits = run(s, from: j, while: \.isASCIIDigit)
-        if digits > 0, j + digits < s.count, s[j + digits] == "$" { j += digits + 1 }
-        if let end = printfTail(s, from: j, flags: true) { return end - i }
-        // %1, %L1 (Qt)
+        let positional = digits > 0 && j + digits < s.count && s[j + digits] == "$"
+        if let end = printfTail(s, from: positional ? j + digits + 1 : j, flags: true) { return end - i }
+        // %1, %L1 (Qt); also %1 right before another placeholder's "$(…)"
         if s[j] == "L" { j += 1 }
         let number = run(s, from: j, while: \.isASCIIDigit)
         return number > 0 ? j + number - i : nil
