@@ -35,9 +35,11 @@ public func fuzzMarkup(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
     let (translation, outcome) = placement.text()
     if outcome != .none {
         precondition(MarkupScanner.holdsExactly(protected, translation), "a marker was lost or repeated: \(translation)")
-        let pairedBefore = protected.markers.filter { $0.partner != nil }.map(\.text).sorted()
-        let pairedAfter = MarkupScanner.scan(translation).markers.filter { $0.partner != nil }.map(\.text).sorted()
-        precondition(pairedAfter == pairedBefore, "tags no longer nest: \(text) → \(translation)")
+        // Unbalanced tags stand alone and may be placed so that they pair; paired ones stay paired.
+        var pairedBefore: [String: Int] = [:], pairedAfter: [String: Int] = [:]
+        for marker in protected.markers where marker.partner != nil { pairedBefore[marker.text, default: 0] += 1 }
+        for marker in MarkupScanner.scan(translation).markers where marker.partner != nil { pairedAfter[marker.text, default: 0] += 1 }
+        precondition(pairedBefore.allSatisfy { pairedAfter[$0.key, default: 0] >= $0.value }, "tags no longer nest: \(text) → \(translation)")
     }
     return 0
 }
