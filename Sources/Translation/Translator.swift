@@ -20,6 +20,7 @@ public final class Translator {
     private let beamSearch: BeamSearch
     /// Accelerators go inside the word unless the target is written without cases (then `(~K)`).
     private let acceleratorInWord: Bool
+    private let targetUsesSpaces: Bool
     private lazy var splitter: SentenceSplitter? = try? SentenceSplitter()
     /// Inputs cut to `options.maxSourceLength` subwords so far (a tool says so at its end).
     public private(set) var truncatedInputs = 0
@@ -62,6 +63,7 @@ public final class Translator {
         self.shortlist = shortlist
         beamSearch = BeamSearch(model: model)
         acceleratorInWord = Scripts.scripts(ofLanguage: pipeline.targetLanguage).isDisjoint(with: ["Hani", "Hira", "Kana", "Hang"])
+        targetUsesSpaces = Self.spacesBetweenSentences(in: pipeline.targetLanguage)
     }
 
     /// The best translation of one line.
@@ -100,6 +102,8 @@ public final class Translator {
         var pieces: [String]
         /// Per marker, the number of source pieces before it; per accelerator, the piece it marks.
         var markerBoundaries: [Int] = []
+        /// Per marker, where the pieces it stands for end (after a glossary term's words).
+        var markerEnds: [Int] = []
         var acceleratorPieces: [Int] = []
     }
 
@@ -107,7 +111,8 @@ public final class Translator {
         // Spaces around a line are layout, not text: a model would see them as escaped
         // whitespace tokens it never learned to translate (a blank line gives an empty one).
         let trimmed = text.trimmingCharacters(in: .whitespaces)
-        let protected = options.protectMarkup ? MarkupScanner.scan(trimmed) : ProtectedText(plain: trimmed)
+        let protected = options.protectMarkup || options.glossary != nil
+            ? MarkupScanner.scan(trimmed, markup: options.protectMarkup, glossary: options.glossary) : ProtectedText(plain: trimmed)
         var input = Input(protected: protected, pieces: [])
         if protected.isPlain {
             input.pieces = try pipeline.source.pieces(trimmed)
@@ -117,7 +122,14 @@ public final class Translator {
                 chunkStarts.append(input.pieces.count)
                 // The spacing around markers is kept with them, not given to the model.
                 input.pieces += try pipeline.source.pieces(chunk.trimmingCharacters(in: .whitespaces))
-                if i < protected.markers.count { input.markerBoundaries.append(input.pieces.count) }
+                guard i < protected.markers.count else { continue }
+                input.markerBoundaries.append(input.pieces.count)
+                // A glossary term's words stay in the source, so that the model translates
+                // around them as usual; the words it makes of them are replaced by the term.
+                if let words = protected.markers[i].source {
+                    input.pieces += try pipeline.source.pieces(words)
+                }
+                input.markerEnds.append(input.pieces.count)
             }
             chunkStarts.append(input.pieces.count)
             input.acceleratorPieces = protected.accelerators.map { accelerator in
@@ -134,6 +146,7 @@ public final class Translator {
         if input.pieces.count > options.maxSourceLength {
             input.pieces = Array(input.pieces.prefix(options.maxSourceLength))
             input.markerBoundaries = input.markerBoundaries.map { min($0, options.maxSourceLength) }
+            input.markerEnds = input.markerEnds.map { min($0, options.maxSourceLength) }
             input.acceleratorPieces = input.acceleratorPieces.map { min($0, options.maxSourceLength - 1) }
             truncatedInputs += 1
         }
@@ -142,7 +155,7 @@ public final class Translator {
 
     /// The result for a line with no words: empty, or its markers as they are.
     private func emptyTranslation(of input: Input) -> Translation {
-        Translation(text: input.protected.isPlain ? "" : input.protected.text, score: 0, pieces: [],
+        Translation(text: input.protected.isPlain ? "" : input.protected.output, score: 0, pieces: [],
                     sourcePieces: input.pieces, alignment: [], attention: [],
                     markup: input.protected.isPlain ? .none : .aligned)
     }
@@ -171,10 +184,21 @@ public final class Translator {
             }
         }
         let shown = pieces.indices.filter { !Vocabulary.specials.contains(pieces[$0]) }
+        // A term the model already translated as the glossary says is left alone.
+        var satisfied: Set<Int> = []
+        let terms = input.protected.markers.indices.filter { input.protected.markers[$0].kind == .term }
+        if !terms.isEmpty {
+            let plain = Tokenizer.detokenize(shown.map { pieces[$0] })
+            for (target, indices) in Dictionary(grouping: terms, by: { input.protected.markers[$0].text })
+            where plain.components(separatedBy: target).count - 1 >= indices.count {
+                satisfied.formUnion(indices)
+            }
+        }
         var placement = MarkupPlacement(
-            protected: input.protected, markerBoundaries: input.markerBoundaries, acceleratorPieces: input.acceleratorPieces,
-            sourceCount: input.pieces.count, pieces: shown.map { pieces[$0] }, alignment: shown.map { hypothesis.alignment[$0] },
-            acceleratorInWord: acceleratorInWord)
+            protected: input.protected, markerBoundaries: input.markerBoundaries, markerEnds: input.markerEnds,
+            acceleratorPieces: input.acceleratorPieces, sourceCount: input.pieces.count, pieces: shown.map { pieces[$0] },
+            alignment: shown.map { hypothesis.alignment[$0] }, acceleratorInWord: acceleratorInWord, targetUsesSpaces: targetUsesSpaces,
+            satisfied: satisfied)
         var (text, markup) = placement.text()
         if markup == .aligned && !MarkupScanner.holdsExactly(input.protected, text) { markup = .mismatch }
         return Translation(text: text, score: hypothesis.score, pieces: pieces, sourcePieces: input.pieces,
@@ -266,6 +290,8 @@ public struct TranslationOptions: Sendable {
     /// Keep placeholders, inline tags, entities, line breaks and accelerators away from the model
     /// and put them back unchanged (`MarkupScanner` lists the formats).
     public var protectMarkup = true
+    /// Terms whose translation is fixed (`Glossary`).
+    public var glossary: Glossary?
     public init() {}
 }
 

@@ -56,6 +56,8 @@ struct FanyiTranslate: ParsableCommand {
     @Flag(help: "Score the whole target vocabulary even when the model file has a shortlist.") var noShortlist = false
     @Flag(help: "Give placeholders, tags, entities and accelerators to the model as words instead of keeping them unchanged.")
     var noProtectMarkup = false
+    @Option(help: "Glossary: a TSV file of source term, tab, fixed translation (docs/glossary.md).")
+    var glossary: String?
     @Option(help: "With a shortlist: sentences of a batch that share one candidate set (1: each sentence its own).")
     var shortlistGroup = SearchOptions().shortlistGroupSize
     @Option(help: "Check only: the model fixes the direction; another language is an error naming the model for it.")
@@ -101,6 +103,15 @@ struct FanyiTranslate: ParsableCommand {
         try checkModelPath()
         let translator = try Translator(modelFile: model, options: options)
         try checkDirection(translator.pipeline)
+        if let glossary {
+            let terms = try Glossary(contentsOf: glossary)
+            let (source, target) = (translator.pipeline.sourceLanguage, translator.pipeline.targetLanguage)
+            guard terms.fits(source: source, target: target) else {
+                throw GlossaryError.wrongPair(file: glossary, glossary: "\(terms.sourceLanguage ?? "?") → \(terms.targetLanguage ?? "?")",
+                                              model: "\(source) → \(target)")
+            }
+            translator.options.glossary = terms
+        }
         var scriptCheck = ScriptCheck(sourceLanguage: translator.pipeline.sourceLanguage, modelFile: model)
         if let attentionSvg {
             do { try FileManager.default.createDirectory(atPath: attentionSvg, withIntermediateDirectories: true) } catch {

@@ -17,6 +17,9 @@ import Tokenization
 /// - An accelerator goes before its key in the target word aligned to the marked source piece;
 ///   in a target written without cases (Chinese, Japanese, Korean) it goes last, as `(~K)`, the
 ///   way LibreOffice's translators write it there.
+/// - A glossary term replaces the target words aligned to its source words (their longest run
+///   of neighbours), unless the translation already holds it (`satisfied`); with no word aligned,
+///   it goes where a lone marker would.
 /// - With no target pieces at all, every marker is appended in source order (`appended`).
 public struct MarkupPlacement {
     /// How the markers got into the translation.
@@ -34,6 +37,9 @@ public struct MarkupPlacement {
     let protected: ProtectedText
     /// Source boundary of each marker and source piece of each accelerator's key.
     let markerBoundaries: [Int]
+    /// Where the source pieces a marker stands for end: a glossary term whose words the model
+    /// saw spans `markerBoundaries[i]..<markerEnds[i]`; every other marker is empty there.
+    let markerEnds: [Int]
     let acceleratorPieces: [Int]
     let sourceCount: Int
     /// Target pieces (specials removed) and their alignment.
@@ -41,6 +47,12 @@ public struct MarkupPlacement {
     let alignment: [Int]
     /// Accelerators go inside the target word (cased scripts) or last in parentheses.
     let acceleratorInWord: Bool
+    /// The target puts spaces between words (glossary terms get them).
+    let targetUsesSpaces: Bool
+    /// Target pieces that a glossary term replaces.
+    private var deleted: [Bool]
+    /// Glossary terms (marker indices) that the translation already holds: left as they are.
+    let satisfied: Set<Int>
 
     /// Where each target piece's word starts and ends (subword pieces of one word share them).
     private let wordStart: [Int]
@@ -48,10 +60,15 @@ public struct MarkupPlacement {
 
     /// A placement of `protected`'s markers, at `markerBoundaries` among `sourceCount` source
     /// pieces, into the target `pieces` (no specials) with their `alignment`.
-    public init(protected: ProtectedText, markerBoundaries: [Int], acceleratorPieces: [Int], sourceCount: Int,
-                pieces: [String], alignment: [Int], acceleratorInWord: Bool) {
+    public init(protected: ProtectedText, markerBoundaries: [Int], markerEnds: [Int]? = nil, acceleratorPieces: [Int],
+                sourceCount: Int, pieces: [String], alignment: [Int], acceleratorInWord: Bool, targetUsesSpaces: Bool = true,
+                satisfied: Set<Int> = []) {
         self.protected = protected
+        self.satisfied = satisfied
         self.markerBoundaries = markerBoundaries
+        self.markerEnds = markerEnds ?? markerBoundaries
+        self.targetUsesSpaces = targetUsesSpaces
+        deleted = [Bool](repeating: false, count: pieces.count)
         self.acceleratorPieces = acceleratorPieces
         self.sourceCount = sourceCount
         self.pieces = pieces
@@ -73,7 +90,9 @@ public struct MarkupPlacement {
             return (assemble(runs: [[], []], groups: [group]), .appended)
         }
         var items: [(position: Int, order: Int, member: Member)] = []
-        for (position, index) in markerPositions() { items.append((position, index, member(index))) }
+        let (positions, replaced) = markerPositions()
+        for range in replaced { for t in range { deleted[t] = true } }
+        for (position, index) in positions { items.append((position, index, member(index))) }
         for (i, accelerator) in protected.accelerators.enumerated() {
             if acceleratorInWord, insertInWord(accelerator, near: acceleratorPieces[i]) { continue }
             items.append((trailingPosition(), -1, literal(Self.parenthesized(accelerator))))
@@ -93,28 +112,35 @@ public struct MarkupPlacement {
                 spaces.append(t > 0 && t < pieces.count && !pieces[t - 1].hasSuffix(Marks.joiner) && !pieces[t].hasPrefix(Marks.joiner))
                 runs.append([])
             }
-            if t < pieces.count { runs[runs.count - 1].append(pieces[t]) }
+            if t < pieces.count, !deleted[t] { runs[runs.count - 1].append(pieces[t]) }
         }
         return (assemble(runs: runs, groups: groups, targetSpaces: spaces), .aligned)
     }
 
     // MARK: - Positions
 
-    /// The target boundary of every marker, nested as in the source.
-    private func markerPositions() -> [(Int, Int)] {
+    /// The target boundary of every marker, nested as in the source, and the target words that
+    /// glossary terms replace.
+    private func markerPositions() -> ([(Int, Int)], [Range<Int>]) {
         let markers = protected.markers
         var position = [Int](repeating: 0, count: markers.count)
         /// Per pair (by its opener), the range its children must stay in and the end of the last child placed.
         var range: [Int: (lower: Int, upper: Int, cursor: Int)] = [:]
         var top = (lower: 0, upper: pieces.count, cursor: 0)
+        var replaced: [Range<Int>] = []
         for index in markers.indices {
             let marker = markers[index]
             if marker.kind == .closeTag, marker.partner != nil { continue }  // placed with its opener
+            if satisfied.contains(index) { continue }
             let enclosing = marker.parent.flatMap { range[$0] } ?? top
             var lower: Int, upper: Int
-            if marker.isPairedOpen, let closer = marker.partner {
-                let (s, e) = (markerBoundaries[index], markerBoundaries[closer])
-                let inside = alignment.indices.filter { alignment[$0] >= s && alignment[$0] < e }
+            let span = marker.isPairedOpen ? marker.partner.map { (markerBoundaries[index], markerBoundaries[$0]) }
+                : markerEnds[index] > markerBoundaries[index] ? (markerBoundaries[index], markerEnds[index]) : nil
+            if let (s, e) = span {
+                // A pair goes around the words aligned into its span; a term replaces them (only
+                // the longest run of neighbouring ones: attention strays, and a term is a few words).
+                var inside = alignment.indices.filter { alignment[$0] >= s && alignment[$0] < e }
+                if marker.kind == .term { inside = Self.longestRun(inside) }
                 if let first = inside.min(), let last = inside.max() {
                     lower = wordStart[first]
                     upper = wordEnd[last]
@@ -130,13 +156,24 @@ public struct MarkupPlacement {
             lower = min(max(lower, enclosing.lower, enclosing.cursor), enclosing.upper)
             upper = min(max(upper, lower), enclosing.upper)
             position[index] = lower
+            if marker.kind == .term && upper > lower { replaced.append(lower..<upper) }
             if let closer = marker.partner, marker.isPairedOpen {
                 position[closer] = upper
                 range[index] = (lower, upper, lower)
             }
             if let parent = marker.parent, range[parent] != nil { range[parent]!.cursor = upper } else { top.cursor = upper }
         }
-        return markers.indices.map { (position[$0], $0) }
+        return (markers.indices.filter { !satisfied.contains($0) }.map { (position[$0], $0) }, replaced)
+    }
+
+    /// The longest run of consecutive numbers in an ascending list (the first of equally long ones).
+    static func longestRun(_ sorted: [Int]) -> [Int] {
+        var best = sorted.prefix(0), start = 0
+        for i in sorted.indices where i + 1 == sorted.count || sorted[i + 1] != sorted[i] + 1 {
+            if i + 1 - start > best.count { best = sorted[start...i] }
+            start = i + 1
+        }
+        return Array(best)
     }
 
     /// Where a marker alone at source boundary `b` goes.
@@ -163,13 +200,13 @@ public struct MarkupPlacement {
     private mutating func insertInWord(_ accelerator: ProtectedText.Accelerator, near piece: Int) -> Bool {
         var target: Int?
         for distance in 0..<max(sourceCount, 1) {
-            if let t = alignment.firstIndex(of: piece + distance) ?? alignment.firstIndex(of: piece - distance) {
+            if let t = firstAligned(to: piece + distance) ?? firstAligned(to: piece - distance) {
                 target = t
                 break
             }
         }
         guard let target else { return false }
-        let word = wordStart[target]..<wordEnd[target]
+        let word = (wordStart[target]..<wordEnd[target]).filter { !deleted[$0] }
         let key = accelerator.key.lowercased()
         let choices: [(Character) -> Bool] = [{ $0.lowercased() == key }, { $0.isLetter || $0.isNumber }]
         for wanted in choices {
@@ -181,6 +218,11 @@ public struct MarkupPlacement {
             }
         }
         return false
+    }
+
+    /// The first target piece left in place that attends to source piece `source`.
+    private func firstAligned(to source: Int) -> Int? {
+        alignment.indices.first { alignment[$0] == source && !deleted[$0] }
     }
 
     static func parenthesized(_ accelerator: ProtectedText.Accelerator) -> String {
@@ -207,9 +249,10 @@ public struct MarkupPlacement {
         let isPlaceholder = marker.kind == .placeholder
         let touch = (before: !isPlaceholder || protected.chunks[index].last?.isASCIIAlphanumeric == true,
                      after: !isPlaceholder || protected.chunks[index + 1].first?.isASCIIAlphanumeric == true)
-        // Tags take the target's spacing (Chinese has none around them); the rest keep the source's.
+        // Tags take the target's spacing (Chinese has none around them), terms the target's
+        // spacing between words; the rest keep the source's.
         let isTag = marker.kind == .openTag || marker.kind == .closeTag
-        let space = isTag ? (false, false) : (marker.spaceBefore, marker.spaceAfter)
+        let space = marker.kind == .term ? (targetUsesSpaces, targetUsesSpaces) : isTag ? (false, false) : (marker.spaceBefore, marker.spaceAfter)
         return Member(text: marker.text, index: index, kind: marker.kind, space: space, touch: touch)
     }
 

@@ -18,11 +18,14 @@ public enum MarkupScanner {
     /// Longest span taken as one placeholder or tag; anything longer is text.
     static let maximumSpan = 4096
 
-    /// The string cut into chunks and markers.
-    public static func scan(_ text: String) -> ProtectedText {
+    /// The string cut into chunks and markers; with a glossary, its terms are markers too
+    /// (`markup: false` finds only those).
+    public static func scan(_ text: String, markup: Bool = true, glossary: Glossary? = nil) -> ProtectedText {
+        let terms = glossary.flatMap { $0.isEmpty ? nil : $0 }
         // Most sentences have none of the characters a span starts with: skip the work.
-        guard text.utf8.contains(where: { startBytes.contains($0) }) else { return ProtectedText(plain: text) }
+        guard terms != nil || (markup && text.utf8.contains(where: { startBytes.contains($0) })) else { return ProtectedText(plain: text) }
         let s = Array(text)
+        let folded = terms != nil ? Glossary.fold(s) : []
         var chunks: [String] = []
         var markers: [ProtectedText.Marker] = []
         var accelerators: [ProtectedText.Accelerator] = []
@@ -32,7 +35,7 @@ public enum MarkupScanner {
         let commentEnds = text.contains("<!--") ? s.indices.filter { matches(s, at: $0, "-->") } : []
         var i = 0
         while i < s.count {
-            if let (length, kind) = span(in: s, at: i, commentEnds: commentEnds) {
+            if markup, let (length, kind) = span(in: s, at: i, commentEnds: commentEnds) {
                 chunks.append(chunk)
                 let before = i > 0 && s[i - 1].isWhitespace && kind != .lineBreak
                 let after = i + length < s.count && s[i + length].isWhitespace && kind != .lineBreak
@@ -41,7 +44,15 @@ public enum MarkupScanner {
                 chunk = ""
                 chunkNonSpace = 0
                 i += length
-            } else if let key = acceleratorKey(in: s, at: i) {
+            } else if let terms, let (entry, length) = terms.match(in: s, folded: folded, at: i) {
+                chunks.append(chunk)
+                let before = i > 0 && s[i - 1].isWhitespace, after = i + length < s.count && s[i + length].isWhitespace
+                markers.append(.init(text: entry.target, kind: .term, partner: nil, parent: nil,
+                                     spaceBefore: before, spaceAfter: after, source: String(s[i..<(i + length)])))
+                chunk = ""
+                chunkNonSpace = 0
+                i += length
+            } else if markup, let key = acceleratorKey(in: s, at: i) {
                 accelerators.append(.init(mark: s[i], key: key, chunk: chunks.count, offset: chunkNonSpace))
                 i += 1
             } else {
@@ -59,17 +70,14 @@ public enum MarkupScanner {
         return result
     }
 
-    /// The markers' texts and marks a string holds, as `ProtectedText.inventory` lists them.
-    public static func inventory(of text: String) -> [String] {
-        scan(text).inventory
-    }
-
     /// Whether `translation` holds exactly the markers of `source` (each as often) and its
     /// accelerators: of each accelerator's mark, at least one per accelerator and no more than
     /// the source has in all (the same character as plain text, as in "R&D", may be translated away).
+    /// Glossary terms are not counted (a translation is scanned without the glossary).
     public static func holdsExactly(_ source: ProtectedText, _ translation: String) -> Bool {
         let found = scan(translation)
-        guard found.markers.map(\.text).sorted() == source.markers.map(\.text).sorted() else { return false }
+        let wanted = source.markers.filter { $0.kind != .term }.map(\.text).sorted()
+        guard found.markers.map(\.text).sorted() == wanted else { return false }
         func count(_ mark: Character, _ text: ProtectedText) -> (accelerators: Int, all: Int) {
             let accelerators = text.accelerators.filter { $0.mark == mark }.count
             return (accelerators, accelerators + text.chunks.reduce(0) { $0 + $1.filter { $0 == mark }.count })

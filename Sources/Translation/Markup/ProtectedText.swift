@@ -28,6 +28,8 @@ public struct ProtectedText: Sendable, Equatable {
         /// Whitespace right before / after it in the source (the start and end of text count as none).
         public var spaceBefore: Bool
         public var spaceAfter: Bool
+        /// For a glossary term, the source words it stands for (`text` is their fixed translation).
+        public var source: String? = nil
 
         public enum Kind: String, Sendable, Equatable {
             /// `%s`, `%1$d`, `%(name)s`, `{0}`, `${var}`, `$(ARG1)`, `%1`, `%PRODUCTNAME`, `#1`.
@@ -39,6 +41,8 @@ public struct ProtectedText: Sendable, Equatable {
             case entity
             /// A line break, written (`\n`) or real.
             case lineBreak
+            /// A glossary term: `text` is its fixed translation, `source` the words it matched.
+            case term
         }
 
         public var isPairedOpen: Bool { kind == .openTag && partner != nil }
@@ -65,8 +69,14 @@ public struct ProtectedText: Sendable, Equatable {
     /// Whether there is anything to protect.
     public var isPlain: Bool { markers.isEmpty && accelerators.isEmpty }
 
-    /// The source string again (marks back in their words): `ProtectedText(scanning: s).text == s`.
-    public var text: String {
+    /// The source string again (marks back in their words): `MarkupScanner.scan(s).text == s`.
+    public var text: String { joined { $0.source ?? $0.text } }
+
+    /// The string with each glossary term replaced by its translation: what a source without
+    /// other words translates to.
+    public var output: String { joined(\.text) }
+
+    private func joined(_ markerText: (Marker) -> String) -> String {
         var chunkTexts = chunks
         for accelerator in accelerators.reversed() {
             chunkTexts[accelerator.chunk] = Self.inserting(accelerator.mark, beforeNonSpace: accelerator.offset,
@@ -74,17 +84,12 @@ public struct ProtectedText: Sendable, Equatable {
         }
         var out = chunkTexts[0]
         for (marker, chunk) in zip(markers, chunkTexts.dropFirst()) {
-            out += marker.text
+            out += markerText(marker)
             out += chunk
         }
         return out
     }
 
-    /// The markers' texts and the accelerator marks, as a sorted list: what a translation must
-    /// hold exactly once each.
-    public var inventory: [String] {
-        (markers.map(\.text) + accelerators.map { String($0.mark) }).sorted()
-    }
 
     /// `text` with `mark` put before its `offset`-th non-whitespace character (at the end if there are fewer).
     static func inserting(_ mark: Character, beforeNonSpace offset: Int, in text: String) -> String {
