@@ -47,5 +47,7 @@ let package = Package(
         fuzzer("tokenizer", ["Tokenization"]),
         /// Placeholders, tags and accelerators found in any string and placed into a translation.
         fuzzer("markup", ["Translation"]),
+        /// A glossary file, then its terms found in a text.
+        fuzzer("glossary", ["Translation"]),
     ]
 )

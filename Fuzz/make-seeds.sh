@@ -9,7 +9,7 @@ scripts/build-if-needed.sh fanyi-train
 work=$(mktemp -d /tmp/fanyi-seeds-XXXXXX)
 trap 'rm -rf "$work"' EXIT
 seeds=Fuzz/Corpus
-rm -rf "$seeds" && mkdir -p "$seeds"/{model-file,checkpoint,vocabulary,merges,manifest,shortlist,config,tokenizer,markup}
+rm -rf "$seeds" && mkdir -p "$seeds"/{model-file,checkpoint,vocabulary,merges,manifest,shortlist,config,tokenizer,markup,glossary}
 
 head -24 corpora/en-zh-lohelp/train.en > "$work/train.en"
 head -24 corpora/en-zh-lohelp/train.zh > "$work/train.zh"
@@ -61,6 +61,8 @@ done
 printf '  two  spaces\tand a tab\u3000ideographic space, "quotes" — ﬁ ligature, ＡＢＣ, İstanbul ΣΑΣ.\n' > "$seeds/tokenizer/whitespace"
 printf 'Dr. Smith arrived. Then he left! 他来了。她走了？\n\nNew paragraph.' > "$seeds/tokenizer/sentences"
 printf '\xff\xfe bad \xc3 UTF-8 ⟪20⟫ ￭ joiner' > "$seeds/tokenizer/invalid"
+printf 'en\tzh\n# UI terms\ncell range\t单元格区域\nCell\t单元格\r\nLibreOffice\tLibreOffice\nOK\t确定\n' > "$seeds/glossary/terms.tsv"
+printf '单元格\tcell\nSheet\t工作表\nno tab\n' > "$seeds/glossary/bad-line.tsv"
 # Markup: the first byte sets the target's length and alignment (see fuzz-markup).
 printf '\x05Cannot open protocol file "%%s": %%s' > "$seeds/markup/printf"
 printf '\x09%%1$d of %%(count)s in {0} ${var} $(ARG1) %%PRODUCTNAME #1 %%L1 %%%%' > "$seeds/markup/placeholders"

@@ -27,3 +27,36 @@ import Testing
         #expect(plain.stdout.split(separator: "\n", omittingEmptySubsequences: false).count == 3)
     }
 }
+
+/// fanyi-translate --glossary: terms come out as the file fixes them; a bad file or another
+/// pair's file is a one-line error naming it.
+@Suite struct FanyiTranslateGlossaryTests {
+    static let model = packageRoot + "/models/en-zh-lohelp.safetensors"
+
+    static func file(_ text: String) throws -> String {
+        let path = NSTemporaryDirectory() + "fanyi-glossary-\(UUID().uuidString).tsv"
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test func termsAreTranslatedAsTheGlossarySays() throws {
+        let glossary = try Self.file("en\tzh\ncell range\t储存格范围\n")
+        defer { try? FileManager.default.removeItem(atPath: glossary) }
+        let result = try run("fanyi-translate", ["--model", Self.model, "--glossary", glossary], input: Data("Select the cell range.\nClick OK.\n".utf8))
+        #expect(result.status == 0, "\(result.stderr)")
+        let lines = result.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.count == 2 && lines[0].contains("储存格范围"), "\(lines)")
+    }
+
+    @Test func badGlossariesAreNamed() throws {
+        let broken = try Self.file("cell range\t储存格范围\nno tab here\n")
+        let other = try Self.file("zh\ten\n单元格\tcell\n")
+        defer { for path in [broken, other] { try? FileManager.default.removeItem(atPath: path) } }
+        let bad = try run("fanyi-translate", ["--model", Self.model, "--glossary", broken], input: Data("Click OK.\n".utf8))
+        #expect(bad.status != 0 && bad.stderr.contains("glossary \(broken) line 2 has no tab"), "\(bad.stderr)")
+        let wrong = try run("fanyi-translate", ["--model", Self.model, "--glossary", other], input: Data("Click OK.\n".utf8))
+        #expect(wrong.status != 0 && wrong.stderr.contains("is for zh → en, but the model translates en → zh"), "\(wrong.stderr)")
+        let missing = try run("fanyi-translate", ["--model", Self.model, "--glossary", "/nonexistent.tsv"], input: Data())
+        #expect(missing.status != 0 && missing.stderr.contains("glossary /nonexistent.tsv: cannot be read"), "\(missing.stderr)")
+    }
+}
