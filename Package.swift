@@ -153,7 +153,7 @@ let package = Package(
         .executableTarget(
             name: "fanyi-serve",
             dependencies: [
-                "Serving", "Tensor", "CKernels",
+                "Serving", "Translation", "Tensor", "CKernels",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

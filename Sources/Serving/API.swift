@@ -54,9 +54,11 @@ public struct TranslateRequest: Codable, Equatable, Sendable {
     public var scores: Bool?
     /// Answer the attention weights (given for a single text of one sentence, left out otherwise).
     public var attention: Bool?
+    /// Terms with fixed translations for this request (term → translation), over the server's glossary.
+    public var glossary: [String: String]?
 
     enum CodingKeys: String, CodingKey {
-        case q, source, target, format, alternatives, scores, attention
+        case q, source, target, format, alternatives, scores, attention, glossary
         case beamSize = "beam_size"
     }
 

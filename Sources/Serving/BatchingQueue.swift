@@ -14,11 +14,14 @@ public final class BatchingQueue: Sendable {
         public var beamSize: Int
         public var nBest: Int
         public var recordAttention: Bool
+        /// The glossary the sentences are translated with (the server's, or the request's over it).
+        public var glossary: Glossary?
 
-        public init(beamSize: Int, nBest: Int = 1, recordAttention: Bool = false) {
+        public init(beamSize: Int, nBest: Int = 1, recordAttention: Bool = false, glossary: Glossary? = nil) {
             self.beamSize = beamSize
             self.nBest = nBest
             self.recordAttention = recordAttention
+            self.glossary = glossary
         }
     }
 
@@ -141,6 +144,7 @@ public final class BatchingQueue: Sendable {
             translator.options.search.beamSize = settings.beamSize
             translator.options.search.nBest = settings.nBest
             translator.options.search.recordAttention = settings.recordAttention
+            translator.options.glossary = settings.glossary
             translator.options.batchSize = max(maxBatch, batch.reduce(0) { $0 + $1.sentences.count })
             let sentences = batch.flatMap(\.sentences)
             defer {

@@ -12,6 +12,8 @@ public final class TranslationService: Sendable {
         /// The model file it came from.
         public let file: String
         public let queue: BatchingQueue
+        /// The server's glossary for this pair (`fanyi-serve --glossary`).
+        public var glossary: Glossary?
 
         public var pair: String { "\(source)-\(target)" }
 
@@ -87,7 +89,14 @@ public final class TranslationService: Sendable {
         // page can always ask.
         var wantsAttention = false
         if request.attention ?? false, case .one = request.q, sentences.count == 1 { wantsAttention = true }
-        let settings = BatchingQueue.Settings(beamSize: beamSize, nBest: alternatives + 1, recordAttention: wantsAttention)
+        var glossary = model.glossary
+        if let terms = request.glossary, !terms.isEmpty {
+            let entries = terms.sorted { $0.key < $1.key }.map { Glossary.Entry(source: $0.key, target: $0.value) }
+            do { glossary = try (glossary ?? Glossary()).overridden(by: entries, name: "glossary") } catch {
+                throw ServiceError.badRequest("glossary: \(error.reason)")
+            }
+        }
+        let settings = BatchingQueue.Settings(beamSize: beamSize, nBest: alternatives + 1, recordAttention: wantsAttention, glossary: glossary)
         let translations = try await model.queue.translate(sentences, settings: settings, timeout: limits.timeout)
         let paragraphs = ParagraphTranslation.regroup(split, translations: translations,
                                                       spacesBetweenSentences: Translator.spacesBetweenSentences(in: model.target))

@@ -4,6 +4,7 @@ import Foundation
 import Hummingbird
 import Serving
 import Tensor
+import Translation
 
 @main
 struct FanyiServe: AsyncParsableCommand {
@@ -41,6 +42,8 @@ struct FanyiServe: AsyncParsableCommand {
     @Option(help: "Seconds a request may wait for a worker (503 after).") var timeout = 30.0
     @Option(help: "Beam size when a request gives none.") var beamSize = 5
     @Option(help: "Largest beam size a request may ask for.") var maxBeamSize = 12
+    @Option(help: "Glossary file for the pair its first line names (en<TAB>zh), or for the only model (repeat for more pairs; docs/glossary.md).")
+    var glossary: [String] = []
 
     func validate() throws {
         if model.isEmpty { throw ValidationError("give at least one --model (e.g. --model models/en-zh-lohelp.safetensors)") }
@@ -78,6 +81,10 @@ struct FanyiServe: AsyncParsableCommand {
             }
             served.append(loaded)
         }
+        do { try attachGlossaries(to: &served) } catch {
+            for model in served { model.queue.shutdown() }
+            throw error
+        }
         var limits = TranslationService.Limits()
         limits.characters = charLimit
         limits.texts = maxTexts
@@ -99,6 +106,27 @@ struct FanyiServe: AsyncParsableCommand {
         try await app.runService()
         service.shutdown()
         say("fanyi-serve: stopped")
+    }
+}
+
+extension FanyiServe {
+    /// Reads each --glossary and gives it to the model of the pair it names (or the only model).
+    func attachGlossaries(to served: inout [TranslationService.ServedModel]) throws {
+        for file in glossary {
+            let terms: Glossary
+            do { terms = try Glossary(contentsOf: file) } catch { throw ValidationError("--glossary: \(error)") }
+            let matching = served.indices.filter { terms.fits(source: served[$0].source, target: served[$0].target) }
+            guard matching.count == 1, let index = matching.first else {
+                let pairs = served.map { "\($0.source) → \($0.target)" }.joined(separator: ", ")
+                throw ValidationError(terms.sourceLanguage == nil
+                    ? "--glossary \(file) names no pair and \(served.count) models are served (\(pairs)); start it with a line such as en<TAB>zh"
+                    : "--glossary \(file) is for \(terms.sourceLanguage!) → \(terms.targetLanguage!), which no served model translates (\(pairs))")
+            }
+            guard served[index].glossary == nil else {
+                throw ValidationError("--glossary \(file): \(served[index].source) → \(served[index].target) has a glossary already; give one file per pair")
+            }
+            served[index].glossary = terms
+        }
     }
 }
 

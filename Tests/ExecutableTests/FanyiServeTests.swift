@@ -83,6 +83,22 @@ import Testing
         #expect(server.output.contains("fanyi-serve: stopped"))
     }
 
+    /// A glossary per pair, found by the pair its first line names; one that names none is refused
+    /// when more than one model is served.
+    @Test func glossariesGoToThePairsTheyName() async throws {
+        let folder = NSTemporaryDirectory() + "fanyi-serve-glossary-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try "en\tzh\ncell range\t储存格范围\n".write(toFile: folder + "/en-zh.tsv", atomically: true, encoding: .utf8)
+        try "cell range\t储存格范围\n".write(toFile: folder + "/bare.tsv", atomically: true, encoding: .utf8)
+        let server = try Server(Self.models + ["--port", "0", "--glossary", folder + "/en-zh.tsv"])
+        defer { _ = server.stop() }
+        let (status, body) = try await server.translate(#"{"q": "Select the cell range.", "source": "en", "target": "zh"}"#)
+        #expect(status == 200 && body.contains("储存格范围"), "\(body)")
+        let bare = try run("fanyi-serve", Self.models + ["--glossary", folder + "/bare.tsv"], input: "")
+        #expect(bare.status != 0 && bare.stderr.contains("names no pair and 2 models are served"), "\(bare.stderr)")
+    }
+
     @Test func chineseToEnglishAndErrorsOverTheSocket() async throws {
         let server = try Server(Self.models + ["--port", "0"])
         let (status, body) = try await server.translate(#"{"q": "选择单元格区域。", "source": "zh", "target": "en"}"#)
@@ -100,6 +116,8 @@ import Testing
         (["--model", "m", "--workers", "0"], "--workers must be ≥ 1"),
         (["--model", "m", "--port", "70000"], "--port must be between 0 and 65535"),
         (["--model", "m", "--beam-size", "20"], "--beam-size must be between 1 and --max-beam-size (12)"),
+        (models + ["--glossary", "/nonexistent/terms.tsv"], "--glossary: glossary /nonexistent/terms.tsv: cannot be read"),
+        (models + ["--glossary", packageRoot + "/Fuzz/Corpus/glossary/bad-line.tsv"], "bad-line.tsv line 3 has no tab"),
     ])
     func badFlagsAreRefusedByName(arguments: [String], message: String) throws {
         let result = try run("fanyi-serve", arguments, input: "")

@@ -11,8 +11,8 @@ import Foundation
 /// spaces, such as Chinese, anywhere), ignoring case, without inflection (list `Cells` beside
 /// `Cell` to catch both), leftmost first and, where several start at one place, the longest
 /// ("cell range" before "cell"). Matches never overlap.
-public struct Glossary: Sendable, Equatable {
-    public struct Entry: Sendable, Equatable {
+public struct Glossary: Sendable, Hashable {
+    public struct Entry: Sendable, Hashable {
         public var source: String
         public var target: String
         public init(source: String, target: String) {
@@ -27,6 +27,11 @@ public struct Glossary: Sendable, Equatable {
     public private(set) var targetLanguage: String?
     /// Entries by the case-folded first two characters of their source term (one for one-character terms).
     private var index: [String: [Int]] = [:]
+
+    /// An empty glossary.
+    public init() {
+        entries = []
+    }
 
     /// A glossary of `entries`; empty or repeated source terms are an error.
     public init(entries: [Entry], name: String = "glossary") throws(GlossaryError) {
@@ -71,6 +76,27 @@ public struct Glossary: Sendable, Equatable {
     }
 
     public var isEmpty: Bool { entries.isEmpty }
+
+    /// This glossary with `entries` added; where both have a term, `entries`' translation wins
+    /// (a request's own terms over a server's). `name` names the entries in errors.
+    public func overridden(by entries: [Entry], name: String) throws(GlossaryError) -> Glossary {
+        let added = try Glossary(entries: entries, name: name)
+        let replaced = Set(added.foldedTerms)
+        var merged = try Glossary(entries: self.entries.indices.filter { !replaced.contains(foldedTerms[$0]) }.map { self.entries[$0] })
+        for entry in added.entries { try merged.add(entry, line: 0, file: name) }
+        merged.sourceLanguage = sourceLanguage
+        merged.targetLanguage = targetLanguage
+        return merged
+    }
+
+    // Two glossaries are the same when they say the same (the index follows from the entries).
+    public static func == (a: Glossary, b: Glossary) -> Bool {
+        a.entries == b.entries && a.sourceLanguage == b.sourceLanguage && a.targetLanguage == b.targetLanguage
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(entries)
+    }
 
     /// Whether the glossary may be used for `source` → `target` (it names no pair, or this one).
     public func fits(source: String, target: String) -> Bool {
@@ -158,6 +184,15 @@ public enum GlossaryError: Error, CustomStringConvertible, Equatable {
     case malformed(file: String, line: Int?, reason: String)
     /// The file names another language pair than the model translates.
     case wrongPair(file: String, glossary: String, model: String)
+
+    /// What is wrong, without the file's name (for a request's `glossary` field).
+    public var reason: String {
+        switch self {
+        case .unreadable(_, let reason): return "cannot be read (\(reason))"
+        case .malformed(_, _, let reason): return reason
+        case .wrongPair(_, let glossary, let model): return "is for \(glossary), but the model translates \(model)"
+        }
+    }
 
     public var description: String {
         switch self {

@@ -1,0 +1,36 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Testing
+import Translation
+@testable import Serving
+
+/// `/translate` with the server's glossary for a pair and a request's own `glossary` field over it.
+@Suite(.serialized) struct GlossaryRouteTests {
+    @Test func theRequestsTermsOverTheServersGlossary() async throws {
+        var (service, metrics) = try makeService(files: [englishChinese])
+        var model = service.models[0]
+        model.glossary = try Glossary(entries: [.init(source: "cell range", target: "储存格范围"), .init(source: "OK", target: "好")])
+        service = TranslationService(models: [model], limits: service.limits)
+        defer { service.shutdown() }
+        try await makeApplication(service, metrics).test(.router) { client in
+            try await client.execute(uri: "/translate", method: .post, headers: [.contentType: "application/json"],
+                                     body: body(#"{"q": ["Select the cell range.", "Click OK."], "source": "en", "target": "zh"}"#)) { response in
+                let texts = object(response.body)["translatedText"] as? [String] ?? []
+                #expect(response.status == .ok && texts.count == 2, "\(texts)")
+                #expect(texts.first?.contains("储存格范围") == true && texts.last?.contains("好") == true, "\(texts)")
+            }
+            // The request's own translation of a term wins over the server's.
+            try await client.execute(uri: "/translate", method: .post, headers: [.contentType: "application/json"],
+                                     body: body(#"{"q": "Select the cell range.", "source": "en", "target": "zh", "glossary": {"Cell Range": "单元格范围"}}"#)) { response in
+                let text = object(response.body)["translatedText"] as? String ?? ""
+                #expect(response.status == .ok && text.contains("单元格范围") && !text.contains("储存格"), "\(text)")
+            }
+            try await client.execute(uri: "/translate", method: .post, headers: [.contentType: "application/json"],
+                                     body: body(#"{"q": "Click OK.", "source": "en", "target": "zh", "glossary": {"OK": ""}}"#)) { response in
+                #expect(response.status == .badRequest)
+                #expect(errorMessage(response.body).hasPrefix("glossary: gives 'OK' an empty translation"), "\(errorMessage(response.body))")
+            }
+        }
+    }
+}
