@@ -49,6 +49,8 @@ import Tokenization
         #expect(Self.place("Name: %s.", ["名称", "\u{FFED}：", "\u{FFED}。"], [0, 0, 1]).0 == "名称：%s。")
         // %MOD2 glued to "Shift" would read as %MOD2S: a space keeps them apart.
         #expect(Self.place("%MOD2+Shift", ["Shift"], [1]).0 == "%MOD2 Shift")
+        // Nor does one placeholder touch another that it did not touch in the source.
+        #expect(Self.place("%NAME+#1", [], []).0 == "%NAME #1")
     }
 
     @Test func tagPairsSurroundTheirAlignedWords() {

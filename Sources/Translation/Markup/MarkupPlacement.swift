@@ -272,7 +272,13 @@ public struct MarkupPlacement {
             if let c = left, !c.isPunctuation, !c.isWhitespace {
                 gaps[0] = group[0].space.before || (!group[0].touch.before && c.isASCIIAlphanumeric)
             }
-            for i in 1..<group.count { gaps[i] = group[i - 1].space.after || group[i].space.before }
+            for i in 1..<group.count {
+                let (left, right) = (group[i - 1], group[i])
+                // `%PRODUCTNAME` against `#1` reads as one word: "#1" would be text.
+                let apart = (!right.touch.before && left.text.last?.isASCIIAlphanumeric == true)
+                    || (!left.touch.after && right.text.first?.isASCIIAlphanumeric == true)
+                gaps[i] = left.space.after || right.space.before || apart
+            }
             if let c = right.first, !c.isPunctuation, !c.isWhitespace, let last = group.last {
                 gaps[group.count] = last.space.after || (!last.touch.after && c.isASCIIAlphanumeric)
             }
