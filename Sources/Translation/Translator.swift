@@ -202,7 +202,8 @@ public final class Translator {
         var (text, markup) = placement.text()
         if markup == .aligned && !MarkupScanner.holdsExactly(input.protected, text) { markup = .mismatch }
         return Translation(text: text, score: hypothesis.score, pieces: pieces, sourcePieces: input.pieces,
-                           alignment: hypothesis.alignment, attention: hypothesis.attention, markup: markup)
+                           alignment: hypothesis.alignment, attention: hypothesis.attention, markup: markup,
+                           tokenLogProbabilities: hypothesis.tokenLogProbabilities, endLogProbability: hypothesis.endLogProbability)
     }
 
 }
@@ -309,4 +310,8 @@ public struct Translation: Sendable, Equatable {
     public var attention: [[Float]]
     /// How the source's placeholders, tags and accelerators got into `text`.
     public var markup: MarkupPlacement.Outcome = .none
+    /// Each target piece's log-probability under the model, and that of `</s>` (nil when the
+    /// search stopped at the length limit): what `confidence` and `words` are made of.
+    public var tokenLogProbabilities: [Float] = []
+    public var endLogProbability: Float?
 }

@@ -25,6 +25,8 @@ struct FanyiScore: ParsableCommand {
     @Flag(help: "Lowercase before scoring.") var lowercase = false
     @Option(help: "Decimal places of the scores.") var width = 1
     @Flag(help: "Print JSON instead of text lines.") var json = false
+    @Flag(help: "Score each line on its own: one line per hypothesis with its metrics, tab-separated, in --metrics order.")
+    var sentenceLevel = false
 
     var metricNames: [String] { metrics.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() } }
 
@@ -48,6 +50,17 @@ struct FanyiScore: ParsableCommand {
         if tokenize == .thirteenA && metricNames.contains("bleu") && Self.mostlyIdeographs(references) {
             // 13a does not split Chinese or Japanese words, so BLEU would count whole clauses as words.
             FileHandle.standardError.write(Data("fanyi-score: the references are mostly Chinese or Japanese characters; BLEU with --tokenize 13a treats unspaced text as one word, use --tokenize zh\n".utf8))
+        }
+        if sentenceLevel {
+            let bleu = BLEU(tokenizer: tokenize, lowercase: lowercase), chrf = CHRF(wordOrder: chrfWordOrder, lowercase: lowercase)
+            for (hypothesis, reference) in zip(hypotheses, references) {
+                let scores = metricNames.map { name in
+                    name == "bleu" ? bleu.score(hypotheses: [hypothesis], references: [reference]).score
+                        : chrf.score(hypotheses: [hypothesis], references: [reference])
+                }
+                print(scores.map { String(format: "%.\(width)f", $0) }.joined(separator: "\t"))
+            }
+            return
         }
         var report = ScoreReport(width: width)
         report.add(bleu: metricNames.contains("bleu") ? BLEU(tokenizer: tokenize, lowercase: lowercase) : nil,

@@ -58,6 +58,8 @@ struct FanyiTranslate: ParsableCommand {
     var noProtectMarkup = false
     @Option(help: "Glossary: a TSV file of source term, tab, fixed translation (docs/glossary.md).")
     var glossary: String?
+    @Option(help: "text: one line per line; jsonl: one JSON object per line with score, confidence, words with their confidences, alignment and the n-best.")
+    var outputFormat: LineFormat = .text
     @Option(help: "With a shortlist: sentences of a batch that share one candidate set (1: each sentence its own).")
     var shortlistGroup = SearchOptions().shortlistGroupSize
     @Option(help: "Check only: the model fixes the direction; another language is an error naming the model for it.")
@@ -79,6 +81,9 @@ struct FanyiTranslate: ParsableCommand {
         if readAhead < 1 { throw ValidationError("--read-ahead must be ≥ 1, got \(readAhead)") }
         if threads < 1 { throw ValidationError("--threads must be ≥ 1, got \(threads)") }
         if nBest > 1 && (scores || alignment) { throw ValidationError("--n-best prints its own scores; drop --scores/--alignment") }
+        if outputFormat == .jsonl && (scores || alignment || splitSentences) {
+            throw ValidationError("--output-format jsonl holds scores and alignments itself and one sentence per line: drop --scores, --alignment and --split-sentences")
+        }
         if splitSentences && (nBest > 1 || scores || alignment || attentionSvg != nil) {
             throw ValidationError("--split-sentences joins several translations into one line: drop --n-best, --scores, --alignment and --attention-svg")
         }
@@ -159,7 +164,9 @@ struct FanyiTranslate: ParsableCommand {
             for (offset, translations) in try translator.translate(pending).enumerated() {
                 let index = written + offset
                 if [.appended, .mismatch].contains(translations[0].markup) { flagged.append(index + 1) }
-                if nBest > 1 {
+                if outputFormat == .jsonl {
+                    try writer.write(OutputFormat.jsonLine(translations, source: pending[offset], index: index))
+                } else if nBest > 1 {
                     for line in OutputFormat.nBest(translations, index: index) { try writer.write(line) }
                 } else {
                     try writer.write(OutputFormat.line(translations[0], scores: scores, alignment: alignment))
@@ -234,6 +241,11 @@ extension FanyiTranslate {
 }
 
 extension InvalidUTF8Policy: ExpressibleByArgument {}
+
+/// What fanyi-translate writes per input line.
+enum LineFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, jsonl
+}
 
 /// A run-time failure: ArgumentParser prints it as one line, `Error: …`, and exits 1.
 struct ToolError: Error, CustomStringConvertible {

@@ -21,6 +21,19 @@ import Testing
         #expect(objects.count == 1 && objects[0]["score"] as? Double == 67.0621)
     }
 
+    /// --sentence-level: each line's own scores, the same as scoring that line alone.
+    @Test func sentenceLevelScoresEachLine() throws {
+        let folder = NSTemporaryDirectory() + "fanyi-score-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try "the cat sat on the mat\nhello there\n".write(toFile: folder + "/ref", atomically: true, encoding: .utf8)
+        let result = try run("fanyi-score", ["--reference", folder + "/ref", "--sentence-level", "--width", "2"],
+                             input: "the cat sat on the mat\ngoodbye\n")
+        #expect(result.status == 0, "\(result.stderr)")
+        let lines = result.stdout.split(separator: "\n").map { $0.split(separator: "\t").map { Double($0)! } }
+        #expect(lines.count == 2 && lines[0] == [100, 100] && lines[1][0] < 10 && lines[1][1] < 30, "\(result.stdout)")
+    }
+
     /// Chinese references scored with the default 13a tokenizer get a hint (the numbers are
     /// still sacreBLEU's for 13a); English ones and --tokenize zh do not.
     @Test func chineseWith13aGetsAHint() throws {

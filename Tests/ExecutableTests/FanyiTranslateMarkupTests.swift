@@ -60,3 +60,27 @@ import Testing
         #expect(missing.status != 0 && missing.stderr.contains("glossary /nonexistent.tsv: cannot be read"), "\(missing.stderr)")
     }
 }
+
+/// fanyi-translate --output-format jsonl: one JSON object per line, with confidences.
+@Suite struct FanyiTranslateJSONLinesTests {
+    @Test func oneObjectPerLineWithConfidencesAndTheNBest() throws {
+        let result = try run("fanyi-translate", ["--model", packageRoot + "/models/en-zh-lohelp.safetensors", "--output-format", "jsonl",
+                                                 "--n-best", "2", "--beam-size", "3"],
+                             input: Data("Select the cell range.\n\nOpen %s.\n".utf8))
+        #expect(result.status == 0, "\(result.stderr)")
+        let objects = try result.stdout.split(separator: "\n").map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+        #expect(objects.count == 3)
+        #expect(objects.map { $0["index"] as? Int } == [0, 1, 2])
+        let first = objects[0]
+        #expect(first["source"] as? String == "Select the cell range." && (first["translation"] as? String)?.contains("单元格") == true)
+        let confidence = first["confidence"] as? Double ?? -1
+        #expect(confidence > 0 && confidence <= 1)
+        let words = first["words"] as? [[String: Any]] ?? []
+        #expect(!words.isEmpty && words.allSatisfy { ($0["confidence"] as? Double ?? -1) >= 0 && ($0["confidence"] as? Double ?? 2) <= 1 })
+        #expect(words.map { $0["text"] as? String ?? "" }.joined() == first["translation"] as? String)
+        #expect((first["alternatives"] as? [[String: Any]])?.count == 1)
+        #expect(objects[1]["translation"] as? String == "" && objects[2]["markup"] as? String == "aligned")
+        let refused = try run("fanyi-translate", ["--model", packageRoot + "/models/en-zh-lohelp.safetensors", "--output-format", "jsonl", "--scores"])
+        #expect(refused.status != 0 && refused.stderr.contains("--output-format jsonl holds scores"), "\(refused.stderr)")
+    }
+}

@@ -49,6 +49,13 @@ import Tensor
         #expect(abs(found[0].score - log(0.4)) < 1e-5)
         #expect(abs(found[1].score - (log(0.35) + log(0.4))) < 1e-5)
         #expect(abs(found[2].score - (log(0.25) + log(0.4))) < 1e-5)
+        // Each token's log-probability, and that of </s>, as the scripted distribution gives them.
+        #expect(found[1].tokenLogProbabilities.count == 1 && abs(Double(found[1].tokenLogProbabilities[0]) - log(0.35)) < 1e-5)
+        #expect(found.allSatisfy { abs(Double($0.endLogProbability ?? 0) - log(0.4)) < 1e-5 })
+        for hypothesis in found {
+            let sum = hypothesis.tokenLogProbabilities.reduce(0) { $0 + Double($1) } + Double(hypothesis.endLogProbability ?? 0)
+            #expect(abs(sum - hypothesis.logProbability) < 1e-5)
+        }
         // One best: the search stops as soon as the best candidate has ended.
         options.nBest = 1
         #expect(BeamSearch(model: model).search([[4, 5]], options: options)[0].map(\.tokens) == [[]])

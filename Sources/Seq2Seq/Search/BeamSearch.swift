@@ -54,6 +54,10 @@ public struct Hypothesis: Sendable, Equatable {
     public var score: Double
     /// Sum of the tokens' log-probabilities (`</s>` included when generated).
     public var logProbability: Double
+    /// Each output token's log-probability under the model (the scored columns', with a shortlist).
+    public var tokenLogProbabilities: [Float] = []
+    /// The log-probability of `</s>` where the hypothesis ended with it (nil when cut at the length limit).
+    public var endLogProbability: Float?
     /// For each output token, the source position it attended to most.
     public var alignment: [Int]
     /// Per output token, the attention over the source positions (when recorded).
@@ -83,6 +87,8 @@ public final class BeamSearch {
     struct Beam {
         var tokens: [Int32] = []
         var logProbability = 0.0
+        var tokenLogProbabilities: [Float] = []
+        var endLogProbability: Float?
         var alignment: [Int] = []
         var attention: [[Float]] = []
         var coverage: [Float] = []
@@ -156,6 +162,8 @@ public final class BeamSearch {
                     guard score > -.infinity else { break }
                     var beam = beams[r]
                     extend(&beam, row: r, token: v, weights: weights, sentenceLength: lengths[sentence], options: options)
+                    let lp = Float(score - beams[r].logProbability)
+                    if v == Batch.eosID { beam.endLogProbability = lp } else { beam.tokenLogProbabilities.append(lp) }
                     beam.logProbability = score
                     if v == Batch.eosID || atLimit {
                         if rank == 0 { bestWasEnd = true }
@@ -259,6 +267,7 @@ public final class BeamSearch {
             score += options.coveragePenalty * beam.coverage.reduce(0) { $0 + log(Double(min(max($1, 1e-10), 1))) }
         }
         return Hypothesis(tokens: beam.tokens, score: score, logProbability: beam.logProbability,
+                          tokenLogProbabilities: beam.tokenLogProbabilities, endLogProbability: beam.endLogProbability,
                           alignment: beam.alignment, attention: beam.attention)
     }
 }
