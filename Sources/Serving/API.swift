@@ -1,4 +1,5 @@
 import Foundation
+import Translation
 
 // The JSON of the HTTP API. `POST /translate` speaks LibreTranslate's fields (`q`, `source`,
 // `target`, `format`, `alternatives`) plus Fanyi's own (`beam_size`, `scores`, `attention`).
@@ -56,9 +57,11 @@ public struct TranslateRequest: Codable, Equatable, Sendable {
     public var attention: Bool?
     /// Terms with fixed translations for this request (term → translation), over the server's glossary.
     public var glossary: [String: String]?
+    /// Answer each text's confidence and its words' confidences (`docs/confidence.md`).
+    public var confidence: Bool?
 
     enum CodingKeys: String, CodingKey {
-        case q, source, target, format, alternatives, scores, attention, glossary
+        case q, source, target, format, alternatives, scores, attention, glossary, confidence
         case beamSize = "beam_size"
     }
 
@@ -86,6 +89,10 @@ public struct TranslateResponse: Codable, Equatable, Sendable {
     public var scores: [Double]?
     /// Source and target subwords and the weights between them (when asked).
     public var attention: AttentionWeights?
+    /// Per text (when asked): the confidence of its least confident sentence, 0–1.
+    public var confidence: [Double]?
+    /// Per text (when asked): its words, sentence after sentence, each with its confidence.
+    public var words: [[WordConfidence]]?
 
     public enum AlternativeTexts: Codable, Equatable, Sendable {
         case one([String])

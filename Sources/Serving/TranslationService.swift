@@ -113,6 +113,10 @@ public final class TranslationService: Sendable {
             response.translatedText = .many(best)
             if alternatives > 0 { response.alternatives = .many(others) }
         }
+        if request.confidence ?? false {
+            response.confidence = paragraphs.map { $0.sentences.compactMap { $0.first?.confidence }.min() ?? 1 }
+            response.words = paragraphs.map { $0.sentences.flatMap { $0.first?.words ?? [] } }
+        }
         if request.scores ?? false {
             response.scores = paragraphs.map { $0.sentences.reduce(0) { $0 + ($1.first?.score ?? 0) } }
         }
