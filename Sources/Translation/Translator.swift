@@ -71,7 +71,9 @@ public final class Translator {
         try translate([text])[0].first?.text ?? ""
     }
 
-    /// The n-best translations of each line, in input order (an empty line gives one empty result).
+    /// The n-best translations of each line, in input order (an empty line gives one empty result);
+    /// distinct texts, best first, from all the beam's finished hypotheses (a line may still get
+    /// fewer than `nBest` when the beam holds fewer distinct ones).
     ///
     /// With `options.protectMarkup` (the default), placeholders, inline tags, entities, line
     /// breaks and accelerators never reach the model: each comes back once, unchanged, where the
@@ -84,12 +86,17 @@ public final class Translator {
         let order = ids.indices.filter { !ids[$0].isEmpty }.sorted { ids[$0].count < ids[$1].count }
         var search = options.search
         if options.useShortlist && search.shortlist == nil { search.shortlist = shortlist }
+        // For n-best, the whole beam's finished hypotheses: some read the same once detokenized.
+        if search.nBest > 1 { search.nBest = search.beamSize }
         var start = 0
         while start < order.count {
             let chunk = Array(order[start..<min(order.count, start + options.batchSize)])
             let found = beamSearch.search(chunk.map { ids[$0] }, options: search)
             for (index, hypotheses) in zip(chunk, found) where !hypotheses.isEmpty {
-                results[index] = hypotheses.map { makeTranslation($0, input: inputs[index]) }
+                // Distinct texts only: hypotheses that differ in their pieces can read the same.
+                var seen: Set<String> = []
+                results[index] = Array(hypotheses.map { makeTranslation($0, input: inputs[index]) }
+                    .filter { seen.insert($0.text).inserted }.prefix(options.search.nBest))
             }
             start += options.batchSize
         }

@@ -30,6 +30,7 @@ let packageRoot: String = {
         #expect(results[4].count == 1 && results[4][0].text == "")
         #expect(results[5].map(\.text) == results[0].map(\.text))
         #expect(results[0].count == 2 && results[0][0].score >= results[0][1].score)
+        #expect(results.allSatisfy { Set($0.map(\.text)).count == $0.count })  // n-best texts are distinct
         // The same sentence alone gives the same best translation.
         #expect(try translator.translate([inputs[2]])[0][0].text == results[2][0].text)
     }
