@@ -51,6 +51,7 @@ import Tokenization
         #expect(Self.place("%MOD2+Shift", ["Shift"], [1]).0 == "%MOD2 Shift")
         // Nor does one placeholder touch another that it did not touch in the source.
         #expect(Self.place("%NAME+#1", [], []).0 == "%NAME #1")
+        #expect(Self.place("%NAME x", ["_y"], [1]).0 == "%NAME _y")
     }
 
     @Test func tagPairsSurroundTheirAlignedWords() {

@@ -247,8 +247,8 @@ public struct MarkupPlacement {
         // `%MOD2` touching "Shift" would read as `%MOD2S`: a placeholder touches a letter or
         // digit only where it did in the source.
         let isPlaceholder = marker.kind == .placeholder
-        let touch = (before: !isPlaceholder || protected.chunks[index].last?.isASCIIAlphanumeric == true,
-                     after: !isPlaceholder || protected.chunks[index + 1].first?.isASCIIAlphanumeric == true)
+        let touch = (before: !isPlaceholder || protected.chunks[index].last?.continuesPlaceholder == true,
+                     after: !isPlaceholder || protected.chunks[index + 1].first?.continuesPlaceholder == true)
         // Tags take the target's spacing (Chinese has none around them), terms the target's
         // spacing between words; the rest keep the source's.
         let isTag = marker.kind == .openTag || marker.kind == .closeTag
@@ -269,18 +269,18 @@ public struct MarkupPlacement {
         for (g, group) in groups.enumerated() {
             let left = out.last, right = Tokenizer.detokenize(runs[g + 1])
             var gaps = [Bool](repeating: false, count: group.count + 1)
-            if let c = left, !c.isPunctuation, !c.isWhitespace {
-                gaps[0] = group[0].space.before || (!group[0].touch.before && c.isASCIIAlphanumeric)
+            if let c = left, !c.isWhitespace {
+                gaps[0] = (group[0].space.before && !c.isPunctuation) || (!group[0].touch.before && c.continuesPlaceholder)
             }
             for i in 1..<group.count {
                 let (left, right) = (group[i - 1], group[i])
                 // `%PRODUCTNAME` against `#1` reads as one word: "#1" would be text.
-                let apart = (!right.touch.before && left.text.last?.isASCIIAlphanumeric == true)
-                    || (!left.touch.after && right.text.first?.isASCIIAlphanumeric == true)
+                let apart = (!right.touch.before && left.text.last?.continuesPlaceholder == true)
+                    || (!left.touch.after && right.text.first?.continuesPlaceholder == true)
                 gaps[i] = left.space.after || right.space.before || apart
             }
-            if let c = right.first, !c.isPunctuation, !c.isWhitespace, let last = group.last {
-                gaps[group.count] = last.space.after || (!last.touch.after && c.isASCIIAlphanumeric)
+            if let c = right.first, !c.isWhitespace, let last = group.last {
+                gaps[group.count] = (last.space.after && !c.isPunctuation) || (!last.touch.after && c.continuesPlaceholder)
             }
             if targetSpaces?[g] == true, !gaps.contains(true) {
                 let indices = Set(group.compactMap(\.index))

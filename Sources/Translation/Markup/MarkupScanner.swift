@@ -313,7 +313,8 @@ public enum MarkupScanner {
 }
 
 extension Character {
-    var isASCIIAlphanumeric: Bool { isASCIIDigit || isASCIILetter }
+    /// A character that would run on a placeholder it touches (`%NAME` + `_x`, `#1` after `a`).
+    var continuesPlaceholder: Bool { isASCIIDigit || isASCIILetter || self == "_" }
     var isASCIIDigit: Bool { isASCII && isNumber }
     var isASCIILetter: Bool { isASCII && isLetter }
     var isASCIIUppercase: Bool { isASCII && isUppercase }
