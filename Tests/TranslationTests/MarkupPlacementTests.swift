@@ -117,4 +117,36 @@ import Tokenization
         }
         return parts.joined(separator: random.next() % 2 == 0 ? " " : "")
     }
+
+    /// Inputs the fuzzer found, through the fuzz target's own harness (first byte: target length
+    /// and alignment seed; `fuzz-markup`): every marker comes back once.
+    @Test(arguments: [
+        "\u{0C}Select the <span class=\"emuh\">cell <b>range</b></span> and <a href=\"xcy\">click\u{1C}/\u{95}><br/> ]amp; &#1~06",
+        "\u{09}%1$d o-- _File, &_FiOprn, OG1) %PRODUCTNAME`#1 %L1 %%",
+    ])
+    func foundByTheFuzzer(_ input: String) {
+        let bytes = Array(input.utf8)
+        let first = bytes[0]
+        let text = String(decoding: bytes.dropFirst(), as: UTF8.self)
+        let protected = MarkupScanner.scan(text)
+        var boundaries: [Int] = [], chunkStarts: [Int] = [], sourceCount = 0
+        for (i, chunk) in protected.chunks.enumerated() {
+            chunkStarts.append(sourceCount)
+            sourceCount += chunk.split(whereSeparator: \.isWhitespace).count
+            if i < protected.markers.count { boundaries.append(sourceCount) }
+        }
+        let targetCount = Int(first % 16)
+        var state = UInt64(first) &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(bytes.count)
+        let alignment = (0..<targetCount).map { _ -> Int in
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Int((state >> 33) % UInt64(sourceCount + 1))
+        }
+        let pieces = (0..<targetCount).map { $0 % 3 == 1 ? "\u{FFED}w\($0)" : "w\($0)" }
+        var placement = MarkupPlacement(
+            protected: protected, markerBoundaries: boundaries,
+            acceleratorPieces: protected.accelerators.map { chunkStarts[$0.chunk] }, sourceCount: sourceCount,
+            pieces: pieces, alignment: alignment, acceleratorInWord: first & 0x10 == 0)
+        let (translation, _) = placement.text()
+        #expect(MarkupScanner.holdsExactly(protected, translation), "\(text) → \(translation)")
+    }
 }

@@ -247,8 +247,7 @@ public struct MarkupPlacement {
         // `%MOD2` touching "Shift" would read as `%MOD2S`: a placeholder touches a letter or
         // digit only where it did in the source.
         let isPlaceholder = marker.kind == .placeholder
-        let touch = (before: !isPlaceholder || protected.chunks[index].last?.continuesPlaceholder == true,
-                     after: !isPlaceholder || protected.chunks[index + 1].first?.continuesPlaceholder == true)
+        let touch = (before: !isPlaceholder || marker.touchesWordBefore, after: !isPlaceholder || marker.touchesWordAfter)
         // Tags take the target's spacing (Chinese has none around them), terms the target's
         // spacing between words; the rest keep the source's.
         let isTag = marker.kind == .openTag || marker.kind == .closeTag

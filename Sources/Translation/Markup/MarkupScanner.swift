@@ -40,7 +40,9 @@ public enum MarkupScanner {
                 let before = i > 0 && s[i - 1].isWhitespace && kind != .lineBreak
                 let after = i + length < s.count && s[i + length].isWhitespace && kind != .lineBreak
                 markers.append(.init(text: String(s[i..<(i + length)]), kind: kind, partner: nil, parent: nil,
-                                     spaceBefore: before, spaceAfter: after))
+                                     spaceBefore: before, spaceAfter: after,
+                                     touchesWordBefore: i > 0 && s[i - 1].continuesPlaceholder,
+                                     touchesWordAfter: i + length < s.count && s[i + length].continuesPlaceholder))
                 chunk = ""
                 chunkNonSpace = 0
                 i += length
