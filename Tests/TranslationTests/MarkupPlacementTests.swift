@@ -123,6 +123,7 @@ import Tokenization
     @Test(arguments: [
         "\u{0C}Select the <span class=\"emuh\">cell <b>range</b></span> and <a href=\"xcy\">click\u{1C}/\u{95}><br/> ]amp; &#1~06",
         "\u{09}%1$d o-- _File, &_FiOprn, OG1) %PRODUCTNAME`#1 %L1 %%",
+        "\u{09}\u{00}\u{00}OAtional l %PROs%\u{FFFD}\u{FFFD}, _Filenot open protocol file,!",
     ])
     func foundByTheFuzzer(_ input: String) {
         let bytes = Array(input.utf8)

@@ -238,25 +238,19 @@ public struct MarkupPlacement {
         var kind: ProtectedText.Marker.Kind?
         /// Whether the source had a space before / after it.
         var space: (before: Bool, after: Bool)
-        /// Whether a Latin letter or digit may touch it there.
-        var touch: (before: Bool, after: Bool)
     }
 
     private func member(_ index: Int) -> Member {
         let marker = protected.markers[index]
-        // `%MOD2` touching "Shift" would read as `%MOD2S`: a placeholder touches a letter or
-        // digit only where it did in the source.
-        let isPlaceholder = marker.kind == .placeholder
-        let touch = (before: !isPlaceholder || marker.touchesWordBefore, after: !isPlaceholder || marker.touchesWordAfter)
         // Tags take the target's spacing (Chinese has none around them), terms the target's
         // spacing between words; the rest keep the source's.
         let isTag = marker.kind == .openTag || marker.kind == .closeTag
         let space = marker.kind == .term ? (targetUsesSpaces, targetUsesSpaces) : isTag ? (false, false) : (marker.spaceBefore, marker.spaceAfter)
-        return Member(text: marker.text, index: index, kind: marker.kind, space: space, touch: touch)
+        return Member(text: marker.text, index: index, kind: marker.kind, space: space)
     }
 
     private func literal(_ text: String) -> Member {
-        Member(text: text, index: nil, kind: nil, space: (false, false), touch: (true, true))
+        Member(text: text, index: nil, kind: nil, space: (false, false))
     }
 
     /// `runs[0] groups[0] runs[1] … runs[n]`: runs of pieces detokenized, each group of markers
@@ -268,20 +262,25 @@ public struct MarkupPlacement {
         for (g, group) in groups.enumerated() {
             let left = out.last, right = Tokenizer.detokenize(runs[g + 1])
             var gaps = [Bool](repeating: false, count: group.count + 1)
+            // A space also wherever touching would change what a marker reads as (`%MOD2` then
+            // "Shift" reads as `%MOD2S`, `#1` after a letter as text).
             if let c = left, !c.isWhitespace {
-                gaps[0] = (group[0].space.before && !c.isPunctuation) || (!group[0].touch.before && c.continuesPlaceholder)
+                gaps[0] = (group[0].space.before && !c.isPunctuation) || !Self.staysWhole(group[0], after: c)
             }
             for i in 1..<group.count {
                 let (left, right) = (group[i - 1], group[i])
-                // `%PRODUCTNAME` against `#1` reads as one word: "#1" would be text.
-                let apart = (!right.touch.before && left.text.last?.continuesPlaceholder == true)
-                    || (!left.touch.after && right.text.first?.continuesPlaceholder == true)
+                let apart = left.text.last.map { !Self.staysWhole(right, after: $0) } == true
+                    || right.text.first.map { !Self.staysWhole(left, followedBy: $0) } == true
                 gaps[i] = left.space.after || right.space.before || apart
             }
             if let c = right.first, !c.isWhitespace, let last = group.last {
-                gaps[group.count] = (last.space.after && !c.isPunctuation) || (!last.touch.after && c.continuesPlaceholder)
+                gaps[group.count] = (last.space.after && !c.isPunctuation) || !Self.staysWhole(last, followedBy: c)
             }
-            if targetSpaces?[g] == true, !gaps.contains(true) {
+            let hasTags = group.contains { $0.kind == .openTag || $0.kind == .closeTag }
+            if targetSpaces?[g] == true, !hasTags {
+                // Between two words the target spaces, a placeholder stands like a word.
+                (gaps[0], gaps[group.count]) = (true, true)
+            } else if targetSpaces?[g] == true, !gaps.contains(true) {
                 let indices = Set(group.compactMap(\.index))
                 if group.contains(where: { $0.index.flatMap { protected.markers[$0].partner }.map(indices.contains) == true }) {
                     // A pair with nothing inside stands between the words like one.
@@ -300,6 +299,15 @@ public struct MarkupPlacement {
             out += right
         }
         return out
+    }
+
+    /// `MarkupScanner.staysWhole` for a member; glossary terms and literals are plain text.
+    private static func staysWhole(_ member: Member, followedBy c: Character) -> Bool {
+        member.index == nil || member.kind == .term || MarkupScanner.staysWhole(member.text, followedBy: c)
+    }
+
+    private static func staysWhole(_ member: Member, after c: Character) -> Bool {
+        member.index == nil || member.kind == .term || MarkupScanner.staysWhole(member.text, after: c)
     }
 
     // MARK: - Pieces

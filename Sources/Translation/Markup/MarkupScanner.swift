@@ -40,9 +40,7 @@ public enum MarkupScanner {
                 let before = i > 0 && s[i - 1].isWhitespace && kind != .lineBreak
                 let after = i + length < s.count && s[i + length].isWhitespace && kind != .lineBreak
                 markers.append(.init(text: String(s[i..<(i + length)]), kind: kind, partner: nil, parent: nil,
-                                     spaceBefore: before, spaceAfter: after,
-                                     touchesWordBefore: i > 0 && s[i - 1].continuesPlaceholder,
-                                     touchesWordAfter: i + length < s.count && s[i + length].continuesPlaceholder))
+                                     spaceBefore: before, spaceAfter: after))
                 chunk = ""
                 chunkNonSpace = 0
                 i += length
@@ -89,6 +87,18 @@ public enum MarkupScanner {
             let inTranslation = count(mark, found).all
             return inTranslation >= wanted && inTranslation <= allowed
         }
+    }
+
+    /// Whether a marker's text still reads as that marker with `c` right after it (`%PRODUCTNAME`
+    /// followed by `_` or `S` would read as a longer name).
+    static func staysWhole(_ text: String, followedBy c: Character) -> Bool {
+        scan(text + String(c)).markers.first?.text == text
+    }
+
+    /// Whether a marker's text still reads as that marker with `c` right before it (`#1` after a
+    /// Latin letter is text).
+    static func staysWhole(_ text: String, after c: Character) -> Bool {
+        scan(String(c) + text).markers.last?.text == text
     }
 
     private static let startBytes: Set<UInt8> = Set("%{$#<&\\~_\n\r".utf8)
@@ -315,8 +325,6 @@ public enum MarkupScanner {
 }
 
 extension Character {
-    /// A character that would run on a placeholder it touches (`%NAME` + `_x`, `#1` after `a`).
-    var continuesPlaceholder: Bool { isASCIIDigit || isASCIILetter || self == "_" }
     var isASCIIDigit: Bool { isASCII && isNumber }
     var isASCIILetter: Bool { isASCII && isLetter }
     var isASCIIUppercase: Bool { isASCII && isUppercase }

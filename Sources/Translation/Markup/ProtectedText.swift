@@ -28,10 +28,6 @@ public struct ProtectedText: Sendable, Equatable {
         /// Whitespace right before / after it in the source (the start and end of text count as none).
         public var spaceBefore: Bool
         public var spaceAfter: Bool
-        /// Whether a character that would run on a placeholder (a Latin letter, digit or `_`)
-        /// touches it right before / after in the source.
-        public var touchesWordBefore = false
-        public var touchesWordAfter = false
         /// For a glossary term, the source words it stands for (`text` is their fixed translation).
         public var source: String? = nil
 
