@@ -144,7 +144,7 @@ public enum MarkupScanner {
         // %1$s, %-5.2f, %lu
         let digits = run(s, from: j, while: \.isASCIIDigit)
         let positional = digits > 0 && j + digits < s.count && s[j + digits] == "$"
-        if let end = printfTail(s, from: positional ? j + digits + 1 : j, flags: true) { return end - i }
+        if let end = printfTail(s, from: positional ? j + digits + 1 : j) { return end - i }
         // %1, %L1 (Qt); also %1 right before another placeholder's "$(…)"
         if s[j] == "L" { j += 1 }
         let number = run(s, from: j, while: \.isASCIIDigit)
@@ -153,9 +153,9 @@ public enum MarkupScanner {
 
     /// After `%` (and a position or a name): flags, width, precision, length and the conversion;
     /// returns the index after the conversion.
-    static func printfTail(_ s: [Character], from start: Int, flags: Bool = true) -> Int? {
+    static func printfTail(_ s: [Character], from start: Int) -> Int? {
         var j = start
-        if flags { j += run(s, from: j) { "-+#0'".contains($0) } }
+        j += run(s, from: j) { "-+#0'".contains($0) }
         if j < s.count, s[j] == "*" { j += 1 } else { j += run(s, from: j, while: \.isASCIIDigit) }
         if j < s.count, s[j] == "." {
             j += 1
