@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "Training", targets: ["Training"]),
         .library(name: "Evaluation", targets: ["Evaluation"]),
         .library(name: "Translation", targets: ["Translation"]),
+        .library(name: "Documents", targets: ["Documents"]),
         .library(name: "Serving", targets: ["Serving"]),
         .executable(name: "fanyi-vocab", targets: ["fanyi-vocab"]),
         .executable(name: "fanyi-train", targets: ["fanyi-train"]),
@@ -54,6 +55,13 @@ let package = Package(
             providers: [.apt(["libopenmpi-dev"])]
         ),
 
+        /// libxml2's HTML and XML parsers (Debian libxml2-dev), for translating documents.
+        .systemLibrary(
+            name: "CXML2",
+            pkgConfig: "libxml-2.0",
+            providers: [.apt(["libxml2-dev"])]
+        ),
+
         /// Transcendental and row kernels (exp, sigmoid, tanh, softmax, cross-entropy) with an
         /// AVX2+FMA path chosen at run time; Swift cannot enable AVX2 per function without
         /// unsafe flags, which would bar Fanyi from being a package dependency.
@@ -88,6 +96,9 @@ let package = Package(
 
         /// `Translator`: text in, text out, in batches; what fanyi-translate and embedding apps use.
         .target(name: "Translation", dependencies: ["Seq2Seq", "Tokenization", "Tensor"]),
+
+        /// HTML and XML documents: cut into segments with their inline tags, translated, put back.
+        .target(name: "Documents", dependencies: ["Translation", "CXML2"]),
 
         /// The translation service: JSON API types, the batching queue and its workers, routes,
         /// metrics and the web page (a resource).
@@ -126,7 +137,7 @@ let package = Package(
         .executableTarget(
             name: "fanyi-translate",
             dependencies: [
-                "Translation", "Seq2Seq", "Tokenization", "Tensor",
+                "Translation", "Documents", "Seq2Seq", "Tokenization", "Tensor",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -168,6 +179,7 @@ let package = Package(
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Seq2Seq", "Tensor"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"], exclude: ["Fixtures"]),
         .testTarget(name: "TranslationTests", dependencies: ["Translation", "Tensor"]),
+        .testTarget(name: "DocumentsTests", dependencies: ["Documents", "Translation"]),
         .testTarget(
             name: "ServingTests",
             dependencies: ["Serving", .product(name: "HummingbirdTesting", package: "hummingbird")]

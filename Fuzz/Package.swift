@@ -49,5 +49,7 @@ let package = Package(
         fuzzer("markup", ["Translation"]),
         /// A glossary file, then its terms found in a text.
         fuzzer("glossary", ["Translation"]),
+        /// An HTML or XML document cut into segments and put back together.
+        fuzzer("document", ["Documents"]),
     ]
 )

@@ -9,7 +9,7 @@ scripts/build-if-needed.sh fanyi-train
 work=$(mktemp -d /tmp/fanyi-seeds-XXXXXX)
 trap 'rm -rf "$work"' EXIT
 seeds=Fuzz/Corpus
-rm -rf "$seeds" && mkdir -p "$seeds"/{model-file,checkpoint,vocabulary,merges,manifest,shortlist,config,tokenizer,markup,glossary}
+rm -rf "$seeds" && mkdir -p "$seeds"/{model-file,checkpoint,vocabulary,merges,manifest,shortlist,config,tokenizer,markup,glossary,document}
 
 head -24 corpora/en-zh-lohelp/train.en > "$work/train.en"
 head -24 corpora/en-zh-lohelp/train.zh > "$work/train.zh"
@@ -67,5 +67,10 @@ printf '单元格\tcell\nSheet\t工作表\nno tab\n' > "$seeds/glossary/bad-line
 printf '\x05Cannot open protocol file "%%s": %%s' > "$seeds/markup/printf"
 printf '\x09%%1$d of %%(count)s in {0} ${var} $(ARG1) %%PRODUCTNAME #1 %%L1 %%%%' > "$seeds/markup/placeholders"
 printf '\x0cSelect the <span class="emph">cell <b>range</b></span> and <a href="x>y">click</a><br/> &amp; &#160;' > "$seeds/markup/tags"
+# Documents: the first byte's low bit picks HTML (0) or XML (1) (see fuzz-document).
+printf '\x00<!DOCTYPE html><html><head><title>Help</title><script>var a = "<b>";</script></head><body><h1>Cells</h1><p>Select <b>Format</b> then <code>Ctrl+1</code>, <img src="a.png" alt="A cat"> &amp; <span translate="no">Calc</span>.</p><ul><li>One<ul><li>Two</li></ul></li></ul><pre> keep </pre></body></html>' > "$seeds/document/page.html"
+printf '\x00Bare text <b>bold <i>both</b> unclosed <p>para<div>block</div> &nbsp;&lt; <!-- c -->' > "$seeds/document/fragment.html"
+printf '\x01<?xml version="1.0"?>\n<!DOCTYPE d [<!ENTITY p "LibreOffice">]><d xmlns:its="http://www.w3.org/2005/11/its"><t>Title</t><p>Choose <emph>&p; Calc</emph> &amp; <item its:translate="no">x</item><![CDATA[ raw <b> ]]><?pi x?></p><s xml:space="preserve">  two\n lines </s></d>' > "$seeds/document/help.xml"
+printf '\x01<d><p>unclosed</d>' > "$seeds/document/malformed.xml"
 printf '\x1bSave ~As, _File, &Open, Op~en\\n\nnext line</i> <b> <!-- c -->' > "$seeds/markup/accelerators"
 du -sh "$seeds"/* >&2

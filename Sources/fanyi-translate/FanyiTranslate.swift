@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Seq2Seq
 import Tensor
+import Documents
 import Tokenization
 import Translation
 
@@ -25,12 +26,16 @@ struct FanyiTranslate: ParsableCommand {
             --n-best N, each input line gives N lines `INDEX ||| TEXT ||| SCORE`
             (Marian's format). Lines longer than 250 subwords are cut (a warning says
             how many); --split-sentences translates each line sentence by sentence
-            (ICU's sentence breaks) and keeps the spacing between sentences.
+            (ICU's sentence breaks) and keeps the spacing between sentences. With
+            --format html or xml, the whole input is one document: its text is
+            translated sentence by sentence and its markup written back around it.
             Examples:
               echo "Select the cell range." \\
                   | fanyi-translate --model models/en-zh-lohelp.safetensors
               fanyi-translate --model runs/my-en-es/model.safetensors \\
                   --attention-svg heatmaps < my-data/test.en > test.out
+              fanyi-translate --model models/en-zh-lohelp.safetensors \\
+                  --format html -i page.html -o page.zh.html
             """)
 
     @Option(help: "Model file written by fanyi-train.") var model: String
@@ -58,6 +63,8 @@ struct FanyiTranslate: ParsableCommand {
     var noProtectMarkup = false
     @Option(help: "Glossary: a TSV file of source term, tab, fixed translation (docs/glossary.md).")
     var glossary: String?
+    @Option(help: "Input: text (a segment per line), or one html or xml document whose text is translated and markup kept (docs/documents.md).")
+    var format: InputFormat = .text
     @Option(help: "text: one line per line; jsonl: one JSON object per line with score, confidence, words with their confidences, alignment and the n-best.")
     var outputFormat: LineFormat = .text
     @Option(help: "With a shortlist: sentences of a batch that share one candidate set (1: each sentence its own).")
@@ -83,6 +90,12 @@ struct FanyiTranslate: ParsableCommand {
         if nBest > 1 && (scores || alignment) { throw ValidationError("--n-best prints its own scores; drop --scores/--alignment") }
         if outputFormat == .jsonl && (scores || alignment || splitSentences) {
             throw ValidationError("--output-format jsonl holds scores and alignments itself and one sentence per line: drop --scores, --alignment and --split-sentences")
+        }
+        if format != .text && (nBest > 1 || scores || alignment || attentionSvg != nil || outputFormat != .text || splitSentences) {
+            throw ValidationError("--format \(format.rawValue) writes one document: drop --n-best, --scores, --alignment, --attention-svg, --output-format and --split-sentences")
+        }
+        if format != .text && noProtectMarkup {
+            throw ValidationError("--format \(format.rawValue) keeps a document's tags by protecting them: drop --no-protect-markup")
         }
         if splitSentences && (nBest > 1 || scores || alignment || attentionSvg != nil) {
             throw ValidationError("--split-sentences joins several translations into one line: drop --n-best, --scores, --alignment and --attention-svg")
@@ -124,6 +137,9 @@ struct FanyiTranslate: ParsableCommand {
             }
         }
 
+        if let documentFormat = format.document {
+            return try translateDocument(translator, format: documentFormat)
+        }
         let reader = try LineReader(path: input, policy: invalidUTF8)
         if input == "-" && isatty(0) != 0 {
             // Someone at a terminal, not a pipe: say what the silent wait is for.
@@ -240,7 +256,53 @@ extension FanyiTranslate {
     }
 }
 
+extension FanyiTranslate {
+    /// --format html|xml: the whole input is one document.
+    func translateDocument(_ translator: Translator, format: MarkupDocument.Format) throws {
+        let name = input == "-" ? "stdin" : input
+        let data: Data
+        if input == "-" {
+            data = FileHandle.standardInput.readDataToEndOfFile()
+        } else {
+            do { data = try Data(contentsOf: URL(fileURLWithPath: input)) } catch {
+                throw ToolError(description: "--input \(input): cannot read it (\((error as NSError).localizedDescription))")
+            }
+        }
+        guard var text = String(data: data, encoding: .utf8) else {
+            throw ToolError(description: "\(name): not UTF-8; --format \(format.rawValue) reads UTF-8 documents (iconv -t UTF-8 converts)")
+        }
+        if text.hasPrefix("\u{FEFF}") { text.removeFirst() }
+        let result: DocumentTranslation
+        do { result = try translator.translate(document: text, format: format, name: name) } catch let error as DocumentError {
+            throw ToolError(description: error.description)
+        }
+        if let output {
+            do { try result.text.write(toFile: output, atomically: true, encoding: .utf8) } catch {
+                throw ToolError(description: "--output \(output): cannot write it (\((error as NSError).localizedDescription))")
+            }
+        } else {
+            FileHandle.standardOutput.write(Data(result.text.utf8))
+        }
+        func numbers(_ indices: [Int]) -> String {
+            indices.prefix(10).map { String($0 + 1) }.joined(separator: ", ") + (indices.count > 10 ? ", …" : "")
+        }
+        if !result.flagged.isEmpty {
+            FileHandle.standardError.write(Data("fanyi-translate: \(result.flagged.count) of \(result.segments) segment(s) got their tags by rule, not by alignment; check segment(s) \(numbers(result.flagged))\n".utf8))
+        }
+        if !result.untranslated.isEmpty {
+            FileHandle.standardError.write(Data("fanyi-translate: \(result.untranslated.count) of \(result.segments) segment(s) were left in the source language: their translation did not fit back into the document (segment(s) \(numbers(result.untranslated)))\n".utf8))
+        }
+    }
+}
+
 extension InvalidUTF8Policy: ExpressibleByArgument {}
+
+/// What fanyi-translate reads.
+enum InputFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, html, xml
+
+    var document: MarkupDocument.Format? { MarkupDocument.Format(rawValue: rawValue) }
+}
 
 /// What fanyi-translate writes per input line.
 enum LineFormat: String, ExpressibleByArgument, CaseIterable {

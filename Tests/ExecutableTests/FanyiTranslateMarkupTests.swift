@@ -84,3 +84,34 @@ import Testing
         #expect(refused.status != 0 && refused.stderr.contains("--output-format jsonl holds scores"), "\(refused.stderr)")
     }
 }
+
+/// fanyi-translate --format html|xml: one document in, the same document translated out.
+@Suite struct FanyiTranslateDocumentTests {
+    static let model = packageRoot + "/models/en-zh-lohelp.safetensors"
+
+    @Test func htmlFromStdinAndXmlFromAFile() throws {
+        let html = try run("fanyi-translate", ["--model", Self.model, "--beam-size", "2", "--format", "html"],
+                           input: Data("<p>Select the <b>cell range</b>.</p>\n<pre>ls -l</pre>\n".utf8))
+        #expect(html.status == 0, "\(html.stderr)")
+        #expect(html.stdout.hasPrefix("<p>") && html.stdout.contains("<b>") && html.stdout.contains("单元格"), "\(html.stdout)")
+        #expect(html.stdout.contains("<pre>ls -l</pre>"), "\(html.stdout)")
+
+        let folder = NSTemporaryDirectory() + "fanyi-doc-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try "<doc><p>Click <emph>OK</emph>.</p></doc>".write(toFile: folder + "/in.xml", atomically: true, encoding: .utf8)
+        let xml = try run("fanyi-translate", ["--model", Self.model, "--format", "xml", "-i", folder + "/in.xml", "-o", folder + "/out.xml"])
+        #expect(xml.status == 0, "\(xml.stderr)")
+        let out = try String(contentsOfFile: folder + "/out.xml", encoding: .utf8)
+        #expect(out.hasPrefix("<doc><p>") && out.contains("<emph>") && !out.contains("Click"), "\(out)")
+    }
+
+    @Test func malformedXmlAndWrongFlagsAreOneLineErrors() throws {
+        let bad = try run("fanyi-translate", ["--model", Self.model, "--format", "xml"], input: Data("<doc>\n<p>x</b></doc>".utf8))
+        #expect(bad.status != 0 && bad.stderr.contains("stdin:2: not well-formed"), "\(bad.stderr)")
+        let flags = try run("fanyi-translate", ["--model", Self.model, "--format", "html", "--n-best", "2"], input: Data())
+        #expect(flags.status != 0 && flags.stderr.contains("--format html writes one document"), "\(flags.stderr)")
+        let latin1 = try run("fanyi-translate", ["--model", Self.model, "--format", "html"], input: Data([0x3C, 0x70, 0x3E, 0xE9, 0x0A]))
+        #expect(latin1.status != 0 && latin1.stderr.contains("stdin: not UTF-8"), "\(latin1.stderr)")
+    }
+}
