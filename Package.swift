@@ -128,7 +128,7 @@ let package = Package(
         .executableTarget(
             name: "fanyi-train",
             dependencies: [
-                "Training", "Seq2Seq", "Tensor", "DataParallel",
+                "Training", "Seq2Seq", "Tensor", "DataParallel", "Translation", "Evaluation", "Tokenization",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -21,6 +21,19 @@ cp "$work/run/checkpoint-"*.safetensors "$seeds/checkpoint/tiny.safetensors"
 cp "$work/run/model.safetensors" "$seeds/model-file/tiny-f32.safetensors"
 .build/release/fanyi-train export "$work/run/model.safetensors" --storage F16 --output "$seeds/model-file/tiny-f16.safetensors" \
     --shortlist "$work/train" --shortlist-size 3 --shortlist-frequent 5 > /dev/null 2>&1
+# The same model with a confidence calibration in its metadata (what fanyi-train calibrate adds).
+python3 - "$seeds/model-file/tiny-f32.safetensors" "$seeds/model-file/tiny-calibrated.safetensors" <<'PY'
+import json, struct, sys
+source, target = sys.argv[1:]
+b = open(source, "rb").read()
+n = struct.unpack("<Q", b[:8])[0]
+header = json.loads(b[8:8 + n])
+header["__metadata__"]["confidence.calibration"] = json.dumps(
+    {"metric": "chrF2", "threshold": 50, "sentences": 4, "points": [[0.2, 0.1], [0.5, 0.5], [0.9, 0.9]]})
+text = json.dumps(header, separators=(",", ":")).encode()
+text += b" " * (-len(text) % 8)
+open(target, "wb").write(struct.pack("<Q", len(text)) + text + b[8 + n:])
+PY
 for file in "$work"/run/vocab.*.vocab; do cp "$file" "$seeds/vocabulary/tiny-$(basename "$file")"; done
 for file in "$work"/run/vocab.*.bpe; do cp "$file" "$seeds/merges/tiny-$(basename "$file")"; done
 for file in "$work"/run/vocab.json vocab/*.json; do cp "$file" "$seeds/manifest/$(basename "$file")"; done

@@ -60,8 +60,34 @@ try:
     check("a single sentence shows its attention heatmap", driver.find_element(By.ID, "heatmap").is_displayed() and len(rows) > 0)
     labels = [th.text for th in driver.find_elements(By.CSS_SELECTOR, "#heatmap-grid thead th span")]
     check("heatmap labels are the source words without joiner marks", labels == ["Select", "the", "cell", "range", "."])
+    words = driver.find_elements(By.CSS_SELECTOR, "#output span.word")
+    check("each word of the translation carries its confidence",
+          len(words) > 0 and all(w.get_attribute("title").startswith("confidence ") for w in words))
+    shaded = [w for w in words if w.get_attribute("data-unsure") is not None]
+    low = [w for w in words if float(w.get_attribute("title").split()[1]) < 0.5]
+    check("exactly the words under 0.5 are shaded", len(shaded) == len(low))
+    check("the sentence confidence is shown", driver.find_element(By.ID, "sure").text.startswith("confidence "))
     os.makedirs(args.screenshots, exist_ok=True)
     driver.save_screenshot(os.path.join(args.screenshots, "page.png"))
+
+    # A sentence the model is unsure of, to show the shading.
+    source.clear()
+    source.send_keys("Zorbly the flimwaggle with a quuxed snorklet.")
+    previous = output.text
+    driver.find_element(By.ID, "translate").click()
+    wait.until(lambda d: output.text != previous)
+    unsure = driver.find_elements(By.CSS_SELECTOR, "#output span.word[data-unsure]")
+    print(f"unsure words in a made-up sentence: {len(unsure)}", flush=True)
+    check("a made-up sentence has shaded words", len(unsure) > 0)
+    driver.save_screenshot(os.path.join(args.screenshots, "unsure.png"))
+    shaded_text = output.text
+    shade = driver.find_element(By.ID, "shade")
+    shade.click()
+    driver.find_element(By.ID, "translate").click()
+    wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#output span.word")) == 0)
+    check("without shading the same translation shows as plain text",
+          output.text == shaded_text and driver.find_element(By.ID, "sure").text == "")
+    shade.click()
 
     source.clear()
     source.send_keys("Click OK.")

@@ -1,17 +1,21 @@
 #!/usr/bin/env bash
 # Whether translation confidence means something: on each shipped model's test set, the Spearman
 # correlation between sentence confidence and sentence chrF, and BLEU/chrF of the 10 % of lines
-# with the lowest confidence against the rest.
+# with the lowest confidence against the rest; then how well calibrated the confidence is: a copy
+# of each model calibrated on the dev set (fanyi-train calibrate: the probability that sentence
+# chrF ≥ 50), and on the test set the expected calibration error (10 equal bins) and Brier score
+# of the raw and of the calibrated confidence, against whether sentence chrF reached 50.
 #
 #   scripts/measure-confidence.sh
 #
 # Translates corpora/en-zh-lohelp/test.{en,zh} with both shipped models (--output-format jsonl,
-# release build) into .build/confidence and prints one Markdown table.
+# release build) into .build/confidence and prints two Markdown tables.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -x /opt/swift/usr/bin/swift ] && export PATH="/opt/swift/usr/bin:$PATH"
 swift build -c release --product fanyi-translate >/dev/null
 swift build -c release --product fanyi-score >/dev/null
+swift build -c release --product fanyi-train >/dev/null
 bin=.build/release
 out=.build/confidence
 mkdir -p "$out"
@@ -22,7 +26,9 @@ for direction in en-zh zh-en; do
     source=${direction%-*} target=${direction#*-}
     tokenize=13a
     [ "$target" = zh ] && tokenize=zh
-    "$bin/fanyi-translate" --model "models/$direction-lohelp.safetensors" --output-format jsonl \
+    "$bin/fanyi-train" calibrate "models/$direction-lohelp.safetensors" --dev corpora/en-zh-lohelp/dev \
+        --output "$out/$direction.calibrated.safetensors" > /dev/null 2> "$out/$direction.calibrate.log"
+    "$bin/fanyi-translate" --model "$out/$direction.calibrated.safetensors" --output-format jsonl \
         < "corpora/en-zh-lohelp/test.$source" > "$out/$direction.jsonl"
     python3 - "$out" "$direction" "corpora/en-zh-lohelp/test.$target" <<'PY'
 import json, sys
@@ -72,4 +78,24 @@ PY
             | python3 -c 'import json,sys; print(" / ".join(str(e["score"]) for e in json.load(sys.stdin)))'
     }
     echo "| $direction-lohelp | $(wc -l < "$out/$direction.hyp") | $rho | $(scores low) | $(scores rest) |"
+    python3 - "$out/$direction.jsonl" "$out/$direction.chrf" > "$out/$direction.calibration.md" <<'PY'
+import json, sys
+records = [json.loads(line) for line in open(sys.argv[1], encoding="utf-8")]
+good = [float(x) >= 50 for x in open(sys.argv[2])]
+def errors(predicted):
+    bins = [[] for _ in range(10)]
+    for p, g in zip(predicted, good):
+        bins[min(int(p * 10), 9)].append((p, g))
+    ece = sum(abs(sum(p for p, _ in b) - sum(g for _, g in b)) for b in bins if b) / len(good)
+    brier = sum((p - g) ** 2 for p, g in zip(predicted, good)) / len(good)
+    return f"{ece:.3f} | {brier:.3f}"
+print(f"{len(good)} | {100 * sum(good) / len(good):.1f} % | {errors([r['confidence'] for r in records])} | "
+      f"{errors([r['calibratedConfidence'] for r in records])}")
+PY
+done
+echo
+echo "| model | test lines | chrF ≥ 50 | raw: ECE | raw: Brier | calibrated on dev: ECE | calibrated: Brier |"
+echo "|---|---|---|---|---|---|---|"
+for direction in en-zh zh-en; do
+    echo "| $direction-lohelp | $(cat "$out/$direction.calibration.md") |"
 done

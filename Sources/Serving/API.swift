@@ -91,6 +91,9 @@ public struct TranslateResponse: Codable, Equatable, Sendable {
     public var attention: AttentionWeights?
     /// Per text (when asked): the confidence of its least confident sentence, 0–1.
     public var confidence: [Double]?
+    /// Per text (when asked, with a calibrated model): the probability that its least confident
+    /// sentence is a good translation (`docs/confidence.md`).
+    public var calibratedConfidence: [Double]?
     /// Per text (when asked): its words, sentence after sentence, each with its confidence.
     public var words: [[WordConfidence]]?
 
@@ -133,6 +136,26 @@ public struct LanguageEntry: Codable, Equatable, Sendable {
     public var code: String
     public var name: String
     public var targets: [String]
+}
+
+/// `GET /frontend/settings`: what LibreTranslate's page (and clients that copy it) read first.
+public struct FrontendSettings: Codable, Equatable, Sendable {
+    public struct Language: Codable, Equatable, Sendable {
+        public var code: String
+        public var name: String
+    }
+
+    /// Most characters one request may hold.
+    public var charLimit: Int
+    /// How long a page waits after typing before it translates, in milliseconds.
+    public var frontendTimeout: Int
+    public var apiKeys: Bool
+    public var keyRequired: Bool
+    public var suggestions: Bool
+    public var filesTranslation: Bool
+    public var supportedFilesFormat: [String]
+    /// The pair a page starts with.
+    public var language: [String: Language]
 }
 
 /// `GET /health`.

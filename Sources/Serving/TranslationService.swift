@@ -115,6 +115,9 @@ public final class TranslationService: Sendable {
         }
         if request.confidence ?? false {
             response.confidence = paragraphs.map { $0.sentences.compactMap { $0.first?.confidence }.min() ?? 1 }
+            if paragraphs.contains(where: { $0.sentences.contains { $0.first?.calibratedConfidence != nil } }) {
+                response.calibratedConfidence = paragraphs.map { $0.sentences.compactMap { $0.first?.calibratedConfidence }.min() ?? 1 }
+            }
             response.words = paragraphs.map { $0.sentences.flatMap { $0.first?.words ?? [] } }
         }
         if request.scores ?? false {
@@ -161,6 +164,15 @@ public final class TranslationService: Sendable {
             }
         }
         return entries
+    }
+
+    /// `GET /frontend/settings`: the limits a page needs, and the first served pair to start with.
+    public func frontendSettings() -> FrontendSettings {
+        let first = models.first
+        func language(_ code: String) -> FrontendSettings.Language { .init(code: code, name: Self.languageName(code)) }
+        return FrontendSettings(charLimit: limits.characters, frontendTimeout: 500, apiKeys: false, keyRequired: false,
+                                suggestions: false, filesTranslation: false, supportedFilesFormat: [],
+                                language: ["source": language(first?.source ?? "auto"), "target": language(first?.target ?? "en")])
     }
 
     public func health() -> HealthResponse {

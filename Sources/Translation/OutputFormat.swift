@@ -31,6 +31,8 @@ public enum OutputFormat {
             var translation: String
             var score: Double
             var confidence: Double
+            /// With a calibrated model: the probability that the translation is good.
+            var calibratedConfidence: Double?
             var words: [WordConfidence]
             var alignment: [[Int]]
             var markup: String
@@ -40,6 +42,7 @@ public enum OutputFormat {
         let best = translations.first ?? Translation(text: "", score: 0, pieces: [], sourcePieces: [], alignment: [], attention: [])
         let record = Record(
             index: index, source: source, translation: best.text, score: rounded(best.score), confidence: rounded(best.confidence),
+            calibratedConfidence: best.calibratedConfidence.map(rounded),
             words: best.words.map { WordConfidence(text: $0.text, confidence: rounded($0.confidence)) },
             alignment: best.alignment.enumerated().map { [$0.element, $0.offset] }, markup: best.markup.rawValue,
             alternatives: translations.count > 1

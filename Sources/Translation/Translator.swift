@@ -17,6 +17,8 @@ public final class Translator {
     public var options: TranslationOptions
     /// The model file's lexical shortlist, if it has one (`fanyi-train export --shortlist`).
     public let shortlist: Shortlist?
+    /// The model file's confidence calibration, if it has one (`fanyi-train calibrate`).
+    public let calibration: ConfidenceCalibration?
     private let beamSearch: BeamSearch
     /// Accelerators go inside the word unless the target is written without cases (then `(~K)`).
     private let acceleratorInWord: Bool
@@ -28,7 +30,8 @@ public final class Translator {
     /// Loads a model file written by `fanyi-train` (it carries vocabularies, merges and tokenizer options).
     public convenience init(modelFile: String, options: TranslationOptions = TranslationOptions()) throws {
         let translator = try Self.translators(modelFile: modelFile, count: 1, options: options)[0]
-        self.init(model: translator.model, pipeline: translator.pipeline, options: options, shortlist: translator.shortlist)
+        self.init(model: translator.model, pipeline: translator.pipeline, options: options, shortlist: translator.shortlist,
+                  calibration: translator.calibration)
     }
 
     /// `count` translators of one model file for `count` threads: one copy of the weights (search
@@ -52,15 +55,19 @@ public final class Translator {
             try Shortlist(parsing: $0, sourceVocabularySize: model.config.sourceVocabularySize,
                           targetVocabularySize: model.config.targetVocabularySize, name: modelFile)
         }
-        return pipelines.map { Translator(model: model, pipeline: $0, options: options, shortlist: shortlist) }
+        let calibration = try metadata[ConfidenceCalibration.metadataKey].map {
+            try ConfidenceCalibration(parsing: $0, file: modelFile)
+        }
+        return pipelines.map { Translator(model: model, pipeline: $0, options: options, shortlist: shortlist, calibration: calibration) }
     }
 
     public init(model: Seq2SeqModel, pipeline: TextPipeline, options: TranslationOptions = TranslationOptions(),
-                shortlist: Shortlist? = nil) {
+                shortlist: Shortlist? = nil, calibration: ConfidenceCalibration? = nil) {
         self.model = model
         self.pipeline = pipeline
         self.options = options
         self.shortlist = shortlist
+        self.calibration = calibration
         beamSearch = BeamSearch(model: model)
         acceleratorInWord = Scripts.scripts(ofLanguage: pipeline.targetLanguage).isDisjoint(with: ["Hani", "Hira", "Kana", "Hang"])
         targetUsesSpaces = Self.spacesBetweenSentences(in: pipeline.targetLanguage)
@@ -208,9 +215,11 @@ public final class Translator {
             satisfied: satisfied)
         var (text, markup) = placement.text()
         if markup == .aligned && !MarkupScanner.holdsExactly(input.protected, text) { markup = .mismatch }
-        return Translation(text: text, score: hypothesis.score, pieces: pieces, sourcePieces: input.pieces,
-                           alignment: hypothesis.alignment, attention: hypothesis.attention, markup: markup,
-                           tokenLogProbabilities: hypothesis.tokenLogProbabilities, endLogProbability: hypothesis.endLogProbability)
+        var translation = Translation(text: text, score: hypothesis.score, pieces: pieces, sourcePieces: input.pieces,
+                                      alignment: hypothesis.alignment, attention: hypothesis.attention, markup: markup,
+                                      tokenLogProbabilities: hypothesis.tokenLogProbabilities, endLogProbability: hypothesis.endLogProbability)
+        translation.calibratedConfidence = calibration.map { $0(translation.confidence) }
+        return translation
     }
 
 }
@@ -321,4 +330,7 @@ public struct Translation: Sendable, Equatable {
     /// search stopped at the length limit): what `confidence` and `words` are made of.
     public var tokenLogProbabilities: [Float] = []
     public var endLogProbability: Float?
+    /// The probability that this translation is good, by the model file's calibration
+    /// (`ConfidenceCalibration`); nil when the model has none.
+    public var calibratedConfidence: Double?
 }

@@ -19,9 +19,10 @@ struct FanyiTrain: ParsableCommand {
         discussion: Train.discussion + """
 
             'fanyi-train help train' lists the training options; 'fanyi-train help
-            plot', 'help export' and 'help average' those of the other subcommands.
+            plot', 'help export', 'help average' and 'help calibrate' those of the
+            other subcommands.
             """,
-        subcommands: [Train.self, Plot.self, Export.self, Average.self],
+        subcommands: [Train.self, Plot.self, Export.self, Average.self, Calibrate.self],
         defaultSubcommand: Train.self
     )
 }

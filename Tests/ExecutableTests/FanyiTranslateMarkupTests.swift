@@ -115,3 +115,31 @@ import Testing
         #expect(latin1.status != 0 && latin1.stderr.contains("stdin: not UTF-8"), "\(latin1.stderr)")
     }
 }
+
+/// fanyi-train calibrate: a model file gets a calibration that fanyi-translate reports.
+@Suite struct FanyiTrainCalibrateTests {
+    @Test func calibratedModelReportsCalibratedConfidence() throws {
+        let folder = NSTemporaryDirectory() + "fanyi-calibrate-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        for language in ["en", "zh"] {
+            let lines = try String(contentsOfFile: packageRoot + "/corpora/en-zh-lohelp/dev.\(language)", encoding: .utf8)
+                .split(separator: "\n", omittingEmptySubsequences: false)
+            try (lines.prefix(30).joined(separator: "\n") + "\n").write(toFile: "\(folder)/dev.\(language)", atomically: true, encoding: .utf8)
+            try (lines.prefix(5).joined(separator: "\n") + "\n").write(toFile: "\(folder)/few.\(language)", atomically: true, encoding: .utf8)
+        }
+        let model = packageRoot + "/models/en-zh-lohelp.safetensors"
+        let calibrated = folder + "/calibrated.safetensors"
+        let result = try run("fanyi-train", ["calibrate", model, "--dev", folder + "/dev", "--beam-size", "2", "--output", calibrated])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("calibrated on 30 sentences"), "\(result.stderr)")
+        let translated = try run("fanyi-translate", ["--model", calibrated, "--output-format", "jsonl"], input: Data("Select the cell range.\n".utf8))
+        #expect(translated.status == 0 && translated.stdout.contains("\"calibratedConfidence\":"), "\(translated.stdout)\(translated.stderr)")
+        // A model without one (the F16 copy is not calibrated): the field is left out.
+        let plain = try run("fanyi-translate", ["--model", packageRoot + "/models/f16/en-zh-lohelp.safetensors", "--output-format", "jsonl"], input: Data("Select the cell range.\n".utf8))
+        #expect(!plain.stdout.contains("calibratedConfidence"))
+
+        let few = try run("fanyi-train", ["calibrate", model, "--dev", folder + "/few", "--output", calibrated])
+        #expect(few.status != 0 && few.stderr.contains("5 sentence pairs; a calibration needs at least 20"), "\(few.stderr)")
+    }
+}

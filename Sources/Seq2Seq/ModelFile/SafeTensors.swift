@@ -76,7 +76,7 @@ public enum SafeTensors {
         }
         var count: Int { int8?.count ?? borrowed?.count ?? values.count }
         /// The Float32 values, wherever they are.
-        func withFloats<R>(_ body: (UnsafeBufferPointer<Float>) -> R) -> R {
+        public func withFloats<R>(_ body: (UnsafeBufferPointer<Float>) -> R) -> R {
             if let borrowed { return body(borrowed) }
             return values.withUnsafeBufferPointer(body)
         }
