@@ -8,15 +8,22 @@ import NIOCore
 /// |---|---|
 /// | `POST /translate` | LibreTranslate's request and answer (see `TranslateRequest`) |
 /// | `GET /languages` | the served pairs |
+/// | `GET /frontend/settings` | LibreTranslate's page settings: character limit, features, first pair |
 /// | `GET /health` | `{"status": "ok", ...}` |
 /// | `GET /metrics` | Prometheus text format |
 /// | `GET /` | the web page |
 ///
-/// Every error is `{"error": "..."}` with its status (400, 404, 413, 503).
+/// POST bodies may be JSON, a URL-encoded form or multipart/form-data (`FormBody`); fields a route
+/// does not know (`api_key`, `apiKey`, `secret`) are ignored. Every answer allows any origin
+/// (CORS, with preflight requests answered). Every error is `{"error": "..."}` with its status
+/// (400, 404, 413, 503).
 public enum Routes {
     public static func router(service: TranslationService, metrics: ServiceMetrics) -> Router<BasicRequestContext> {
         let router = Router()
-        // Before the routes: middleware wraps only what is added after it.
+        // Before the routes: middleware wraps only what is added after it. CORS first, so that
+        // it answers preflight requests and marks error answers too.
+        router.add(middleware: CORSMiddleware(allowOrigin: .all, allowHeaders: [.accept, .authorization, .contentType, .origin],
+                                              allowMethods: [.get, .post, .options]))
         router.add(middleware: MetricsMiddleware(metrics: metrics))
         let page = Page.html
         router.get("/") { _, _ in
@@ -24,6 +31,7 @@ public enum Routes {
         }
         router.get("/languages") { _, _ in try json(service.languages()) }
         router.get("/health") { _, _ in try json(service.health()) }
+        router.get("/frontend/settings") { _, _ in try json(service.frontendSettings()) }
         router.get("/metrics") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                      body: .init(byteBuffer: ByteBuffer(string: metrics.text())))
@@ -35,7 +43,15 @@ public enum Routes {
             } catch is NIOTooManyBytesError {
                 throw HTTPServiceError(.tooLarge("the request body is over \(service.limits.bodyBytes) bytes (--char-limit \(service.limits.characters))"))
             }
-            let translateRequest = try decode(Data(body.readableBytesView))
+            let translateRequest: TranslateRequest
+            do {
+                let fields = try FormBody.json(Array(body.readableBytesView), contentType: request.headers[.contentType],
+                                               numbers: ["alternatives", "beam_size"], flags: ["scores", "attention", "confidence"],
+                                               objects: ["glossary"], repeatable: ["q"])
+                translateRequest = try decode(fields)
+            } catch let error as ServiceError {
+                throw HTTPServiceError(error)
+            }
             do {
                 return try json(try await service.translate(translateRequest))
             } catch let error as ServiceError {

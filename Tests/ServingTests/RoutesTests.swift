@@ -109,7 +109,9 @@ import Testing
     }
 
     static let errors: [(String, HTTPResponse.Status, String)] = [
-        ("not json", .badRequest, "not a JSON object"),
+        // Without a Content-Type, a body that does not start like JSON is read as a form.
+        ("not json", .badRequest, "missing field \"q\""),
+        (#"{"q": "#, .badRequest, "not a JSON object"),
         (#"{"q": 3, "source": "en", "target": "zh"}"#, .badRequest, "field \"q\""),
         (#"{"q": "x", "source": 1, "target": "zh"}"#, .badRequest, "field \"source\""),
         (#"{"q": "x", "target": "zh"}"#, .badRequest, "missing field \"source\""),
