@@ -55,6 +55,10 @@ let package = Package(
             providers: [.apt(["libopenmpi-dev"])]
         ),
 
+        /// CLD2, Chrome's language identifier (Debian libcld2-dev), behind a C interface: chosen over
+        /// libexttextcat by measurement (scripts/measure-detection.sh).
+        .target(name: "CLanguageID", linkerSettings: [.linkedLibrary("cld2")]),
+
         /// libxml2's HTML and XML parsers (Debian libxml2-dev), for translating documents.
         .systemLibrary(
             name: "CXML2",
@@ -95,7 +99,7 @@ let package = Package(
         .target(name: "Evaluation"),
 
         /// `Translator`: text in, text out, in batches; what fanyi-translate and embedding apps use.
-        .target(name: "Translation", dependencies: ["Seq2Seq", "Tokenization", "Tensor"]),
+        .target(name: "Translation", dependencies: ["Seq2Seq", "Tokenization", "Tensor", "CLanguageID"]),
 
         /// HTML and XML documents: cut into segments with their inline tags, translated, put back.
         .target(name: "Documents", dependencies: ["Translation", "CXML2"]),

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Installs the Debian packages Fanyi builds against (ICU, OpenBLAS, Open MPI, libxml2, pkg-config) when missing.
+# Installs the Debian packages Fanyi builds against (ICU, OpenBLAS, Open MPI, libxml2, CLD2, pkg-config) when missing.
 # Idempotent: does nothing when they are all installed. Needs root or sudo for apt-get.
 set -euo pipefail
 
-packages=(libicu-dev libopenblas-dev libopenmpi-dev openmpi-bin libxml2-dev pkg-config)
+packages=(libicu-dev libopenblas-dev libopenmpi-dev openmpi-bin libxml2-dev libcld2-dev pkg-config)
 missing=()
 for package in "${packages[@]}"; do
     if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then

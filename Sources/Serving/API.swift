@@ -41,7 +41,7 @@ public enum Texts: Codable, Equatable, Sendable {
 public struct TranslateRequest: Codable, Equatable, Sendable {
     /// The text or texts to translate; each may hold several sentences and lines.
     public var q: Texts
-    /// Source language code, or "auto" to pick it from the text's script.
+    /// Source language code, or "auto" to identify it (CLD2).
     public var source: String
     /// Target language code.
     public var target: String
@@ -119,8 +119,13 @@ public struct TranslateResponse: Codable, Equatable, Sendable {
 /// LibreTranslate's detected-language object.
 public struct DetectedLanguage: Codable, Equatable, Sendable {
     public var language: String
-    /// How sure, 0–100 (100 when one served source language has the text's script).
+    /// The share of the text CLD2 gave this language, 0–100.
     public var confidence: Double
+}
+
+/// `POST /detect`'s body (other fields, such as `api_key`, are ignored).
+public struct DetectRequest: Codable, Equatable, Sendable {
+    public var q: Texts
 }
 
 /// An attention matrix for the page's heatmap: `weights[i][j]` is what target subword i gave source subword j.

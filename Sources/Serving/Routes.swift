@@ -8,6 +8,7 @@ import NIOCore
 /// |---|---|
 /// | `POST /translate` | LibreTranslate's request and answer (see `TranslateRequest`) |
 /// | `GET /languages` | the served pairs |
+/// | `POST /detect` | the languages of `q`, best first: `[{"language", "confidence"}]` (CLD2) |
 /// | `GET /frontend/settings` | LibreTranslate's page settings: character limit, features, first pair |
 /// | `GET /health` | `{"status": "ok", ...}` |
 /// | `GET /metrics` | Prometheus text format |
@@ -58,18 +59,30 @@ public enum Routes {
                 throw HTTPServiceError(error)
             }
         }
+        router.post("/detect") { request, _ in
+            do {
+                let body = try await request.body.collect(upTo: service.limits.bodyBytes)
+                let fields = try FormBody.json(Array(body.readableBytesView), contentType: request.headers[.contentType], repeatable: ["q"])
+                let detectRequest: DetectRequest = try decode(fields, needed: "q")
+                return try json(try service.detect(detectRequest))
+            } catch let error as ServiceError {
+                throw HTTPServiceError(error)
+            } catch is NIOTooManyBytesError {
+                throw HTTPServiceError(.tooLarge("the request body is over \(service.limits.bodyBytes) bytes (--char-limit \(service.limits.characters))"))
+            }
+        }
         return router
     }
 
-    /// The request's JSON, or a 400 that says what is wrong with it.
-    static func decode(_ data: Data) throws -> TranslateRequest {
+    /// The request's JSON, or a 400 that says what is wrong with it; `needed` lists the fields it must have.
+    static func decode<Request: Decodable>(_ data: Data, needed: String = "q, source, target") throws -> Request {
         guard String(validating: data, as: UTF8.self) != nil else {
             throw HTTPServiceError(.badRequest("the request body is not valid UTF-8"))
         }
         do {
-            return try JSONDecoder().decode(TranslateRequest.self, from: data)
+            return try JSONDecoder().decode(Request.self, from: data)
         } catch let DecodingError.keyNotFound(key, _) {
-            throw HTTPServiceError(.badRequest("missing field \"\(key.stringValue)\" (needed: q, source, target)"))
+            throw HTTPServiceError(.badRequest("missing field \"\(key.stringValue)\" (needed: \(needed))"))
         } catch let DecodingError.typeMismatch(_, context) {
             throw HTTPServiceError(.badRequest("field \"\(fieldPath(context))\": \(context.debugDescription)"))
         } catch let DecodingError.valueNotFound(_, context) {

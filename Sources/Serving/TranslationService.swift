@@ -132,7 +132,12 @@ public final class TranslationService: Sendable {
         return response
     }
 
-    /// The model for a pair; for source "auto", the one whose source language is written in the texts' script.
+    /// The model for a pair; for source "auto", the one reading the language CLD2 finds in the texts.
+    ///
+    /// The best of CLD2's guesses that a model into `target` reads is taken when it holds at least a
+    /// third of the text; a text in a language no such model reads is a 400 naming that language,
+    /// never a translation from the wrong language. When CLD2 says its answer is unreliable (short
+    /// strings), the script decides if exactly one of those models reads the text's script.
     func choose(source: String, target: String, texts: [String]) throws -> (ServedModel, DetectedLanguage?) {
         let served = models.map(\.pair)
         if source != "auto" {
@@ -143,14 +148,35 @@ public final class TranslationService: Sendable {
         }
         let towards = models.filter { $0.target == target }
         if towards.isEmpty { throw ServiceError.unknownPair(source: source, target: target, served: served) }
-        guard let script = Scripts.dominant(in: texts.joined(separator: " ")) else {
-            throw ServiceError.badRequest("source \"auto\": the text has no letters to tell its language by; give source (one of \(towards.map(\.source).joined(separator: ", ")))")
+        let readable = towards.map(\.source).joined(separator: ", ")
+        let text = texts.joined(separator: "\n")
+        let (guesses, reliable) = LanguageIdentifier.identify(text)
+        if let pick = guesses.first(where: { guess in guess.percent >= 33 && towards.contains { $0.source == guess.language } }),
+           let model = towards.first(where: { $0.source == pick.language }) {
+            return (model, DetectedLanguage(language: pick.language, confidence: Double(pick.percent)))
         }
-        let fitting = towards.filter { Scripts.scripts(ofLanguage: $0.source).contains(script) }
-        guard fitting.count == 1 else {
-            throw ServiceError.badRequest("source \"auto\": the text is in \(script) script, which \(fitting.isEmpty ? "none" : "more than one") of the source languages into \(target) (\(towards.map(\.source).joined(separator: ", "))) \(fitting.isEmpty ? "uses" : "use"); give source")
+        if !reliable, let script = Scripts.dominant(in: text) {
+            let fitting = towards.filter { Scripts.scripts(ofLanguage: $0.source).contains(script) }
+            if fitting.count == 1 {
+                let percent = guesses.first { $0.language == fitting[0].source }?.percent ?? 0
+                return (fitting[0], DetectedLanguage(language: fitting[0].source, confidence: Double(percent)))
+            }
         }
-        return (fitting[0], DetectedLanguage(language: fitting[0].source, confidence: 100))
+        guard let best = guesses.first else {
+            throw ServiceError.badRequest("source \"auto\": the text has no letters to tell its language by; give source (one of \(readable))")
+        }
+        throw ServiceError.badRequest("source \"auto\": the text looks like \(Self.languageName(best.language)) (\(best.language), \(best.percent) %), which no model into \(target) reads (they read \(readable)); give source")
+    }
+
+    /// `POST /detect`: the languages of a text, best first, with the share of the text each holds (0–100).
+    public func detect(_ request: DetectRequest) throws -> [DetectedLanguage] {
+        let characters = request.q.all.reduce(0) { $0 + $1.count }
+        if characters > limits.characters {
+            throw ServiceError.tooLarge("\(characters) characters in one request; at most \(limits.characters) (--char-limit)")
+        }
+        let guesses = LanguageIdentifier.identify(request.q.all.joined(separator: "\n")).guesses
+        guard !guesses.isEmpty else { throw ServiceError.badRequest("the text has no letters to tell its language by") }
+        return guesses.map { DetectedLanguage(language: $0.language, confidence: Double($0.percent)) }
     }
 
     /// `GET /languages`: each served source language with its targets.

@@ -119,6 +119,32 @@ import Testing
         }
     }
 
+    @Test func detectAnswersLanguagesBestFirst() async throws {
+        let (service, metrics) = try makeService(files: [englishChinese])
+        defer { service.shutdown() }
+        try await makeApplication(service, metrics).test(.router) { client in
+            let cases = [("Select the cell range and click the button.", "en"), ("选择单元格区域，然后点击按钮。", "zh"),
+                         ("Wählen Sie den Zellbereich aus und klicken Sie auf die Schaltfläche.", "de")]
+            for (text, language) in cases {
+                // As libretranslatepy sends it: a form, with an api_key it does not need.
+                let form = "q=" + text.addingPercentEncoding(withAllowedCharacters: .alphanumerics)! + "&api_key="
+                try await client.execute(uri: "/detect", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
+                                         body: body(form)) { response in
+                    #expect(response.status == .ok)
+                    let answer = (try? JSONSerialization.jsonObject(with: Data(response.body.readableBytesView))) as? [[String: Any]]
+                    #expect(answer?.first?["language"] as? String == language, "\(text): \(String(buffer: response.body))")
+                    #expect(((answer?.first?["confidence"] as? Double) ?? 0) > 50)
+                }
+            }
+            try await client.execute(uri: "/detect", method: .post, body: body(#"{"q": "12 345"}"#)) { response in
+                #expect(response.status == .badRequest && errorMessage(response.body).contains("no letters"))
+            }
+            try await client.execute(uri: "/detect", method: .post, body: body(#"{"text": "x"}"#)) { response in
+                #expect(response.status == .badRequest && errorMessage(response.body).contains("missing field \"q\" (needed: q)"))
+            }
+        }
+    }
+
     @Test func frontendSettings() async throws {
         var limits = TranslationService.Limits()
         limits.characters = 1234

@@ -31,7 +31,7 @@ import Testing
         }
     }
 
-    @Test func autoSourcePicksTheModelByScript() async throws {
+    @Test func autoSourcePicksTheModelByIdentifiedLanguage() async throws {
         let (service, metrics) = try makeService()
         defer { service.shutdown() }
         try await makeApplication(service, metrics).test(.router) { client in
@@ -45,10 +45,21 @@ import Testing
                 #expect(response.status == .badRequest)
                 #expect(errorMessage(response.body).contains("no letters"))
             }
-            // Han text towards Chinese: the only model into Chinese reads English.
-            try await client.execute(uri: "/translate", method: .post, body: body(#"{"q": "你好", "source": "auto", "target": "zh"}"#)) { response in
+            // Chinese towards Chinese: the only model into Chinese reads English.
+            try await client.execute(uri: "/translate", method: .post, body: body(#"{"q": "选择单元格区域。", "source": "auto", "target": "zh"}"#)) { response in
                 #expect(response.status == .badRequest)
-                #expect(errorMessage(response.body).contains("Hani script"))
+                #expect(errorMessage(response.body).contains("looks like Chinese (zh"), "\(errorMessage(response.body))")
+            }
+            // German is not translated as if it were English: a 400 names it.
+            try await client.execute(uri: "/translate", method: .post,
+                                     body: body(#"{"q": "Wählen Sie den Zellbereich aus und klicken Sie auf die Schaltfläche.", "source": "auto", "target": "zh"}"#)) { response in
+                #expect(response.status == .badRequest)
+                #expect(errorMessage(response.body).contains("looks like German (de"), "\(errorMessage(response.body))")
+            }
+            // A short English string, too short for CLD2 to be sure: the script decides.
+            try await client.execute(uri: "/translate", method: .post, body: body(#"{"q": "Open", "source": "auto", "target": "zh"}"#)) { response in
+                #expect(response.status == .ok, "\(errorMessage(response.body))")
+                #expect((object(response.body)["detectedLanguage"] as? [String: Any])?["language"] as? String == "en")
             }
         }
     }
