@@ -109,7 +109,7 @@ let package = Package(
         .target(
             name: "Serving",
             dependencies: [
-                "Translation", "Tokenization", "Tensor",
+                "Translation", "Documents", "Tokenization", "Tensor",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "NIOCore", package: "swift-nio"),

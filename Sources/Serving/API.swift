@@ -45,7 +45,8 @@ public struct TranslateRequest: Codable, Equatable, Sendable {
     public var source: String
     /// Target language code.
     public var target: String
-    /// "text" (the only format served; LibreTranslate also knows "html").
+    /// "text", or "html": each text is an HTML fragment or page whose text is translated and
+    /// markup kept (`MarkupDocument`).
     public var format: String?
     /// Alternative translations wanted besides the best (0 by default).
     public var alternatives: Int?

@@ -1,3 +1,4 @@
+import Documents
 import Foundation
 import Tokenization
 import Translation
@@ -60,8 +61,9 @@ public final class TranslationService: Sendable {
     /// Translates a request's texts: sentence by sentence, batched with other requests' sentences.
     public func translate(_ request: TranslateRequest) async throws -> TranslateResponse {
         let texts = request.q.all
-        if let format = request.format, format != "text" {
-            throw ServiceError.badRequest("format \"\(format)\" is not served; use \"text\"")
+        let html = request.format == "html"
+        if let format = request.format, format != "text" && !html {
+            throw ServiceError.badRequest("format \"\(format)\" is not served; use \"text\" or \"html\"")
         }
         if texts.count > limits.texts {
             throw ServiceError.tooLarge("\(texts.count) texts in one request; at most \(limits.texts) (--max-texts)")
@@ -78,12 +80,34 @@ public final class TranslationService: Sendable {
         guard (1...limits.maxBeamSize).contains(requestedBeam) else {
             throw ServiceError.badRequest("beam_size must be between 1 and \(limits.maxBeamSize), got \(requestedBeam)")
         }
+        if html && alternatives > 0 {
+            throw ServiceError.badRequest("alternatives are given for format \"text\" only")
+        }
         // n alternatives need a beam of n + 1.
         let beamSize = max(requestedBeam, alternatives + 1)
-        let (model, detected) = try choose(source: request.source, target: request.target, texts: texts)
+
+        // What is translated: each text, or for HTML each segment of each text's document (its
+        // inline tags inside, kept by the translator's markup protection); `owner` maps back.
+        var documents: [MarkupDocument] = []
+        var units = texts
+        var owner = Array(texts.indices)
+        if html {
+            units = []
+            owner = []
+            for (index, text) in texts.enumerated() {
+                let document: MarkupDocument
+                do { document = try MarkupDocument(text, format: .html, name: "q[\(index)]") } catch {
+                    throw ServiceError.badRequest(error.description)
+                }
+                documents.append(document)
+                units += document.segments
+                owner += Array(repeating: index, count: document.segments.count)
+            }
+        }
+        let (model, detected) = try choose(source: request.source, target: request.target, texts: units.isEmpty ? texts : units)
 
         let splitter = try SentenceSplitter()
-        let split = try texts.map { try splitter.split($0) }
+        let split = try units.map { try splitter.split($0) }
         let sentences = split.flatMap(\.sentences)
         // Attention is a picture of one sentence: for more it is left out, not refused, so that the
         // page can always ask.
@@ -102,7 +126,19 @@ public final class TranslationService: Sendable {
                                                       spacesBetweenSentences: Translator.spacesBetweenSentences(in: model.target))
 
         var response = TranslateResponse(translatedText: .one(""))
-        let best = paragraphs.map(\.text)
+        var best = paragraphs.map(\.text)
+        if html {
+            var start = 0
+            best = documents.map { document in
+                let count = document.segments.count
+                document.replaceSegments(with: Array(best[start..<(start + count)]))
+                start += count
+                return document.serialized()
+            }
+        }
+        // Each text's best sentence translations, for the numbers answered per text.
+        var sentencesOfText = [[Translation]](repeating: [], count: texts.count)
+        for (unit, paragraph) in paragraphs.enumerated() { sentencesOfText[owner[unit]] += paragraph.sentences.compactMap(\.first) }
         // Ranks 1…alternatives, as far as each text's search found them.
         let others = paragraphs.map { p in (1..<alternatives + 1).filter { $0 < p.alternativeCount }.map(p.alternative) }
         switch request.q {
@@ -114,14 +150,14 @@ public final class TranslationService: Sendable {
             if alternatives > 0 { response.alternatives = .many(others) }
         }
         if request.confidence ?? false {
-            response.confidence = paragraphs.map { $0.sentences.compactMap { $0.first?.confidence }.min() ?? 1 }
-            if paragraphs.contains(where: { $0.sentences.contains { $0.first?.calibratedConfidence != nil } }) {
-                response.calibratedConfidence = paragraphs.map { $0.sentences.compactMap { $0.first?.calibratedConfidence }.min() ?? 1 }
+            response.confidence = sentencesOfText.map { $0.map(\.confidence).min() ?? 1 }
+            if sentencesOfText.contains(where: { $0.contains { $0.calibratedConfidence != nil } }) {
+                response.calibratedConfidence = sentencesOfText.map { $0.compactMap(\.calibratedConfidence).min() ?? 1 }
             }
-            response.words = paragraphs.map { $0.sentences.flatMap { $0.first?.words ?? [] } }
+            response.words = sentencesOfText.map { $0.flatMap(\.words) }
         }
         if request.scores ?? false {
-            response.scores = paragraphs.map { $0.sentences.reduce(0) { $0 + ($1.first?.score ?? 0) } }
+            response.scores = sentencesOfText.map { $0.reduce(0) { $0 + $1.score } }
         }
         if wantsAttention, let best = paragraphs.first?.sentences.first?.first {
             response.attention = AttentionWeights(source: best.sourcePieces.map(AttentionHeatmap.readable),

@@ -119,6 +119,24 @@ import Testing
         }
     }
 
+    @Test func htmlFormatKeepsTheMarkup() async throws {
+        let (service, metrics) = try makeService(files: [englishChinese])
+        defer { service.shutdown() }
+        try await makeApplication(service, metrics).test(.router) { client in
+            let request = #"{"q": ["<p>Select the <b>cell range</b>.</p><pre>ls</pre>", "Click <a href=\"x\">OK</a>."], "source": "en", "target": "zh", "format": "html", "confidence": true}"#
+            try await client.execute(uri: "/translate", method: .post, body: body(request)) { response in
+                #expect(response.status == .ok, "\(errorMessage(response.body))")
+                let answer = object(response.body)
+                let texts = answer["translatedText"] as? [String] ?? []
+                #expect(texts.count == 2)
+                #expect(texts.first?.hasPrefix("<p>") == true && texts.first?.contains("<b>") == true && texts.first?.contains("单元格") == true
+                        && texts.first?.hasSuffix("<pre>ls</pre>") == true, "\(texts)")
+                #expect(texts.last?.contains("<a href=\"x\">") == true && texts.last?.contains("Click") == false, "\(texts)")
+                #expect((answer["confidence"] as? [Double])?.count == 2)
+            }
+        }
+    }
+
     @Test func detectAnswersLanguagesBestFirst() async throws {
         let (service, metrics) = try makeService(files: [englishChinese])
         defer { service.shutdown() }
