@@ -51,5 +51,7 @@ let package = Package(
         fuzzer("glossary", ["Translation"]),
         /// An HTML or XML document cut into segments and put back together.
         fuzzer("document", ["Documents"]),
+        /// A POST body (URL-encoded form, multipart/form-data or untyped) as fanyi-serve reads it.
+        fuzzer("form", ["Serving"]),
     ]
 )

@@ -9,7 +9,7 @@ scripts/build-if-needed.sh fanyi-train
 work=$(mktemp -d /tmp/fanyi-seeds-XXXXXX)
 trap 'rm -rf "$work"' EXIT
 seeds=Fuzz/Corpus
-rm -rf "$seeds" && mkdir -p "$seeds"/{model-file,checkpoint,vocabulary,merges,manifest,shortlist,config,tokenizer,markup,glossary,document}
+rm -rf "$seeds" && mkdir -p "$seeds"/{model-file,checkpoint,vocabulary,merges,manifest,shortlist,config,tokenizer,markup,glossary,document,form}
 
 head -24 corpora/en-zh-lohelp/train.en > "$work/train.en"
 head -24 corpora/en-zh-lohelp/train.zh > "$work/train.zh"
@@ -85,5 +85,9 @@ printf '\x00<!DOCTYPE html><html><head><title>Help</title><script>var a = "<b>";
 printf '\x00Bare text <b>bold <i>both</b> unclosed <p>para<div>block</div> &nbsp;&lt; <!-- c -->' > "$seeds/document/fragment.html"
 printf '\x01<?xml version="1.0"?>\n<!DOCTYPE d [<!ENTITY p "LibreOffice">]><d xmlns:its="http://www.w3.org/2005/11/its"><t>Title</t><p>Choose <emph>&p; Calc</emph> &amp; <item its:translate="no">x</item><![CDATA[ raw <b> ]]><?pi x?></p><s xml:space="preserve">  two\n lines </s></d>' > "$seeds/document/help.xml"
 printf '\x01<d><p>unclosed</d>' > "$seeds/document/malformed.xml"
+# Form bodies: the first byte picks the Content-Type (0 URL-encoded, 1 multipart boundary "b", 2 none).
+printf '\x00q=Select+the+cell%%20range.&source=en&target=zh&alternatives=2&confidence=true&q=two&glossary=%%7B%%22a%%22%%3A%%22b%%22%%7D' > "$seeds/form/urlencoded"
+printf '\x01--b\r\nContent-Disposition: form-data; name="q"\r\n\r\nClick OK.\r\n--b\r\nContent-Disposition: form-data; name="file"; filename="a.txt"\r\nContent-Type: text/plain\r\n\r\nline\r\n--b--\r\n' > "$seeds/form/multipart"
+printf '\x02{"q": "x", "source": "en"}' > "$seeds/form/json"
 printf '\x1bSave ~As, _File, &Open, Op~en\\n\nnext line</i> <b> <!-- c -->' > "$seeds/markup/accelerators"
 du -sh "$seeds"/* >&2

@@ -4,15 +4,15 @@ import Foundation
 /// `libretranslatepy`, curl's `-d` and HTML forms send) or `multipart/form-data` (uploads).
 /// Form fields become the JSON object the routes decode, so that a form and a JSON body with the
 /// same fields get the same answer.
-enum FormBody {
+public enum FormBody {
     /// One field of a form: its name, value and, for an uploaded file, its file name and type.
-    struct Field: Equatable {
-        var name: String
-        var value: [UInt8]
-        var filename: String? = nil
-        var contentType: String? = nil
+    public struct Field: Equatable, Sendable {
+        public var name: String
+        public var value: [UInt8]
+        public var filename: String? = nil
+        public var contentType: String? = nil
 
-        var text: String? { String(validating: value, as: UTF8.self) }
+        public var text: String? { String(validating: value, as: UTF8.self) }
     }
 
     /// Most parts one multipart body may have.
@@ -20,7 +20,7 @@ enum FormBody {
 
     /// The body as JSON: passed through when it is JSON, converted when it is a form.
     /// `numbers`, `flags` and `objects` name the fields whose values are not strings.
-    static func json(_ body: [UInt8], contentType: String?, numbers: Set<String> = [], flags: Set<String> = [],
+    public static func json(_ body: [UInt8], contentType: String?, numbers: Set<String> = [], flags: Set<String> = [],
                      objects: Set<String> = [], repeatable: Set<String> = []) throws(ServiceError) -> Data {
         let fields: [Field]
         switch mediaType(contentType) {
@@ -89,7 +89,7 @@ enum FormBody {
     }
 
     /// `name=value&…`, `+` for space, `%XX` escapes.
-    static func urlEncoded(_ body: [UInt8]) throws(ServiceError) -> [Field] {
+    public static func urlEncoded(_ body: [UInt8]) throws(ServiceError) -> [Field] {
         guard let text = String(validating: body, as: UTF8.self) else { throw .badRequest("the request body is not valid UTF-8") }
         var fields: [Field] = []
         for (index, pair) in text.split(separator: "&", omittingEmptySubsequences: true).enumerated() {
@@ -108,7 +108,7 @@ enum FormBody {
     }
 
     /// RFC 7578: parts between `--boundary` lines, each with a Content-Disposition naming it.
-    static func multipart(_ body: [UInt8], contentType: String) throws(ServiceError) -> [Field] {
+    public static func multipart(_ body: [UInt8], contentType: String) throws(ServiceError) -> [Field] {
         guard let boundary = parameter("boundary", in: contentType), !boundary.isEmpty, boundary.utf8.count <= 200 else {
             throw .badRequest("multipart/form-data without a boundary in its Content-Type")
         }

@@ -69,7 +69,7 @@ struct FanyiTranslate: ParsableCommand {
     var outputFormat: LineFormat = .text
     @Option(help: "With a shortlist: sentences of a batch that share one candidate set (1: each sentence its own).")
     var shortlistGroup = SearchOptions().shortlistGroupSize
-    @Option(help: "Check only: the model fixes the direction; another language is an error naming the model for it.")
+    @Option(help: "Check only: the model fixes the direction; another language is an error naming the model for it. auto: none is named (the input is always checked: a warning names the first line CLD2 finds in another language).")
     var sourceLang: String?
     @Option(help: "Check only, as --source-lang.") var targetLang: String?
     @Option(help: "Invalid UTF-8 input: error (stop at that line, after writing the lines before it) or replace.")
@@ -130,7 +130,7 @@ struct FanyiTranslate: ParsableCommand {
             }
             translator.options.glossary = terms
         }
-        var scriptCheck = ScriptCheck(sourceLanguage: translator.pipeline.sourceLanguage, modelFile: model)
+        var scriptCheck = SourceLanguageCheck(sourceLanguage: translator.pipeline.sourceLanguage, modelFile: model)
         if let attentionSvg {
             do { try FileManager.default.createDirectory(atPath: attentionSvg, withIntermediateDirectories: true) } catch {
                 throw ToolError(description: "--attention-svg \(attentionSvg): cannot create the folder (\((error as NSError).localizedDescription)); give a writable folder")
@@ -241,6 +241,7 @@ extension FanyiTranslate {
     /// --source-lang / --target-lang that the model does not translate: name the model that does.
     func checkDirection(_ pipeline: TextPipeline) throws {
         let (source, target) = (pipeline.sourceLanguage, pipeline.targetLanguage)
+        let sourceLang = sourceLang == "auto" ? nil : sourceLang
         guard (sourceLang ?? source) != source || (targetLang ?? target) != target else { return }
         let wanted = (sourceLang ?? "?") + " → " + (targetLang ?? "?")
         var message = "\(model) translates \(source) → \(target), not \(wanted): a model file fixes the direction"

@@ -17,8 +17,17 @@ import Testing
         #expect(result.stderr.contains("/models/zh-en-lohelp.safetensors translates zh → en"), "\(result.stderr)")
     }
 
+    /// Latin script, but German: CLD2 tells, and --source-lang auto is taken.
+    @Test func anotherLanguageInTheSameScriptIsWarnedAbout() throws {
+        let result = try run("fanyi-translate", ["--model", Self.englishChinese, "--beam-size", "1", "--source-lang", "auto"],
+                             input: "Click OK.\nWählen Sie den Zellbereich aus und klicken Sie auf die Schaltfläche.\n")
+        #expect(result.status == 0 && result.stdout.split(separator: "\n").count == 2)
+        #expect(result.stderr.contains("line 2 looks like de (CLD2:"), "\(result.stderr)")
+    }
+
     @Test func englishIntoTheEnglishModelIsNotWarnedAbout() throws {
-        let result = try run("fanyi-translate", ["--model", Self.englishChinese, "--beam-size", "1"], input: "Click OK.\n42\n")
+        let result = try run("fanyi-translate", ["--model", Self.englishChinese, "--beam-size", "1"],
+                             input: "Click OK.\n42\nSelect the cell range and click the button to open the dialog.\nOpen\n")
         #expect(result.status == 0 && !result.stderr.contains("warning"), "\(result.stderr)")
     }
 
