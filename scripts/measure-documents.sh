@@ -34,6 +34,7 @@ swift build -c release --product fanyi-score >/dev/null
 bin=.build/release
 
 # Every page, one process each, timed as a whole.
+rm -f "$sets/translate.log"
 /usr/bin/time -v -o "$sets/time.txt" bash -c '
     for page in "$2"/pages/*.en.html; do
         "$1/fanyi-translate" --model "$3" --format html -i "$page" -o "${page%.en.html}.zh.html" 2>> "$2/translate.log"
@@ -42,8 +43,9 @@ read -r pages shaped kept paragraphs < <(python3 scripts/documents_sets.py check
 seconds=$(grep "Elapsed (wall clock)" "$sets/time.txt" | awk '{print $NF}' | awk -F: '{ s = 0; for (i = 1; i <= NF; i++) s = s * 60 + $i; print s }')
 memory=$(grep "Maximum resident" "$sets/time.txt" | awk '{print $NF}')
 bytes=$(cat "$sets"/pages/*.en.html | wc -c)
-flagged=$(grep -o '^fanyi-translate: [0-9]* of [0-9]* segment(s) got' "$sets/translate.log" | awk '{s += $2} END {print s + 0}')
-untranslated=$(grep -o '^fanyi-translate: [0-9]* of [0-9]* segment(s) were left' "$sets/translate.log" | awk '{s += $2} END {print s + 0}')
+count_segments() { { grep -o "^fanyi-translate: [0-9]* of [0-9]* segment(s) $1" "$sets/translate.log" || true; } | awk '{s += $2} END {print s + 0}'; }
+flagged=$(count_segments got)
+untranslated=$(count_segments "were left")
 
 # The same paragraphs as plain text lines (tags dropped), for comparison.
 "$bin/fanyi-translate" --model "$model" < "$sets/paragraphs.en" > "$sets/paragraphs.text.hyp"

@@ -1,4 +1,5 @@
 import CXML2
+import Translation
 
 /// An HTML or XML document cut into the pieces of text a translator sees, and put back together
 /// with their translations; everything else (structure, attributes, code) comes out as it went in.
@@ -110,7 +111,8 @@ public final class MarkupDocument {
             case .attribute(let token):
                 attributeValues[token] = translation
             case let .run(first, last, leading, trailing, placeholders):
-                if !replace(first: first, last: last, with: leading + translation + trailing, placeholders: placeholders) {
+                let markup = Self.escapingStrayMarkup(translation, source: piece.text)
+                if !replace(first: first, last: last, with: leading + markup + trailing, placeholders: placeholders) {
                     refused.append(index)
                 }
             }
@@ -324,6 +326,35 @@ public final class MarkupDocument {
         }
     }
 
+    /// `translation` with every `<`, `>` and `&` escaped except those of the source segment's own
+    /// tags, comments and entities (each as often as the source has it): a model may write such
+    /// characters itself, and they must stay text, not become markup.
+    static func escapingStrayMarkup(_ translation: String, source: String) -> String {
+        var allowed: [String: Int] = [:]
+        for marker in MarkupScanner.scan(source).markers where [.openTag, .closeTag, .emptyTag, .entity].contains(marker.kind) {
+            allowed[marker.text, default: 0] += 1
+        }
+        let known = allowed.keys.sorted { $0.count > $1.count }
+        var out = ""
+        var rest = Substring(translation)
+        while let character = rest.first {
+            if "<&".contains(character), let marker = known.first(where: { rest.hasPrefix($0) && allowed[$0, default: 0] > 0 }) {
+                out += marker
+                allowed[marker, default: 0] -= 1
+                rest = rest.dropFirst(marker.count)
+                continue
+            }
+            switch character {
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "&": out += "&amp;"
+            default: out.append(character)
+            }
+            rest = rest.dropFirst()
+        }
+        return out
+    }
+
     // MARK: - What is what
 
     private func isInline(_ node: xmlNodePtr, mixedParent: Bool) -> Bool {
@@ -355,7 +386,9 @@ public final class MarkupDocument {
         if format == .html && Self.htmlKept.contains(Self.name(of: element)) { return true }
         if Self.attribute("translate", of: element)?.lowercased() == "no" { return true }
         if Self.attribute("class", of: element)?.split(separator: " ").contains("notranslate") == true { return true }
-        return false
+        // A start tag longer than the translator takes as one marker (an inline data: image) could
+        // not pass through it unchanged: such an element is left alone.
+        return Self.startTagLength(element) > MarkupScanner.maximumSpan / 2
     }
 
     /// Whether the node holds text a translator would translate (not inside kept nodes).
@@ -440,6 +473,21 @@ public final class MarkupDocument {
         guard let value = xmlGetProp(element, name) else { return nil }
         defer { fanyi_xml_free(value) }
         return String(cString: value)
+    }
+
+    /// About how long the element's start tag is: its name and attributes.
+    static func startTagLength(_ element: xmlNodePtr) -> Int {
+        var length = name(of: element).utf8.count + 2
+        var attribute = element.pointee.properties
+        while let current = attribute {
+            length += (current.pointee.name.map { String(cString: $0).utf8.count } ?? 0) + 4
+            if let value = xmlNodeGetContent(UnsafeMutableRawPointer(current).assumingMemoryBound(to: xmlNode.self)) {
+                length += String(cString: value).utf8.count
+                fanyi_xml_free(value)
+            }
+            attribute = current.pointee.next
+        }
+        return length
     }
 
     static func holdsText(_ element: xmlNodePtr) -> Bool {

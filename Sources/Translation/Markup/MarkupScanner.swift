@@ -16,7 +16,7 @@ public enum MarkupScanner {
     static let voidElements: Set<String> = ["area", "base", "br", "col", "embed", "hr", "img", "input", "link",
                                             "meta", "source", "track", "wbr"]
     /// Longest span taken as one placeholder or tag; anything longer is text.
-    static let maximumSpan = 4096
+    public static let maximumSpan = 4096
 
     /// The string cut into chunks and markers; with a glossary, its terms are markers too
     /// (`markup: false` finds only those).
