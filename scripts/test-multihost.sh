@@ -98,7 +98,9 @@ cut_at=$(date +%s)
 wait "$job" || true
 ended_at=$(date +%s)
 tail -n 12 "$work/cut.txt" >&2
-grep -q "no answer from the other ranks for" "$work/cut.txt" || failed "no error after the link was cut"
+# Either a rank's watchdog or Open MPI's own daemon notices first (under load, the daemon can).
+grep -q "no answer from the other ranks for\|ORTE has lost communication with a remote daemon" "$work/cut.txt" \
+    || failed "no error after the link was cut"
 grep -q "^exit 0$" "$work/cut.txt" && failed "mpirun exited 0 after the link was cut"
 echo "test-multihost: the job ended $((ended_at - cut_at)) s after the link was cut ($((ended_at - start)) s in all)" >&2
 [ $((ended_at - cut_at)) -le 90 ] || failed "the job took $((ended_at - cut_at)) s to end"
