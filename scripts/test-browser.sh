@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The web page in a real browser: fanyi-serve with both shipped models on 127.0.0.1, then headless
 # Chromium (Debian's chromium, chromium-driver and a CJK font, selenium from PyPI) drives the page
-# (scripts/browser_test.py). Screenshots: .build/browser-test/page.png and phone.png.
+# (scripts/browser_test.py). Screenshots: .build/browser-test/page.png, unsure.png and phone.png.
 # Installs what it needs when missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,19 +26,10 @@ echo "browser test: building fanyi-serve (log: $out/build.log)"
 swift build --product fanyi-serve > "$out/build.log" 2>&1 || { tail -40 "$out/build.log"; exit 1; }
 
 limit=300
-.build/debug/fanyi-serve --model models/en-zh-lohelp.safetensors --model models/zh-en-lohelp.safetensors \
-    --host 127.0.0.1 --port 0 --char-limit "$limit" > "$out/server.log" 2>&1 &
-server=$!
-trap 'kill $server 2>/dev/null || true' EXIT
-for _ in $(seq 600); do
-    grep -q "listening on" "$out/server.log" && break
-    kill -0 $server 2>/dev/null || { cat "$out/server.log"; exit 1; }
-    sleep 0.1
-done
-url=$(grep -o "http://127.0.0.1:[0-9]*/" "$out/server.log" | head -1)
-[ -n "$url" ] || { echo "fanyi-serve did not start:"; cat "$out/server.log"; exit 1; }
+source scripts/start-test-server.sh
+start_test_server "$out" --char-limit "$limit"
 echo "browser test: page at $url"
 python3 scripts/browser_test.py --url "$url" --screenshots "$out" --char-limit "$limit"
 kill -TERM $server
 wait $server
-echo "browser test: screenshots in $out/page.png and $out/phone.png"
+echo "browser test: screenshots in $out/page.png, unsure.png and phone.png"

@@ -12,17 +12,8 @@ out=.build/libretranslate-test
 mkdir -p "$out"
 echo "libretranslate clients: building fanyi-serve (log: $out/build.log)"
 swift build --product fanyi-serve > "$out/build.log" 2>&1 || { tail -40 "$out/build.log"; exit 1; }
-.build/debug/fanyi-serve --model models/en-zh-lohelp.safetensors --model models/zh-en-lohelp.safetensors \
-    --host 127.0.0.1 --port 0 > "$out/server.log" 2>&1 &
-server=$!
-trap 'kill $server 2>/dev/null || true' EXIT
-for _ in $(seq 600); do
-    grep -q "listening on" "$out/server.log" && break
-    kill -0 $server 2>/dev/null || { cat "$out/server.log"; exit 1; }
-    sleep 0.1
-done
-url=$(grep -o "http://127.0.0.1:[0-9]*/" "$out/server.log" | head -1)
-[ -n "$url" ] || { echo "fanyi-serve did not start:"; cat "$out/server.log"; exit 1; }
+source scripts/start-test-server.sh
+start_test_server "$out"
 python3 scripts/libretranslate_clients.py "$url"
 kill -TERM $server
 wait $server

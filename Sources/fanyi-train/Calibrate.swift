@@ -41,7 +41,9 @@ struct Calibrate: ParsableCommand {
         BLAS.threads = threads
         var options = TranslationOptions()
         options.search.beamSize = beamSize
-        let translator = try Translator(modelFile: model, options: options)
+        // One read of the file: the translator is made from the bytes that are written back.
+        let bytes = try SafeTensors.read(model)
+        let translator = try Translator.translators(modelBytes: bytes, file: model, count: 1, options: options)[0]
         let languages = [translator.pipeline.sourceLanguage, translator.pipeline.targetLanguage]
         do { try CorpusFiles.checkExist(prefix: dev, languages: languages, flag: "--dev") } catch {
             throw ValidationError(error.description)
@@ -55,8 +57,8 @@ struct Calibrate: ParsableCommand {
         let good = zip(translations, corpus.targets).map { chrf.score(hypotheses: [$0.text], references: [$1]) >= threshold }
         let calibration = ConfidenceCalibration.fit(raw: translations.map(\.confidence), good: good, metric: "chrF2|" + chrf.signature, threshold: threshold)
 
-        let bytes = try SafeTensors.read(model)
-        var (tensors, metadata) = try SafeTensors.decode(bytes, file: model)
+        let (tensors, read) = try SafeTensors.decode(bytes, file: model)
+        var metadata = read
         metadata[ConfidenceCalibration.metadataKey] = calibration.serialized()
         try SafeTensors.write(tensors, metadata: metadata, storage: Self.storage(of: tensors), to: output ?? model)
         let share = Double(good.filter { $0 }.count) / Double(good.count)
