@@ -66,6 +66,17 @@ let package = Package(
             providers: [.apt(["libxml2-dev"])]
         ),
 
+        /// GNU gettext's PO reader and writer (Debian libgettextpo-dev), behind a C function that
+        /// turns its error handler (which may not return) into return values.
+        .target(name: "CGettextPO", linkerSettings: [.linkedLibrary("gettextpo")]),
+
+        /// libzip (Debian libzip-dev), for the zip packages of .odt and .docx files.
+        .systemLibrary(
+            name: "CZip",
+            pkgConfig: "libzip",
+            providers: [.apt(["libzip-dev"])]
+        ),
+
         /// Transcendental and row kernels (exp, sigmoid, tanh, softmax, cross-entropy) with an
         /// AVX2+FMA path chosen at run time; Swift cannot enable AVX2 per function without
         /// unsafe flags, which would bar Fanyi from being a package dependency.
@@ -102,7 +113,7 @@ let package = Package(
         .target(name: "Translation", dependencies: ["Seq2Seq", "Tokenization", "Tensor", "CLanguageID"]),
 
         /// HTML and XML documents: cut into segments with their inline tags, translated, put back.
-        .target(name: "Documents", dependencies: ["Translation", "CXML2"]),
+        .target(name: "Documents", dependencies: ["Translation", "CXML2", "CGettextPO", "CZip"]),
 
         /// The translation service: JSON API types, the batching queue and its workers, routes,
         /// metrics and the web page (a resource).
@@ -183,11 +194,11 @@ let package = Package(
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Seq2Seq", "Tensor"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"], exclude: ["Fixtures"]),
         .testTarget(name: "TranslationTests", dependencies: ["Translation", "Tensor"]),
-        .testTarget(name: "DocumentsTests", dependencies: ["Documents", "Translation"]),
+        .testTarget(name: "DocumentsTests", dependencies: ["Documents", "Translation"], exclude: ["Fixtures"]),
         .testTarget(
             name: "ServingTests",
             dependencies: ["Serving", .product(name: "HummingbirdTesting", package: "hummingbird")]
         ),
-        .testTarget(name: "ExecutableTests", dependencies: ["Tokenization", "Seq2Seq", "fanyi-vocab", "fanyi-train", "fanyi-translate", "fanyi-score", "fanyi-bench", "fanyi-serve"]),
+        .testTarget(name: "ExecutableTests", dependencies: ["Tokenization", "Seq2Seq", "Documents", "fanyi-vocab", "fanyi-train", "fanyi-translate", "fanyi-score", "fanyi-bench", "fanyi-serve"]),
     ]
 )

@@ -3,7 +3,7 @@
 # Idempotent: does nothing when they are all installed. Needs root or sudo for apt-get.
 set -euo pipefail
 
-packages=(libicu-dev libopenblas-dev libopenmpi-dev openmpi-bin libxml2-dev libcld2-dev pkg-config)
+packages=(libicu-dev libopenblas-dev libopenmpi-dev openmpi-bin libxml2-dev libcld2-dev libgettextpo-dev libzip-dev pkg-config)
 missing=()
 for package in "${packages[@]}"; do
     if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then

@@ -1,24 +1,32 @@
 import Translation
 
-/// An HTML or XML document translated: the text, and what a translator should check.
+/// A file translated: its bytes, and what a translator should check.
 public struct DocumentTranslation: Sendable {
-    /// The translated document.
-    public var text: String
-    /// Pieces of text translated (see `MarkupDocument`).
+    /// The translated file.
+    public var bytes: [UInt8]
+    /// Pieces of text translated (see each format's type).
     public var segments: Int
     /// Segments whose tags or placeholders were placed by rule rather than by alignment.
     public var flagged: [Int]
-    /// Segments left in the source language: their translation did not parse back.
+    /// Segments left in the source language: their translation did not fit back into the file.
     public var untranslated: [Int]
+    /// Segments whose confidence is below the threshold asked for (a PO file marks them `fuzzy`).
+    public var needingReview: [Int]
+
+    /// The translated file as text (for the text formats).
+    public var text: String { String(decoding: bytes, as: UTF8.self) }
 }
 
 extension Translator {
-    /// Translates the text of an HTML or XML document, sentence by sentence, in batches; tags
-    /// inside a segment move with the words they hold (markup protection is on whatever
-    /// `options.protectMarkup` says: without it, tags would reach the model as words).
-    public func translate(document text: String, format: MarkupDocument.Format, name: String = "input") throws -> DocumentTranslation {
-        let document = try MarkupDocument(text, format: format, name: name)
-        let segments = document.segments
+    /// Translates a whole file, its segments in batches; tags inside a segment move with the words
+    /// they hold (markup protection is on whatever `options.protectMarkup` says: without it, tags
+    /// would reach the model as words). A segment needs review when its lowest sentence confidence
+    /// (calibrated where the model has a calibration) is below `reviewBelow`, or its tags were
+    /// placed by rule.
+    public func translate(file bytes: [UInt8], format: FileFormat, name: String = "input",
+                          reviewBelow: Double = 0.5) throws -> DocumentTranslation {
+        var file = try format.open(bytes, name: name)
+        let segments = file.segments
         let saved = options.protectMarkup
         options.protectMarkup = true
         defer { options.protectMarkup = saved }
@@ -26,7 +34,15 @@ extension Translator {
         let flagged = translations.indices.filter { index in
             translations[index].sentences.contains { [.appended, .mismatch].contains($0.first?.markup) }
         }
-        let untranslated = document.replaceSegments(with: translations.map(\.text))
-        return DocumentTranslation(text: document.serialized(), segments: segments.count, flagged: flagged, untranslated: untranslated)
+        let needingReview = translations.indices.filter { index in
+            let confidence = translations[index].sentences.compactMap(\.first).map { $0.calibratedConfidence ?? $0.confidence }.min() ?? 1
+            return confidence < reviewBelow || flagged.contains(index)
+        }
+        let review = Set(needingReview)
+        let untranslated = file.replaceSegments(with: translations.indices.map {
+            SegmentTranslation(translations[$0].text, needsReview: review.contains($0))
+        })
+        return DocumentTranslation(bytes: file.bytes(), segments: segments.count, flagged: flagged,
+                                   untranslated: untranslated, needingReview: needingReview)
     }
 }

@@ -29,6 +29,8 @@ public final class MarkupDocument {
     }
 
     public let format: Format
+    /// Which XML elements are paragraphs, kept, or properties (`.generic` for any XML and HTML).
+    let dialect: XMLDialect
     /// The text to translate, in document order.
     public var segments: [String] { pieces.map(\.text) }
 
@@ -38,8 +40,11 @@ public final class MarkupDocument {
     /// XML that began with `<?xml …?>`: written back with one.
     private let hasDeclaration: Bool
     private var pieces: [Piece] = []
-    /// Nodes left alone, taken out of segments while they are translated (index = placeholder number).
-    private var keptNodes: [xmlNodePtr?] = []
+    /// Nodes taken out of segments while they are translated (index = placeholder number). They
+    /// wait under `parking`, an element at the end of the root, so that the namespaces declared
+    /// above stay in scope for segments inside them.
+    private var keptNodes: [xmlNodePtr] = []
+    private var parking: xmlNodePtr?
     /// Attribute values to translate, written as tokens in their elements meanwhile.
     private var attributeCount = 0
 
@@ -57,9 +62,15 @@ public final class MarkupDocument {
 
     /// Parses `text`; malformed XML is an error naming `name` and the line (HTML is read as
     /// browsers do, leniently).
-    public init(_ text: String, format: Format, name: String = "input") throws(DocumentError) {
+    public convenience init(_ text: String, format: Format, name: String = "input") throws(DocumentError) {
+        try self.init(text, format: format, dialect: .generic, name: name)
+    }
+
+    /// Parses `text` as XML of a known `dialect` (the parts of OpenDocument and Office Open XML files).
+    init(_ text: String, format: Format, dialect: XMLDialect, name: String) throws(DocumentError) {
         Self.initialize
         self.format = format
+        self.dialect = dialect
         let head = text.drop(while: { $0.isWhitespace || $0 == "\u{FEFF}" }).prefix(2048).lowercased()
         hasDeclaration = head.hasPrefix("<?xml")
         switch format {
@@ -90,11 +101,12 @@ public final class MarkupDocument {
         if Self.depth(of: root) > Self.maximumDepth {
             throw .malformed(name: name, line: 0, message: "elements nested deeper than \(Self.maximumDepth)")
         }
+        if dialect.runs { WordRuns.unwrap(below: root, dialect: dialect) }
         visit(root)
     }
 
     deinit {
-        for case let node? in keptNodes { xmlFreeNode(node) }
+        // Kept nodes are parked inside the document: freed with it.
         xmlFreeDoc(document)
     }
 
@@ -118,6 +130,7 @@ public final class MarkupDocument {
             }
         }
         restore(attributeValues: attributeValues)
+        if dialect.runs, let root = xmlDocGetRootElement(document) { WordRuns.rewrap(below: root, dialect: dialect) }
         pieces = []
         return refused
     }
@@ -150,7 +163,7 @@ public final class MarkupDocument {
 
     private func visit(_ element: xmlNodePtr) {
         takeAttributes(of: element)
-        let mixed = format == .xml && Self.holdsText(element)
+        let mixed = format == .xml && (Self.holdsText(element) || dialect.paragraphs.contains(Self.key(of: element)))
         var run: [xmlNodePtr] = []
         for child in Self.children(of: element) {
             if isInline(child, mixedParent: mixed) {
@@ -168,7 +181,13 @@ public final class MarkupDocument {
     private func takeRun(_ run: [xmlNodePtr]) {
         guard !run.isEmpty else { return }
         guard run.contains(where: { translatableText(in: $0) }) else {
-            for node in run where node.pointee.type == XML_ELEMENT_NODE && !isKept(node) { takeAttributesBelow(node) }
+            for node in run where node.pointee.type == XML_ELEMENT_NODE {
+                if holdsParagraph(node) {
+                    visit(node)
+                } else if !isKept(node) {
+                    takeAttributesBelow(node)
+                }
+            }
             return
         }
         // The segment comes before the attributes found inside it.
@@ -195,6 +214,11 @@ public final class MarkupDocument {
                 if collapsed != content { xmlNodeSetContent(node, collapsed) }
             }
             return node
+        case XML_ELEMENT_NODE where holdsParagraph(node):
+            // A footnote or text frame inside a paragraph: its paragraphs are segments of their own.
+            let comment = park(node, placeholders: &placeholders)
+            visit(node)
+            return comment
         case XML_ELEMENT_NODE where !isKept(node):
             takeAttributes(of: node)
             for child in Self.children(of: node) { _ = prepare(child, placeholders: &placeholders) }
@@ -202,13 +226,22 @@ public final class MarkupDocument {
         case XML_ENTITY_REF_NODE, XML_COMMENT_NODE:
             return node
         default:
-            let placeholder = "fanyi-kept \(keptNodes.count)"
-            guard let comment = xmlNewDocComment(document, placeholder) else { return node }
-            xmlReplaceNode(node, comment)
-            keptNodes.append(node)
-            placeholders.append(placeholder)
-            return comment
+            return park(node, placeholders: &placeholders)
         }
+    }
+
+    /// Swaps `node` for a placeholder comment and moves it under `parking` until `restore`.
+    private func park(_ node: xmlNodePtr, placeholders: inout [String]) -> xmlNodePtr {
+        let placeholder = "fanyi-kept \(keptNodes.count)"
+        if parking == nil, let root = xmlDocGetRootElement(document) {
+            parking = xmlNewChild(root, nil, "fanyi-parking", nil)
+        }
+        guard let parking, let comment = xmlNewDocComment(document, placeholder) else { return node }
+        xmlReplaceNode(node, comment)
+        xmlAddChild(parking, node)
+        keptNodes.append(node)
+        placeholders.append(placeholder)
+        return comment
     }
 
     private func takeAttributesBelow(_ element: xmlNodePtr) {
@@ -299,16 +332,15 @@ public final class MarkupDocument {
     /// Swaps each placeholder comment back for its kept node, and each attribute token for its translation.
     private func restore(attributeValues: [String: String]) {
         guard let root = xmlDocGetRootElement(document) else { return }
+        // Found first, swapped after: a kept node may hold placeholders of its own.
+        var comments: [(xmlNodePtr, Int)] = []
         var stack: [xmlNodePtr] = [root]
         while let node = stack.popLast() {
             switch node.pointee.type {
             case XML_COMMENT_NODE:
                 if let text = Self.content(of: node), text.hasPrefix("fanyi-kept "),
-                   let number = Int(text.dropFirst("fanyi-kept ".count)), keptNodes.indices.contains(number),
-                   let kept = keptNodes[number] {
-                    xmlReplaceNode(node, kept)
-                    xmlFreeNode(node)
-                    keptNodes[number] = nil
+                   let number = Int(text.dropFirst("fanyi-kept ".count)), keptNodes.indices.contains(number) {
+                    comments.append((node, number))
                 }
             case XML_ELEMENT_NODE:
                 if !attributeValues.isEmpty {
@@ -324,6 +356,18 @@ public final class MarkupDocument {
                 break
             }
         }
+        var restored = Set<Int>()
+        for (comment, number) in comments where restored.insert(number).inserted {
+            xmlUnlinkNode(keptNodes[number])
+            xmlReplaceNode(comment, keptNodes[number])
+            xmlFreeNode(comment)
+        }
+        if let parking {
+            xmlUnlinkNode(parking)
+            xmlFreeNode(parking)
+            self.parking = nil
+        }
+        keptNodes = []
     }
 
     /// `translation` with every `<`, `>` and `&` escaped except those of the source segment's own
@@ -363,7 +407,7 @@ public final class MarkupDocument {
             return true
         case XML_ELEMENT_NODE:
             switch format {
-            case .xml: return mixedParent
+            case .xml: return mixedParent && !dialect.outside.contains(Self.key(of: node))
             // Unknown and custom elements are phrasing content, as in browsers.
             case .html: return !Self.htmlBlock.contains(Self.name(of: node)) && !holdsBlock(node)
             }
@@ -380,9 +424,21 @@ public final class MarkupDocument {
         }
     }
 
+    /// Whether an element holds one of the dialect's paragraphs, at any depth.
+    private func holdsParagraph(_ element: xmlNodePtr) -> Bool {
+        guard !dialect.paragraphs.isEmpty else { return false }
+        var stack = Self.children(of: element).filter { $0.pointee.type == XML_ELEMENT_NODE }
+        while let node = stack.popLast() {
+            if dialect.paragraphs.contains(Self.key(of: node)) { return true }
+            stack += Self.children(of: node).filter { $0.pointee.type == XML_ELEMENT_NODE }
+        }
+        return false
+    }
+
     /// Left alone with all it holds.
     private func isKept(_ element: xmlNodePtr) -> Bool {
         guard element.pointee.type == XML_ELEMENT_NODE else { return true }
+        if dialect.kept.contains(Self.key(of: element)) { return true }
         if format == .html && Self.htmlKept.contains(Self.name(of: element)) { return true }
         if Self.attribute("translate", of: element)?.lowercased() == "no" { return true }
         if Self.attribute("class", of: element)?.split(separator: " ").contains("notranslate") == true { return true }
@@ -399,7 +455,7 @@ public final class MarkupDocument {
             // translate it alone makes words up.
             return Self.content(of: node)?.contains(where: \.isLetter) ?? false
         case XML_ELEMENT_NODE:
-            return !isKept(node) && Self.children(of: node).contains(where: translatableText)
+            return !isKept(node) && !holdsParagraph(node) && Self.children(of: node).contains(where: translatableText)
         default:
             return false
         }
@@ -465,6 +521,13 @@ public final class MarkupDocument {
         node.pointee.name.map { String(cString: $0).lowercased() } ?? ""
     }
 
+    /// An element's namespace and local name, as `XMLDialect` lists them: `uri|name`.
+    static func key(of node: xmlNodePtr) -> String {
+        let local = node.pointee.name.map { String(cString: $0) } ?? ""
+        guard let namespace = node.pointee.ns, let href = namespace.pointee.href else { return local }
+        return String(cString: href) + "|" + local
+    }
+
     static func content(of node: xmlNodePtr) -> String? {
         node.pointee.content.map { String(cString: $0) }
     }
@@ -526,21 +589,17 @@ public final class MarkupDocument {
     }
 }
 
-/// A document that cannot be read.
-public enum DocumentError: Error, CustomStringConvertible, Equatable {
-    /// Not well-formed XML: the file's name, the line libxml2 stopped at and its message.
-    case malformed(name: String, line: Int, message: String)
-
-    public var description: String {
-        switch self {
-        case let .malformed(name, line, message):
-            return "\(name)\(line > 0 ? ":\(line)" : ""): not well-formed: \(message)"
-        }
-    }
-}
-
 extension String {
     var trimmingWhitespace: String {
         String(drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
+    }
+}
+
+extension MarkupDocument {
+    /// The text an element holds, all its descendants' text together.
+    static func content(ofElement node: xmlNodePtr) -> String {
+        guard let value = xmlNodeGetContent(node) else { return "" }
+        defer { fanyi_xml_free(value) }
+        return String(cString: value)
     }
 }

@@ -27,8 +27,10 @@ struct FanyiTranslate: ParsableCommand {
             (Marian's format). Lines longer than 250 subwords are cut (a warning says
             how many); --split-sentences translates each line sentence by sentence
             (ICU's sentence breaks) and keeps the spacing between sentences. With
-            --format html or xml, the whole input is one document: its text is
-            translated sentence by sentence and its markup written back around it.
+            --format html, xml, srt, po, odt or docx, the whole input is one file:
+            its text is translated sentence by sentence and everything else written
+            back as it was (a PO file gets translations for its untranslated entries,
+            marked fuzzy below --review-below).
             Examples:
               echo "Select the cell range." \\
                   | fanyi-translate --model models/en-zh-lohelp.safetensors
@@ -63,8 +65,10 @@ struct FanyiTranslate: ParsableCommand {
     var noProtectMarkup = false
     @Option(help: "Glossary: a TSV file of source term, tab, fixed translation (docs/glossary.md).")
     var glossary: String?
-    @Option(help: "Input: text (a segment per line), or one html or xml document whose text is translated and markup kept (docs/documents.md).")
+    @Option(help: "Input: text (a segment per line), or one html, xml, srt, po, odt or docx file whose text is translated and the rest kept (docs/documents.md).")
     var format: InputFormat = .text
+    @Option(help: "With --format: segments whose confidence (calibrated where the model has it) is below this need review; PO entries are marked fuzzy (1: all, 0: none).")
+    var reviewBelow = 0.5
     @Option(help: "text: one line per line; jsonl: one JSON object per line with score, confidence, words with their confidences, alignment and the n-best.")
     var outputFormat: LineFormat = .text
     @Option(help: "With a shortlist: sentences of a batch that share one candidate set (1: each sentence its own).")
@@ -97,6 +101,7 @@ struct FanyiTranslate: ParsableCommand {
         if format != .text && noProtectMarkup {
             throw ValidationError("--format \(format.rawValue) keeps a document's tags by protecting them: drop --no-protect-markup")
         }
+        if !(0...1).contains(reviewBelow) { throw ValidationError("--review-below must be between 0 and 1, got \(reviewBelow)") }
         if splitSentences && (nBest > 1 || scores || alignment || attentionSvg != nil) {
             throw ValidationError("--split-sentences joins several translations into one line: drop --n-best, --scores, --alignment and --attention-svg")
         }
@@ -258,8 +263,8 @@ extension FanyiTranslate {
 }
 
 extension FanyiTranslate {
-    /// --format html|xml: the whole input is one document.
-    func translateDocument(_ translator: Translator, format: MarkupDocument.Format) throws {
+    /// --format html|xml|srt|po|odt|docx: the whole input is one file.
+    func translateDocument(_ translator: Translator, format: FileFormat) throws {
         let name = input == "-" ? "stdin" : input
         let data: Data
         if input == "-" {
@@ -269,26 +274,26 @@ extension FanyiTranslate {
                 throw ToolError(description: "--input \(input): cannot read it (\((error as NSError).localizedDescription))")
             }
         }
-        guard var text = String(data: data, encoding: .utf8) else {
-            throw ToolError(description: "\(name): not UTF-8; --format \(format.rawValue) reads UTF-8 documents (iconv -t UTF-8 converts)")
-        }
-        if text.hasPrefix("\u{FEFF}") { text.removeFirst() }
         let result: DocumentTranslation
-        do { result = try translator.translate(document: text, format: format, name: name) } catch let error as DocumentError {
+        do { result = try translator.translate(file: [UInt8](data), format: format, name: name, reviewBelow: reviewBelow) }
+        catch let error as DocumentError {
             throw ToolError(description: error.description)
         }
         if let output {
-            do { try result.text.write(toFile: output, atomically: true, encoding: .utf8) } catch {
+            do { try Data(result.bytes).write(to: URL(fileURLWithPath: output), options: .atomic) } catch {
                 throw ToolError(description: "--output \(output): cannot write it (\((error as NSError).localizedDescription))")
             }
         } else {
-            FileHandle.standardOutput.write(Data(result.text.utf8))
+            FileHandle.standardOutput.write(Data(result.bytes))
         }
         func numbers(_ indices: [Int]) -> String {
             indices.prefix(10).map { String($0 + 1) }.joined(separator: ", ") + (indices.count > 10 ? ", …" : "")
         }
         if !result.flagged.isEmpty {
             FileHandle.standardError.write(Data("fanyi-translate: \(result.flagged.count) of \(result.segments) segment(s) got their tags by rule, not by alignment; check segment(s) \(numbers(result.flagged))\n".utf8))
+        }
+        if format == .po && !result.needingReview.isEmpty {
+            FileHandle.standardError.write(Data("fanyi-translate: \(result.needingReview.count) of \(result.segments) segment(s) are below --review-below \(reviewBelow) or got their tags by rule: their entries are marked fuzzy\n".utf8))
         }
         if !result.untranslated.isEmpty {
             FileHandle.standardError.write(Data("fanyi-translate: \(result.untranslated.count) of \(result.segments) segment(s) were left in the source language: their translation did not fit back into the document (segment(s) \(numbers(result.untranslated)))\n".utf8))
@@ -300,9 +305,10 @@ extension InvalidUTF8Policy: ExpressibleByArgument {}
 
 /// What fanyi-translate reads.
 enum InputFormat: String, ExpressibleByArgument, CaseIterable {
-    case text, html, xml
+    case text, html, xml, srt, po, odt, docx
 
-    var document: MarkupDocument.Format? { MarkupDocument.Format(rawValue: rawValue) }
+    /// The file format of a whole-file input (text is read line by line instead).
+    var document: FileFormat? { self == .text ? nil : FileFormat(rawValue: rawValue) }
 }
 
 /// What fanyi-translate writes per input line.

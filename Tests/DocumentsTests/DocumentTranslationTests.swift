@@ -25,7 +25,7 @@ let packageRoot: String = {
             </body></html>
             """
         let translator = try Translator(modelFile: Self.model)
-        let result = try translator.translate(document: page, format: .html)
+        let result = try translator.translate(file: Array(page.utf8), format: .html)
         #expect(result.segments == 3 && result.untranslated.isEmpty, "\(result)")
         let out = result.text
         #expect(out.hasPrefix("<!DOCTYPE html>"))
@@ -41,7 +41,7 @@ let packageRoot: String = {
             <helpdocument><body><paragraph role="paragraph" id="p1">Choose <emph>Format - Cells</emph>.</paragraph></body></helpdocument>
             """
         let translator = try Translator(modelFile: Self.model)
-        let result = try translator.translate(document: help, format: .xml)
+        let result = try translator.translate(file: Array(help.utf8), format: .xml)
         #expect(result.segments == 1 && result.untranslated.isEmpty)
         #expect(result.text.hasPrefix("<?xml version=\"1.0\" encoding=\"UTF-8\"?>"))
         #expect(result.text.contains("<paragraph role=\"paragraph\" id=\"p1\">") && result.text.contains("<emph>") && result.text.contains("</emph>"),
@@ -54,7 +54,7 @@ let packageRoot: String = {
         var options = TranslationOptions()
         options.protectMarkup = false
         let translator = try Translator(modelFile: Self.model, options: options)
-        _ = try translator.translate(document: "<p>Click <b>OK</b>.</p>", format: .html)
+        _ = try translator.translate(file: Array("<p>Click <b>OK</b>.</p>".utf8), format: .html)
         #expect(translator.options.protectMarkup == false)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Documents
 import Testing
 
 /// fanyi-translate keeps placeholders, tags and accelerators, or with --no-protect-markup gives
@@ -113,6 +114,37 @@ import Testing
         #expect(flags.status != 0 && flags.stderr.contains("--format html writes one document"), "\(flags.stderr)")
         let latin1 = try run("fanyi-translate", ["--model", Self.model, "--format", "html"], input: Data([0x3C, 0x70, 0x3E, 0xE9, 0x0A]))
         #expect(latin1.status != 0 && latin1.stderr.contains("stdin: not UTF-8"), "\(latin1.stderr)")
+    }
+
+    @Test func poEntriesBelowTheThresholdAreMarkedFuzzy() throws {
+        let catalogue = "msgid \"\"\nmsgstr \"\"\n\"Content-Type: text/plain; charset=UTF-8\\n\"\n\n#, c-format\nmsgid \"Select the cell range.\"\nmsgstr \"\"\n\nmsgid \"OK\"\nmsgstr \"确定\"\n"
+        let all = try run("fanyi-translate", ["--model", Self.model, "--format", "po", "--review-below", "1"], input: Data(catalogue.utf8))
+        #expect(all.status == 0, "\(all.stderr)")
+        #expect(all.stdout.contains("#, fuzzy, c-format\nmsgid \"Select the cell range.\"\nmsgstr \"选择") && all.stdout.contains("msgid \"OK\"\nmsgstr \"确定\""),
+                "\(all.stdout)")
+        #expect(all.stderr.contains("marked fuzzy"))
+        let none = try run("fanyi-translate", ["--model", Self.model, "--format", "po", "--review-below", "0"], input: Data(catalogue.utf8))
+        #expect(none.status == 0 && !none.stdout.contains("fuzzy") && none.stdout.contains("msgstr \"选择"), "\(none.stdout)")
+        let broken = try run("fanyi-translate", ["--model", Self.model, "--format", "po"], input: Data("msgid \"x\"\nmsgstr".utf8))
+        #expect(broken.status != 0 && broken.stderr.contains("stdin:"), "\(broken.stderr)")
+    }
+
+    @Test func wordAndOpenDocumentFilesComeBackTranslated() throws {
+        let folder = NSTemporaryDirectory() + "fanyi-office-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        for format in ["docx", "odt"] {
+            let input = packageRoot + "/Tests/DocumentsTests/Fixtures/help.\(format)"
+            let result = try run("fanyi-translate", ["--model", Self.model, "--beam-size", "2", "--format", format,
+                                                     "-i", input, "-o", folder + "/out.\(format)"])
+            #expect(result.status == 0, "\(result.stderr)")
+            let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: folder + "/out.\(format)")))
+            let document = try FileFormat(rawValue: format)!.open(bytes, name: "out.\(format)")
+            // Every segment of the output is in Chinese: nothing left to translate from English.
+            let words = document.segments.map { $0.replacingOccurrences(of: "<[^>]*>", with: "", options: .regularExpression) }
+            #expect(!words.isEmpty && words.allSatisfy { !$0.contains("Select") && !$0.contains("style") }, "\(words)")
+            #expect(document.segments.contains { $0.contains("单元格") }, "\(document.segments)")
+        }
     }
 }
 
