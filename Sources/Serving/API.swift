@@ -177,3 +177,25 @@ public struct HealthResponse: Codable, Equatable, Sendable {
 public struct ErrorResponse: Codable, Equatable, Sendable {
     public var error: String
 }
+
+/// `POST /translate_file`'s fields besides the file (multipart/form-data).
+public struct TranslateFileRequest: Codable, Equatable, Sendable {
+    /// Language code, or `auto`.
+    public var source: String
+    public var target: String
+    /// Terms that must be translated as given, over the server's glossary.
+    public var glossary: [String: String]?
+
+    public init(source: String, target: String, glossary: [String: String]? = nil) {
+        self.source = source
+        self.target = target
+        self.glossary = glossary
+    }
+}
+
+/// `POST /translate_file`'s answer: where to fetch the translation (`GET /download_file/NAME`).
+public struct TranslateFileResponse: Codable, Equatable, Sendable {
+    public var translatedFileUrl: String
+    /// With source `auto`: the language read.
+    public var detectedLanguage: DetectedLanguage?
+}

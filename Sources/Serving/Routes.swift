@@ -1,3 +1,4 @@
+import Documents
 import Foundation
 import Hummingbird
 import NIOCore
@@ -10,6 +11,8 @@ import NIOCore
 /// | `GET /languages` | the served pairs |
 /// | `POST /detect` | the languages of `q`, best first: `[{"language", "confidence"}]` (CLD2) |
 /// | `GET /frontend/settings` | LibreTranslate's page settings: character limit, features, first pair |
+/// | `POST /translate_file` | multipart `file`, `source`, `target` → `{"translatedFileUrl"}` |
+/// | `GET /download_file/NAME` | a translated file, while it is kept (`FileStore`) |
 /// | `GET /health` | `{"status": "ok", ...}` |
 /// | `GET /metrics` | Prometheus text format |
 /// | `GET /` | the web page |
@@ -71,7 +74,55 @@ public enum Routes {
                 throw HTTPServiceError(.tooLarge("the request body is over \(service.limits.bodyBytes) bytes (--char-limit \(service.limits.characters))"))
             }
         }
+        router.post("/translate_file") { request, _ in
+            do {
+                let body = try await request.body.collect(upTo: service.limits.fileBytes + 65_536)
+                guard FormBody.mediaType(request.headers[.contentType]) == "multipart/form-data" else {
+                    throw ServiceError.badRequest("send the file as multipart/form-data with fields file, source and target")
+                }
+                let fields = try FormBody.multipart(Array(body.readableBytesView), contentType: request.headers[.contentType] ?? "")
+                guard let file = fields.first(where: { $0.name == "file" && $0.filename != nil }) else {
+                    throw ServiceError.badRequest("missing field \"file\" (an uploaded file; needed: file, source, target)")
+                }
+                let fileRequest: TranslateFileRequest = try decode(try FormBody.object(fields, numbers: [], flags: [], objects: ["glossary"], repeatable: []),
+                                                                   needed: "file, source, target")
+                let (bytes, detected) = try await service.translateFile(file.value, fileName: file.filename ?? "", request: fileRequest)
+                guard let store = service.files else { throw ServiceError.badRequest("file translation is off on this server") }
+                let name = try store.save(bytes, fileName: file.filename ?? "file", language: fileRequest.target)
+                // An absolute URL, as LibreTranslate gives: built from the Host the client used.
+                let host = request.head.authority.map { "http://\($0)" } ?? ""
+                return try json(TranslateFileResponse(translatedFileUrl: "\(host)/download_file/\(name)", detectedLanguage: detected))
+            } catch let error as ServiceError {
+                throw HTTPServiceError(error)
+            } catch is NIOTooManyBytesError {
+                throw HTTPServiceError(.tooLarge("the upload is over \(service.limits.fileBytes) bytes (--file-limit)"))
+            }
+        }
+        router.get("/download_file/:name") { _, context in
+            let name = context.parameters.get("name") ?? ""
+            guard let store = service.files, let bytes = store.load(name) else {
+                throw HTTPServiceError(.notFound(path: "/download_file/\(name.prefix(100)) (translated files are kept for \(Int(service.files?.lifetime ?? 0)) s)"))
+            }
+            let shown = String(name.dropFirst(37))
+            return Response(status: .ok, headers: [.contentType: Self.mediaType(of: shown),
+                                                   .contentDisposition: "attachment; filename=\"\(shown)\""],
+                            body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+        }
         return router
+    }
+
+    /// The Content-Type of a translated file, by its extension.
+    static func mediaType(of fileName: String) -> String {
+        switch FileFormat(fileName: fileName) {
+        case .text: "text/plain; charset=utf-8"
+        case .html: "text/html; charset=utf-8"
+        case .xml: "application/xml"
+        case .srt: "application/x-subrip"
+        case .po: "text/x-gettext-translation; charset=utf-8"
+        case .odt: "application/vnd.oasis.opendocument.text"
+        case .docx: "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+        case nil: "application/octet-stream"
+        }
     }
 
     /// The request's JSON, or a 400 that says what is wrong with it; `needed` lists the fields it must have.

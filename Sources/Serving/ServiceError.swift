@@ -35,7 +35,7 @@ public enum ServiceError: Error, Equatable, Sendable, CustomStringConvertible {
         case .timedOut(let seconds):
             "the request waited more than \(seconds.formatted()) s for a worker (the server is overloaded); try again later"
         case .shuttingDown: "the server is shutting down"
-        case .notFound(let path): "no such path: \(path) (try POST /translate, GET /languages, GET /health, GET /metrics, GET /)"
+        case .notFound(let path): path.hasPrefix("/download_file/") ? "no such file: \(path)" : "no such path: \(path) (try POST /translate, GET /languages, GET /health, GET /metrics, GET /)"
         case .internalError(let message): message
         }
     }

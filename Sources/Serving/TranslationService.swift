@@ -42,6 +42,14 @@ public final class TranslationService: Sendable {
         public var timeout = 30.0
         public var defaultBeamSize = 5
         public var maxBeamSize = 12
+        /// Characters of the text of one uploaded file.
+        public var fileCharacters = 200_000
+        /// Bytes of one uploaded file (and of its request body).
+        public var fileBytes = 32 << 20
+        /// Seconds a file's translation may take.
+        public var fileTimeout = 600.0
+        /// A file's segments below this confidence need review (PO entries are marked fuzzy).
+        public var reviewBelow = 0.5
 
         public init() {}
 
@@ -52,10 +60,13 @@ public final class TranslationService: Sendable {
 
     public let models: [ServedModel]
     public let limits: Limits
+    /// Where translated files wait for their download; nil: no file translation.
+    public let files: FileStore?
 
-    public init(models: [ServedModel], limits: Limits = Limits()) {
+    public init(models: [ServedModel], limits: Limits = Limits(), files: FileStore? = nil) {
         self.models = models
         self.limits = limits
+        self.files = files
     }
 
     /// Translates a request's texts: sentence by sentence, batched with other requests' sentences.
@@ -106,24 +117,13 @@ public final class TranslationService: Sendable {
         }
         let (model, detected) = try choose(source: request.source, target: request.target, texts: units.isEmpty ? texts : units)
 
-        let splitter = try SentenceSplitter()
-        let split = try units.map { try splitter.split($0) }
-        let sentences = split.flatMap(\.sentences)
         // Attention is a picture of one sentence: for more it is left out, not refused, so that the
         // page can always ask.
-        var wantsAttention = false
-        if request.attention ?? false, case .one = request.q, sentences.count == 1 { wantsAttention = true }
-        var glossary = model.glossary
-        if let terms = request.glossary, !terms.isEmpty {
-            let entries = terms.sorted { $0.key < $1.key }.map { Glossary.Entry(source: $0.key, target: $0.value) }
-            do { glossary = try (glossary ?? Glossary()).overridden(by: entries, name: "glossary") } catch {
-                throw ServiceError.badRequest("glossary: \(error.reason)")
-            }
-        }
-        let settings = BatchingQueue.Settings(beamSize: beamSize, nBest: alternatives + 1, recordAttention: wantsAttention, glossary: glossary)
-        let translations = try await model.queue.translate(sentences, settings: settings, timeout: limits.timeout)
-        let paragraphs = ParagraphTranslation.regroup(split, translations: translations,
-                                                      spacesBetweenSentences: Translator.spacesBetweenSentences(in: model.target))
+        var wantsAttention = request.attention ?? false
+        if case .many = request.q { wantsAttention = false }
+        let settings = BatchingQueue.Settings(beamSize: beamSize, nBest: alternatives + 1, recordAttention: wantsAttention,
+                                              glossary: try glossary(of: model, with: request.glossary))
+        let paragraphs = try await search(units, on: model, settings: settings, timeout: limits.timeout)
 
         var response = TranslateResponse(translatedText: .one(""))
         var best = paragraphs.map(\.text)
@@ -159,13 +159,66 @@ public final class TranslationService: Sendable {
         if request.scores ?? false {
             response.scores = sentencesOfText.map { $0.reduce(0) { $0 + $1.score } }
         }
-        if wantsAttention, let best = paragraphs.first?.sentences.first?.first {
+        if wantsAttention, paragraphs.count == 1, paragraphs[0].sentences.count == 1, let best = paragraphs[0].sentences[0].first {
             response.attention = AttentionWeights(source: best.sourcePieces.map(AttentionHeatmap.readable),
                                                   target: best.pieces.map(AttentionHeatmap.readable),
                                                   weights: best.attention)
         }
         response.detectedLanguage = detected
         return response
+    }
+
+    /// Translates an uploaded file (`POST /translate_file`): its segments in batches with other
+    /// requests' sentences, everything else kept (`FileFormat`). Returns the translated bytes.
+    public func translateFile(_ bytes: [UInt8], fileName: String, request: TranslateFileRequest) async throws -> (bytes: [UInt8], detected: DetectedLanguage?) {
+        guard files != nil else { throw ServiceError.badRequest("file translation is off on this server") }
+        guard let format = FileFormat(fileName: fileName) else {
+            throw ServiceError.badRequest("\"\(fileName.prefix(100))\": files of this type are not translated; send one of \(Self.fileFormats.joined(separator: ", "))")
+        }
+        guard bytes.count <= limits.fileBytes else {
+            throw ServiceError.tooLarge("the file has \(bytes.count) bytes; at most \(limits.fileBytes) (--file-limit)")
+        }
+        var file: any SegmentedFile
+        do { file = try format.open(bytes, name: fileName) } catch { throw ServiceError.badRequest(error.description) }
+        let segments = file.segments
+        let characters = segments.reduce(0) { $0 + $1.count }
+        if characters > limits.fileCharacters {
+            throw ServiceError.tooLarge("the file holds \(characters) characters of text; at most \(limits.fileCharacters) (--file-char-limit)")
+        }
+        let (model, detected) = try choose(source: request.source, target: request.target, texts: segments.isEmpty ? [""] : segments)
+        let settings = BatchingQueue.Settings(beamSize: limits.defaultBeamSize, nBest: 1, recordAttention: false,
+                                              glossary: try glossary(of: model, with: request.glossary))
+        let paragraphs = try await search(segments, on: model, settings: settings, timeout: limits.fileTimeout)
+        let translations = paragraphs.map { paragraph in
+            let best = paragraph.sentences.compactMap(\.first)
+            let confidence = best.map { $0.calibratedConfidence ?? $0.confidence }.min() ?? 1
+            let byRule = best.contains { [.appended, .mismatch].contains($0.markup) }
+            return SegmentTranslation(paragraph.text, needsReview: confidence < limits.reviewBelow || byRule)
+        }
+        _ = file.replaceSegments(with: translations)
+        return (file.bytes(), detected)
+    }
+
+    /// File types `translateFile` reads, as LibreTranslate lists them.
+    public static let fileFormats = FileFormat.allCases.map(\.fileExtension)
+
+    /// Searches `units` (texts, or segments of documents) on `model`'s workers, sentence by
+    /// sentence (ICU's sentence breaks), batched with other requests' sentences.
+    func search(_ units: [String], on model: ServedModel, settings: BatchingQueue.Settings, timeout: Double) async throws -> [ParagraphTranslation] {
+        let splitter = try SentenceSplitter()
+        let split = try units.map { try splitter.split($0) }
+        let translations = try await model.queue.translate(split.flatMap(\.sentences), settings: settings, timeout: timeout)
+        return ParagraphTranslation.regroup(split, translations: translations,
+                                            spacesBetweenSentences: Translator.spacesBetweenSentences(in: model.target))
+    }
+
+    /// The server's glossary for `model`'s pair with a request's own terms over it.
+    func glossary(of model: ServedModel, with terms: [String: String]?) throws -> Glossary? {
+        guard let terms, !terms.isEmpty else { return model.glossary }
+        let entries = terms.sorted { $0.key < $1.key }.map { Glossary.Entry(source: $0.key, target: $0.value) }
+        do { return try (model.glossary ?? Glossary()).overridden(by: entries, name: "glossary") } catch {
+            throw ServiceError.badRequest("glossary: \(error.reason)")
+        }
     }
 
     /// The model for a pair; for source "auto", the one reading the language CLD2 finds in the texts.
@@ -233,7 +286,7 @@ public final class TranslationService: Sendable {
         let first = models.first
         func language(_ code: String) -> FrontendSettings.Language { .init(code: code, name: Self.languageName(code)) }
         return FrontendSettings(charLimit: limits.characters, frontendTimeout: 500, apiKeys: false, keyRequired: false,
-                                suggestions: false, filesTranslation: false, supportedFilesFormat: [],
+                                suggestions: false, filesTranslation: files != nil, supportedFilesFormat: files != nil ? Self.fileFormats : [],
                                 language: ["source": language(first?.source ?? "auto"), "target": language(first?.target ?? "en")])
     }
 

@@ -19,8 +19,9 @@ struct FanyiServe: AsyncParsableCommand {
         abstract: "Translation service: LibreTranslate-style HTTP API, metrics and a web page.",
         discussion: """
             Each --model serves its own language pair (read from the model file).
-            Routes: POST /translate, GET /languages, GET /health, GET /metrics, and
-            the page at /. Requests for one model are batched (--batch-window-ms,
+            Routes: POST /translate, POST /detect, POST /translate_file with GET
+            /download_file/NAME, GET /languages, GET /frontend/settings, GET /health,
+            GET /metrics, and the page at /. Requests for one model are batched (--batch-window-ms,
             --max-batch) and searched by --workers threads per model. SIGTERM or
             Ctrl-C: stop accepting, answer the requests in flight, exit 0.
             Example:
@@ -42,6 +43,13 @@ struct FanyiServe: AsyncParsableCommand {
     @Option(help: "Seconds a request may wait for a worker (503 after).") var timeout = 30.0
     @Option(help: "Beam size when a request gives none.") var beamSize = 5
     @Option(help: "Largest beam size a request may ask for.") var maxBeamSize = 12
+    @Option(help: "Bytes of one uploaded file at most (.txt .html .xml .srt .po .odt .docx; 413 above).") var fileLimit = 32 << 20
+    @Option(help: "Characters of text in one uploaded file at most (413 above).") var fileCharLimit = 200_000
+    @Option(help: "Seconds a translated file is kept for its download.") var filesLifetime = 3600.0
+    @Option(help: "Bytes of translated files kept at most (the oldest go first).") var filesCapacity = 256 << 20
+    @Option(help: "Folder for translated files (default: a new temporary folder).") var filesDir: String?
+    @Option(help: "Segments of a file below this confidence need review: PO entries are marked fuzzy (1: all, 0: none).")
+    var reviewBelow = 0.5
     @Option(help: "Glossary file for the pair its first line names (en<TAB>zh), or for the only model (repeat for more pairs; docs/glossary.md).")
     var glossary: [String] = []
 
@@ -56,6 +64,11 @@ struct FanyiServe: AsyncParsableCommand {
         if maxTexts < 1 { throw ValidationError("--max-texts must be ≥ 1, got \(maxTexts)") }
         if !(timeout > 0) { throw ValidationError("--timeout must be > 0 seconds, got \(timeout)") }
         if maxBeamSize < 1 { throw ValidationError("--max-beam-size must be ≥ 1, got \(maxBeamSize)") }
+        if fileLimit < 1 { throw ValidationError("--file-limit must be ≥ 1, got \(fileLimit)") }
+        if fileCharLimit < 1 { throw ValidationError("--file-char-limit must be ≥ 1, got \(fileCharLimit)") }
+        if !(filesLifetime > 0) { throw ValidationError("--files-lifetime must be > 0 seconds, got \(filesLifetime)") }
+        if filesCapacity < fileLimit { throw ValidationError("--files-capacity must be ≥ --file-limit (\(fileLimit)), got \(filesCapacity)") }
+        if !(0...1).contains(reviewBelow) { throw ValidationError("--review-below must be between 0 and 1, got \(reviewBelow)") }
         if beamSize < 1 || beamSize > maxBeamSize { throw ValidationError("--beam-size must be between 1 and --max-beam-size (\(maxBeamSize)), got \(beamSize)") }
     }
 
@@ -91,7 +104,15 @@ struct FanyiServe: AsyncParsableCommand {
         limits.timeout = timeout
         limits.defaultBeamSize = beamSize
         limits.maxBeamSize = maxBeamSize
-        let service = TranslationService(models: served, limits: limits)
+        limits.fileBytes = fileLimit
+        limits.fileCharacters = fileCharLimit
+        limits.reviewBelow = reviewBelow
+        let files: FileStore
+        do { files = try FileStore(directory: filesDir, lifetime: filesLifetime, capacity: filesCapacity) } catch {
+            for model in served { model.queue.shutdown() }
+            throw ValidationError("--files-dir \(filesDir ?? "(temporary)"): cannot use it (\((error as NSError).localizedDescription))")
+        }
+        let service = TranslationService(models: served, limits: limits, files: files)
         let pairs = served.map { "\($0.source) → \($0.target) (\($0.file))" }.joined(separator: ", ")
         let host = host
         let app = Application(
