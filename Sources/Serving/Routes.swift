@@ -22,8 +22,8 @@ import NIOCore
 /// (CORS, with preflight requests answered). Every error is `{"error": "..."}` with its status
 /// (400, 404, 413, 503).
 public enum Routes {
-    public static func router(service: TranslationService, metrics: ServiceMetrics) -> Router<BasicRequestContext> {
-        let router = Router()
+    public static func router(service: TranslationService, metrics: ServiceMetrics) -> Router<ServiceRequestContext> {
+        let router = Router(context: ServiceRequestContext.self)
         // Before the routes: middleware wraps only what is added after it. CORS first, so that
         // it answers preflight requests and marks error answers too.
         router.add(middleware: CORSMiddleware(allowOrigin: .all, allowHeaders: [.accept, .authorization, .contentType, .origin],
@@ -40,7 +40,7 @@ public enum Routes {
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                      body: .init(byteBuffer: ByteBuffer(string: metrics.text())))
         }
-        router.post("/translate") { request, _ in
+        router.post("/translate") { request, context in
             let body: ByteBuffer
             do {
                 body = try await request.body.collect(upTo: service.limits.bodyBytes)
@@ -53,6 +53,8 @@ public enum Routes {
                                                numbers: ["alternatives", "beam_size"], flags: ["scores", "attention", "confidence"],
                                                objects: ["glossary"], repeatable: ["q"])
                 translateRequest = try decode(fields)
+                let texts = translateRequest.q.all
+                try admit(fields, service: service, metrics: metrics, client: context.clientAddress, cost: texts.count, characters: texts.reduce(0) { $0 + $1.count })
             } catch let error as ServiceError {
                 throw HTTPServiceError(error)
             }
@@ -62,11 +64,13 @@ public enum Routes {
                 throw HTTPServiceError(error)
             }
         }
-        router.post("/detect") { request, _ in
+        router.post("/detect") { request, context in
             do {
                 let body = try await request.body.collect(upTo: service.limits.bodyBytes)
                 let fields = try FormBody.json(Array(body.readableBytesView), contentType: request.headers[.contentType], repeatable: ["q"])
                 let detectRequest: DetectRequest = try decode(fields, needed: "q")
+                let texts = detectRequest.q.all
+                try admit(fields, service: service, metrics: metrics, client: context.clientAddress, cost: texts.count, characters: texts.reduce(0) { $0 + $1.count })
                 return try json(try service.detect(detectRequest))
             } catch let error as ServiceError {
                 throw HTTPServiceError(error)
@@ -74,7 +78,7 @@ public enum Routes {
                 throw HTTPServiceError(.tooLarge("the request body is over \(service.limits.bodyBytes) bytes (--char-limit \(service.limits.characters))"))
             }
         }
-        router.post("/translate_file") { request, _ in
+        router.post("/translate_file") { request, context in
             do {
                 let body = try await request.body.collect(upTo: service.limits.fileBytes + 65_536)
                 guard FormBody.mediaType(request.headers[.contentType]) == "multipart/form-data" else {
@@ -84,8 +88,9 @@ public enum Routes {
                 guard let file = fields.first(where: { $0.name == "file" && $0.filename != nil }) else {
                     throw ServiceError.badRequest("missing field \"file\" (an uploaded file; needed: file, source, target)")
                 }
-                let fileRequest: TranslateFileRequest = try decode(try FormBody.object(fields, numbers: [], flags: [], objects: ["glossary"], repeatable: []),
-                                                                   needed: "file, source, target")
+                let object = try FormBody.object(fields, numbers: [], flags: [], objects: ["glossary"], repeatable: [])
+                let fileRequest: TranslateFileRequest = try decode(object, needed: "file, source, target")
+                try admit(object, service: service, metrics: metrics, client: context.clientAddress, cost: 1, characters: 0)
                 let (bytes, detected) = try await service.translateFile(file.value, fileName: file.filename ?? "", request: fileRequest)
                 guard let store = service.files else { throw ServiceError.badRequest("file translation is off on this server") }
                 let name = try store.save(bytes, fileName: file.filename ?? "file", language: fileRequest.target)
@@ -122,6 +127,22 @@ public enum Routes {
         case .odt: "application/vnd.oasis.opendocument.text"
         case .docx: "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
         case nil: "application/octet-stream"
+        }
+    }
+
+    /// Applies the API key and request limits to a request whose fields are `fields` (the key is
+    /// `api_key`, or `apiKey` as the npm client sends it), and counts the outcome.
+    static func admit(_ fields: Data, service: TranslationService, metrics: ServiceMetrics, client: String,
+                      cost: Int, characters: Int) throws(ServiceError) {
+        let object = (try? JSONSerialization.jsonObject(with: fields)) as? [String: Any]
+        let key = object?["api_key"] as? String ?? object?["apiKey"] as? String
+        do {
+            let line = try service.access.admit(key: key, client: client, cost: max(cost, 1), characters: characters)
+            metrics.recordAdmitted(keyLine: line)
+        } catch {
+            if case .slowDown = error { metrics.recordRefused(reason: "slowdown") }
+            if case .forbidden = error { metrics.recordRefused(reason: "forbidden") }
+            throw error
         }
     }
 
@@ -203,4 +224,19 @@ struct MetricsMiddleware<Context: RequestContext>: RouterMiddleware {
             throw HTTPServiceError(.internalError("\(error)"))
         }
     }
+}
+
+/// The request context of the service's routes: Hummingbird's, with the client's address (for
+/// the requests per minute of clients without a key).
+public struct ServiceRequestContext: RequestContext, RemoteAddressRequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public let remoteAddress: SocketAddress?
+
+    public init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        remoteAddress = source.channel.remoteAddress
+    }
+
+    /// The client's IP address ("unknown" where there is none, as in tests without sockets).
+    var clientAddress: String { remoteAddress?.ipAddress ?? "unknown" }
 }

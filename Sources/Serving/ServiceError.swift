@@ -11,6 +11,10 @@ public enum ServiceError: Error, Equatable, Sendable, CustomStringConvertible {
     case timedOut(seconds: Double)
     /// The server is stopping (503).
     case shuttingDown
+    /// A missing or unknown API key (403).
+    case forbidden(String)
+    /// Over the requests per minute of a key or client address (429).
+    case slowDown(requestsPerMinute: Int)
     /// No route for the path (404).
     case notFound(path: String)
     /// A failure inside the server (500).
@@ -19,6 +23,8 @@ public enum ServiceError: Error, Equatable, Sendable, CustomStringConvertible {
     public var statusCode: Int {
         switch self {
         case .badRequest, .unknownPair: 400
+        case .forbidden: 403
+        case .slowDown: 429
         case .notFound: 404
         case .tooLarge: 413
         case .timedOut, .shuttingDown: 503
@@ -35,6 +41,9 @@ public enum ServiceError: Error, Equatable, Sendable, CustomStringConvertible {
         case .timedOut(let seconds):
             "the request waited more than \(seconds.formatted()) s for a worker (the server is overloaded); try again later"
         case .shuttingDown: "the server is shutting down"
+        case .forbidden(let message): message
+        // LibreTranslate's words, which clients may look for.
+        case .slowDown(let limit): "Slowdown: \(limit) per 1 minute"
         case .notFound(let path): path.hasPrefix("/download_file/") ? "no such file: \(path)" : "no such path: \(path) (try POST /translate, GET /languages, GET /health, GET /metrics, GET /)"
         case .internalError(let message): message
         }

@@ -45,6 +45,25 @@ public final class ServiceMetrics: Sendable {
         registry.makeCounter(descriptor: Self.sentences, labels: [("pair", pair)]).increment(by: Int64(sentences))
     }
 
+    private static var refused: MetricNameDescriptor {
+        .init(namespace: "fanyi", metricName: "requests_refused", unitName: "total",
+              helpText: "Requests refused by the API key check (forbidden) or the requests per minute (slowdown).")
+    }
+    private static var keyRequests: MetricNameDescriptor {
+        .init(namespace: "fanyi", metricName: "api_key_requests", unitName: "total",
+              helpText: "Requests let through, by API key (named by its line in the keys file; none: without a key).")
+    }
+
+    /// A request the access control let through, with its key's line in the keys file.
+    public func recordAdmitted(keyLine: Int?) {
+        registry.makeCounter(descriptor: Self.keyRequests, labels: [("key", keyLine.map { "line \($0)" } ?? "none")]).increment()
+    }
+
+    /// A request refused with 403 or 429.
+    public func recordRefused(reason: String) {
+        registry.makeCounter(descriptor: Self.refused, labels: [("reason", reason)]).increment()
+    }
+
     /// The Prometheus text format.
     public func text() -> String {
         registry.emitToString()

@@ -62,11 +62,14 @@ public final class TranslationService: Sendable {
     public let limits: Limits
     /// Where translated files wait for their download; nil: no file translation.
     public let files: FileStore?
+    /// API keys and requests per minute.
+    public let access: AccessControl
 
-    public init(models: [ServedModel], limits: Limits = Limits(), files: FileStore? = nil) {
+    public init(models: [ServedModel], limits: Limits = Limits(), files: FileStore? = nil, access: AccessControl = AccessControl()) {
         self.models = models
         self.limits = limits
         self.files = files
+        self.access = access
     }
 
     /// Translates a request's texts: sentence by sentence, batched with other requests' sentences.
@@ -285,7 +288,7 @@ public final class TranslationService: Sendable {
     public func frontendSettings() -> FrontendSettings {
         let first = models.first
         func language(_ code: String) -> FrontendSettings.Language { .init(code: code, name: Self.languageName(code)) }
-        return FrontendSettings(charLimit: limits.characters, frontendTimeout: 500, apiKeys: false, keyRequired: false,
+        return FrontendSettings(charLimit: limits.characters, frontendTimeout: 500, apiKeys: !access.keys.isEmpty, keyRequired: access.requireKey,
                                 suggestions: false, filesTranslation: files != nil, supportedFilesFormat: files != nil ? Self.fileFormats : [],
                                 language: ["source": language(first?.source ?? "auto"), "target": language(first?.target ?? "en")])
     }

@@ -50,6 +50,11 @@ struct FanyiServe: AsyncParsableCommand {
     @Option(help: "Folder for translated files (default: a new temporary folder).") var filesDir: String?
     @Option(help: "Segments of a file below this confidence need review: PO entries are marked fuzzy (1: all, 0: none).")
     var reviewBelow = 0.5
+    @Option(help: "API keys file: one key a line, optionally followed by its requests per minute and characters per request (docs/serving.md).")
+    var apiKeys: String?
+    @Flag(help: "Refuse requests without a valid API key (403).") var requireApiKey = false
+    @Option(help: "Requests per minute of one client address without a key (a batch counts its texts; 429 above; 0: no limit).")
+    var reqLimit = 0
     @Option(help: "Glossary file for the pair its first line names (en<TAB>zh), or for the only model (repeat for more pairs; docs/glossary.md).")
     var glossary: [String] = []
 
@@ -68,6 +73,8 @@ struct FanyiServe: AsyncParsableCommand {
         if fileCharLimit < 1 { throw ValidationError("--file-char-limit must be ≥ 1, got \(fileCharLimit)") }
         if !(filesLifetime > 0) { throw ValidationError("--files-lifetime must be > 0 seconds, got \(filesLifetime)") }
         if filesCapacity < fileLimit { throw ValidationError("--files-capacity must be ≥ --file-limit (\(fileLimit)), got \(filesCapacity)") }
+        if reqLimit < 0 { throw ValidationError("--req-limit must be ≥ 0, got \(reqLimit)") }
+        if requireApiKey && apiKeys == nil { throw ValidationError("--require-api-key needs --api-keys FILE") }
         if !(0...1).contains(reviewBelow) { throw ValidationError("--review-below must be between 0 and 1, got \(reviewBelow)") }
         if beamSize < 1 || beamSize > maxBeamSize { throw ValidationError("--beam-size must be between 1 and --max-beam-size (\(maxBeamSize)), got \(beamSize)") }
     }
@@ -112,7 +119,17 @@ struct FanyiServe: AsyncParsableCommand {
             for model in served { model.queue.shutdown() }
             throw ValidationError("--files-dir \(filesDir ?? "(temporary)"): cannot use it (\((error as NSError).localizedDescription))")
         }
-        let service = TranslationService(models: served, limits: limits, files: files)
+        var keys: [String: AccessControl.Key] = [:]
+        if let apiKeys {
+            do {
+                keys = try AccessControl.keys(parsing: try String(contentsOfFile: apiKeys, encoding: .utf8), name: apiKeys)
+            } catch {
+                for model in served { model.queue.shutdown() }
+                throw ValidationError("--api-keys \(apiKeys): \(error is AccessControlError ? "\(error)" : (error as NSError).localizedDescription)")
+            }
+        }
+        let access = AccessControl(keys: keys, requireKey: requireApiKey, requestsPerMinute: reqLimit)
+        let service = TranslationService(models: served, limits: limits, files: files, access: access)
         let pairs = served.map { "\($0.source) → \($0.target) (\($0.file))" }.joined(separator: ", ")
         let host = host
         let app = Application(
