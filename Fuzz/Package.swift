@@ -53,5 +53,9 @@ let package = Package(
         fuzzer("document", ["Documents"]),
         /// A POST body (URL-encoded form, multipart/form-data or untyped) as fanyi-serve reads it.
         fuzzer("form", ["Serving"]),
+        /// A gettext catalogue read by libgettextpo, filled and written back.
+        fuzzer("po", ["Documents"]),
+        /// An .odt or .docx package, or one XML part of one, cut into segments and put back.
+        fuzzer("office", ["Documents"]),
     ]
 )

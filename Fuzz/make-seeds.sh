@@ -9,7 +9,7 @@ scripts/build-if-needed.sh fanyi-train
 work=$(mktemp -d /tmp/fanyi-seeds-XXXXXX)
 trap 'rm -rf "$work"' EXIT
 seeds=Fuzz/Corpus
-rm -rf "$seeds" && mkdir -p "$seeds"/{model-file,checkpoint,vocabulary,merges,manifest,shortlist,config,tokenizer,markup,glossary,document,form}
+rm -rf "$seeds" && mkdir -p "$seeds"/{model-file,checkpoint,vocabulary,merges,manifest,shortlist,config,tokenizer,markup,glossary,document,form,po,office}
 
 head -24 corpora/en-zh-lohelp/train.en > "$work/train.en"
 head -24 corpora/en-zh-lohelp/train.zh > "$work/train.zh"
@@ -91,3 +91,15 @@ printf '\x01--b\r\nContent-Disposition: form-data; name="q"\r\n\r\nClick OK.\r\n
 printf '\x02{"q": "x", "source": "en"}' > "$seeds/form/json"
 printf '\x1bSave ~As, _File, &Open, Op~en\\n\nnext line</i> <b> <!-- c -->' > "$seeds/markup/accelerators"
 du -sh "$seeds"/* >&2
+
+# gettext catalogues: a header with plural forms, flags, contexts, comments, plurals, obsolete entries.
+printf '# Catalogue\nmsgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n"Plural-Forms: nplurals=2; plural=(n != 1);\\n"\n\n#. note\n#: a.c:1\n#, c-format\nmsgctxt "X"\nmsgid "Open \\"%%s\\"."\nmsgstr ""\n\nmsgid "Done"\nmsgstr "Fertig"\n\nmsgid "%%d cell"\nmsgid_plural "%%d cells"\nmsgstr[0] ""\nmsgstr[1] ""\n\n#~ msgid "Old"\n#~ msgstr "Alt"\n' > "$seeds/po/catalogue.po"
+printf 'msgid "a"\nmsgstr ""\n\nmsgid "b\n' > "$seeds/po/broken.po"
+# Office files: byte 0 picks the kind (bit 0: odt or docx) and a whole package or one XML part (bit 1).
+{ printf '\x00'; cat Tests/DocumentsTests/Fixtures/help.odt; } > "$seeds/office/help.odt"
+{ printf '\x01'; cat Tests/DocumentsTests/Fixtures/help.docx; } > "$seeds/office/help.docx"
+{ printf '\x02'; unzip -p Tests/DocumentsTests/Fixtures/help.odt content.xml; } > "$seeds/office/content.xml"
+{ printf '\x03'; unzip -p Tests/DocumentsTests/Fixtures/help.docx word/document.xml; } > "$seeds/office/document.xml"
+printf '\x02<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"><office:body><office:text><text:p>Select it.<text:note text:id="n1"><text:note-citation>1</text:note-citation><text:note-body><text:p>See <text:span>the</text:span> note.</text:p></text:note-body></text:note> Then <text:s/>press OK.</text:p></office:text></office:body></office:document-content>' > "$seeds/office/note.xml"
+printf '\x03<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body><w:p><w:pPr><w:jc w:val="left"/></w:pPr><w:r><w:t xml:space="preserve">Select the </w:t></w:r><w:hyperlink><w:r><w:rPr><w:b/></w:rPr><w:t>cell</w:t><w:tab/></w:r></w:hyperlink><w:bookmarkStart w:id="0"/><w:r><w:drawing><w:txbxContent><w:p><w:r><w:t>Inside</w:t></w:r></w:p></w:txbxContent></w:drawing></w:r><w:r><w:fldChar w:fldCharType="begin"/></w:r></w:p></w:body></w:document>' > "$seeds/office/runs.xml"
+

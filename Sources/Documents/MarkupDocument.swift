@@ -30,7 +30,7 @@ public final class MarkupDocument {
 
     public let format: Format
     /// Which XML elements are paragraphs, kept, or properties (`.generic` for any XML and HTML).
-    let dialect: XMLDialect
+    public let dialect: XMLDialect
     /// The text to translate, in document order.
     public var segments: [String] { pieces.map(\.text) }
 
@@ -67,7 +67,7 @@ public final class MarkupDocument {
     }
 
     /// Parses `text` as XML of a known `dialect` (the parts of OpenDocument and Office Open XML files).
-    init(_ text: String, format: Format, dialect: XMLDialect, name: String) throws(DocumentError) {
+    public init(_ text: String, format: Format, dialect: XMLDialect, name: String) throws(DocumentError) {
         Self.initialize
         self.format = format
         self.dialect = dialect

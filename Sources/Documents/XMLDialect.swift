@@ -1,7 +1,7 @@
 /// What the elements of one XML vocabulary are to a translator: which hold a paragraph's text,
 /// which are left alone, which are properties that stay outside the text. Names are written as
 /// `MarkupDocument.key(of:)` gives them: `namespace|localName`.
-struct XMLDialect: Sendable {
+public struct XMLDialect: Sendable {
     /// Elements whose children are one run of text, whether or not they hold text themselves.
     var paragraphs: Set<String> = []
     /// Elements left alone with all they hold.
@@ -13,7 +13,7 @@ struct XMLDialect: Sendable {
     var runs = false
 
     /// Any XML: text-holding elements are paragraphs (mixed content), nothing else is special.
-    static let generic = XMLDialect()
+    public static let generic = XMLDialect()
 
     static let odfText = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
     static let odfOffice = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
@@ -21,7 +21,7 @@ struct XMLDialect: Sendable {
     /// OpenDocument (`content.xml`, `styles.xml` of .odt, .ods, .odp): `text:p` and `text:h` are
     /// paragraphs; fields whose text the application computes, tracked deletions and embedded
     /// binaries are left alone.
-    static let openDocument = XMLDialect(
+    public static let openDocument = XMLDialect(
         paragraphs: ["\(odfText)|p", "\(odfText)|h"],
         kept: Set(["tracked-changes", "note-citation", "page-number", "page-count", "date", "time", "file-name",
                    "sequence-ref", "bookmark-ref", "reference-ref", "note-ref", "chapter", "template-name",
@@ -33,7 +33,7 @@ struct XMLDialect: Sendable {
     /// WordprocessingML (`word/document.xml`, headers, footers, notes, comments of .docx): `w:p`
     /// is a paragraph, `w:pPr` stays outside its text; deletions, fields' codes, drawings without
     /// text, content controls and math are left alone.
-    static let wordprocessing = XMLDialect(
+    public static let wordprocessing = XMLDialect(
         paragraphs: ["\(word)|p"],
         kept: Set(["del", "moveFrom", "delText", "instrText", "delInstrText", "fldChar", "drawing", "pict", "object",
                    "sdt", "r", "sym", "footnoteReference", "endnoteReference", "commentReference", "footnoteRef",

@@ -3,7 +3,8 @@ import Foundation
 /// API keys and request limits, as LibreTranslate has them: a server may hand out keys (each
 /// with its own requests per minute and characters per request), may require one, and limits
 /// each client address to `requestsPerMinute` otherwise. A request's cost is its number of texts
-/// (a batch of 10 counts 10); the limit is over the last 60 seconds.
+/// (a batch of 10 counts 10); the limit is over the last 60 seconds. A server without keys
+/// ignores the key a request gives.
 public final class AccessControl: @unchecked Sendable {
     /// What one key may do; nil: the server's limit.
     public struct Key: Sendable, Equatable {
@@ -57,7 +58,8 @@ public final class AccessControl: @unchecked Sendable {
     /// without a key) for the metrics.
     @discardableResult
     public func admit(key: String?, client: String, cost: Int, characters: Int, now: Date = Date()) throws(ServiceError) -> Int? {
-        let given = key.flatMap { $0.isEmpty ? nil : $0 }
+        // A server without keys ignores the field, as LibreTranslate does (clients send one anyway).
+        let given = keys.isEmpty ? nil : key.flatMap { $0.isEmpty ? nil : $0 }
         var limit = requestsPerMinute
         var identity = "address " + client
         var line: Int?

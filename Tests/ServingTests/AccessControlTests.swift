@@ -33,6 +33,8 @@ import Testing
         #expect(throws: ServiceError.slowDown(requestsPerMinute: 3)) { try access.admit(key: "k", client: "10.0.0.9", cost: 1, characters: 5, now: start) }
         #expect(throws: ServiceError.self) { try access.admit(key: "k", client: "x", cost: 1, characters: 11, now: start + 120) }
         #expect(throws: ServiceError.forbidden("Invalid API key")) { try access.admit(key: "nope", client: "x", cost: 1, characters: 1) }
+        // Without keys, a key given is ignored.
+        #expect(try AccessControl().admit(key: "anything", client: "x", cost: 1, characters: 1) == nil)
     }
 
     @Test func routesAnswer403And429AndCountThem() async throws {
