@@ -11,7 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -x /opt/swift/usr/bin/swift ] && export PATH="/opt/swift/usr/bin:$PATH"
-all=(model-file checkpoint vocabulary merges manifest shortlist config tokenizer markup glossary document form)
+all=(model-file checkpoint vocabulary merges manifest shortlist config tokenizer markup glossary document form po office)
 targets=("$@")
 [ ${#targets[@]} -eq 0 ] && targets=("${all[@]}")
 for target in "${targets[@]}"; do

@@ -66,7 +66,7 @@ for kind in odt docx; do
 done
 
 po=$(translate "$out/ui.po")
-check "po: msgfmt -c accepts it" msgfmt -c -o /dev/null "$po"
+check "po: msgfmt -c accepts it" bash -c "msgfmt -c -o /dev/null '$po' 2> '$out/msgfmt.log'"
 check "po: every entry translated" bash -c "[ \$(msgattrib --untranslated '$po' | grep -c '^msgid \"[^\"]') -eq 0 ]"
 check "po: c-format flag kept" grep -q 'c-format' "$po"
 srt=$(translate "$out/clip.srt")
