@@ -42,7 +42,7 @@ extension Translator {
         let untranslated = file.replaceSegments(with: translations.indices.map {
             SegmentTranslation(translations[$0].text, needsReview: review.contains($0))
         })
-        return DocumentTranslation(bytes: file.bytes(), segments: segments.count, flagged: flagged,
+        return DocumentTranslation(bytes: try file.bytes(), segments: segments.count, flagged: flagged,
                                    untranslated: untranslated, needingReview: needingReview)
     }
 }

@@ -195,7 +195,7 @@ public final class MarkupDocument {
         var placeholders: [String] = []
         var nodes: [xmlNodePtr] = []
         for node in run { nodes.append(prepare(node, placeholders: &placeholders)) }
-        var text = nodes.map(dump).joined()
+        var text = Self.separatingCombiningMarks(nodes.map(dump).joined())
         let leading = String(text.prefix(while: \.isWhitespace))
         text.removeFirst(leading.count)
         let trailing = String(text.reversed().prefix(while: \.isWhitespace).reversed())
@@ -370,6 +370,26 @@ public final class MarkupDocument {
         keptNodes = []
     }
 
+    /// `markup` with every mark that would join the markup character before it into one
+    /// character (`>` + U+0308 is one `Character` in Swift, and no tag scanner then sees the `>`)
+    /// written as a character reference, which reads back as the same text.
+    static func separatingCombiningMarks(_ markup: String) -> String {
+        var out = String.UnicodeScalarView()
+        var previous: Unicode.Scalar?
+        for scalar in markup.unicodeScalars {
+            if let before = previous, "<>\"'=;&/".unicodeScalars.contains(before),
+               scalar.properties.isGraphemeExtend || scalar.properties.generalCategory == .spacingMark || scalar == "\u{200D}" {
+                out.append(contentsOf: "&#x\(String(scalar.value, radix: 16, uppercase: true));".unicodeScalars)
+                // The reference ends in ';', which a further mark would join: it is written out too.
+                previous = ";"
+                continue
+            }
+            out.append(scalar)
+            previous = scalar
+        }
+        return String(out)
+    }
+
     /// `translation` with every `<`, `>` and `&` escaped except those of the source segment's own
     /// tags, comments and entities (each as often as the source has it): a model may write such
     /// characters itself, and they must stay text, not become markup.
@@ -378,25 +398,27 @@ public final class MarkupDocument {
         for marker in MarkupScanner.scan(source).markers where [.openTag, .closeTag, .emptyTag, .entity].contains(marker.kind) {
             allowed[marker.text, default: 0] += 1
         }
-        let known = allowed.keys.sorted { $0.count > $1.count }
-        var out = ""
-        var rest = Substring(translation)
-        while let character = rest.first {
-            if "<&".contains(character), let marker = known.first(where: { rest.hasPrefix($0) && allowed[$0, default: 0] > 0 }) {
-                out += marker
+        // Scalar by scalar: a mark after `>` in the model's output must not hide the `>`.
+        let known = allowed.keys.sorted { $0.unicodeScalars.count > $1.unicodeScalars.count }
+        var out = String.UnicodeScalarView()
+        var rest = translation.unicodeScalars[...]
+        while let scalar = rest.first {
+            if scalar == "<" || scalar == "&",
+               let marker = known.first(where: { rest.starts(with: $0.unicodeScalars) && allowed[$0, default: 0] > 0 }) {
+                out.append(contentsOf: marker.unicodeScalars)
                 allowed[marker, default: 0] -= 1
-                rest = rest.dropFirst(marker.count)
+                rest = rest.dropFirst(marker.unicodeScalars.count)
                 continue
             }
-            switch character {
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "&": out += "&amp;"
-            default: out.append(character)
+            switch scalar {
+            case "<": out.append(contentsOf: "&lt;".unicodeScalars)
+            case ">": out.append(contentsOf: "&gt;".unicodeScalars)
+            case "&": out.append(contentsOf: "&amp;".unicodeScalars)
+            default: out.append(scalar)
             }
             rest = rest.dropFirst()
         }
-        return out
+        return String(out)
     }
 
     // MARK: - What is what

@@ -23,10 +23,12 @@ public final class OfficeDocument: SegmentedFile {
     }
 
     private var package: ZipPackage
+    private let name: String
     /// The translated parts: their entry index and their document.
     private var parts: [(entry: Int, document: MarkupDocument)] = []
 
     public init(_ bytes: [UInt8], kind: Kind, name: String) throws(DocumentError) {
+        self.name = name
         package = try ZipPackage(bytes: bytes, name: name)
         switch kind {
         case .openDocument:
@@ -62,9 +64,11 @@ public final class OfficeDocument: SegmentedFile {
         return refused
     }
 
-    public func bytes() -> [UInt8] {
+    public func bytes() throws(DocumentError) -> [UInt8] {
         var package = package
         for part in parts { package.entries[part.entry].bytes = Array(part.document.serialized().utf8) }
-        return package.serialized()
+        let bytes = package.serialized()
+        guard !bytes.isEmpty else { throw .invalid(name: name, line: 0, message: "libzip could not write the package") }
+        return bytes
     }
 }

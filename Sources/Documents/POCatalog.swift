@@ -36,14 +36,14 @@ public final class POCatalog: SegmentedFile {
             throw .invalid(name: name, line: line, message: text.replacingOccurrences(of: path, with: name))
         }
         self.file = file
-        guard let header = po_file_domain_header(file, nil).map({ String(cString: $0) }) else {
-            try collect()
-            return
-        }
-        if let charset = Self.field("Content-Type", in: header).flatMap(Self.charset),
-           !["utf-8", "utf8", "ascii", "us-ascii", "charset"].contains(charset.lowercased()) {
+        let header = po_file_domain_header(file, nil).map { String(cString: $0) } ?? ""
+        let charset = Self.field("Content-Type", in: header).flatMap(Self.charset)
+        if let charset, !["utf-8", "utf8", "ascii", "us-ascii", "charset"].contains(charset.lowercased()) {
             throw .invalid(name: name, line: 0, message: "charset \(charset); PO files are read as UTF-8 (msgconv --to-code=UTF-8 converts)")
         }
+        // A template says charset=CHARSET, or nothing: the translations written into it are UTF-8,
+        // and libgettextpo writes them only if the header says so.
+        if charset.map({ $0.lowercased() != "utf-8" && $0.lowercased() != "utf8" }) ?? true { declareUTF8(header: header) }
         if let forms = Self.field("Plural-Forms", in: header), let range = forms.range(of: "nplurals=") {
             let digits = forms[range.upperBound...].prefix(while: \.isNumber)
             if let count = Int(digits), (1...6).contains(count) { pluralForms = count }
@@ -52,6 +52,25 @@ public final class POCatalog: SegmentedFile {
     }
 
     deinit { po_file_free(file) }
+
+    /// Sets the header's Content-Type to UTF-8, adding a header entry if there is none.
+    private func declareUTF8(header: String) {
+        guard let iterator = po_message_iterator(file, nil) else { return }
+        defer { po_message_iterator_free(iterator) }
+        let contentType = "text/plain; charset=UTF-8"
+        if let first = po_next_message(iterator), let id = po_message_msgid(first), id.pointee == 0, po_message_msgctxt(first) == nil {
+            guard let updated = po_header_set_field(header, "Content-Type", contentType) else { return }
+            po_message_set_msgstr(first, updated)
+            free(updated)
+            return
+        }
+        // No header: one goes first (po_message_insert puts it before the iterator's position).
+        guard let fresh = po_message_iterator(file, nil), let message = po_message_create() else { return }
+        defer { po_message_iterator_free(fresh) }
+        po_message_set_msgid(message, "")
+        po_message_set_msgstr(message, "Content-Type: \(contentType)\n")
+        po_message_insert(fresh, message)
+    }
 
     private func collect() throws(DocumentError) {
         guard let domains = po_file_domains(file) else { return }
@@ -105,12 +124,15 @@ public final class POCatalog: SegmentedFile {
         return []
     }
 
-    public func bytes() -> [UInt8] {
+    public func bytes() throws(DocumentError) -> [UInt8] {
         let path = Self.temporaryPath()
         defer { unlink(path) }
         var message = [CChar](repeating: 0, count: 512)
         let status = Self.lock.withLock { fanyi_po_write(file, path, &message, message.count) }
-        guard status == 0, let data = FileManager.default.contents(atPath: path) else { return [] }
+        guard status == 0, let data = FileManager.default.contents(atPath: path) else {
+            let text = String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            throw .invalid(name: name, line: 0, message: "libgettextpo cannot write it back: \(text.isEmpty ? "unknown error" : text)")
+        }
         return [UInt8](data)
     }
 

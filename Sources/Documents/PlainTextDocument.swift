@@ -28,7 +28,7 @@ public struct PlainTextDocument: SegmentedFile {
         return []
     }
 
-    public func bytes() -> [UInt8] {
+    public func bytes() throws(DocumentError) -> [UInt8] {
         Array((lines.joined(separator: lineEnd) + (endsWithLineEnd ? lineEnd : "")).utf8)
     }
 }

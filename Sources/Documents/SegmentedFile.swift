@@ -6,8 +6,9 @@ public protocol SegmentedFile {
     /// Puts `translations[i]` in place of segment `i`; returns the indices of segments that kept
     /// their source text because their translation did not fit back into the file.
     mutating func replaceSegments(with translations: [SegmentTranslation]) -> [Int]
-    /// The file's bytes, with the translations put in.
-    func bytes() -> [UInt8]
+    /// The file's bytes, with the translations put in; an error where a library cannot write
+    /// what it read (libgettextpo, libzip).
+    func bytes() throws(DocumentError) -> [UInt8]
 }
 
 /// One segment's translation, and whether a person should look at it before it is used.
@@ -82,5 +83,5 @@ extension MarkupDocument: SegmentedFile {
         replaceSegments(with: translations.map(\.text))
     }
 
-    public func bytes() -> [UInt8] { Array(serialized().utf8) }
+    public func bytes() throws(DocumentError) -> [UInt8] { Array(serialized().utf8) }
 }

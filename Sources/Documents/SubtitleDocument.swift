@@ -57,7 +57,7 @@ public struct SubtitleDocument: SegmentedFile {
         return []
     }
 
-    public func bytes() -> [UInt8] {
+    public func bytes() throws(DocumentError) -> [UInt8] {
         let blocks = cues.map { ($0.head + $0.text).joined(separator: lineEnd) }
         return Array((blocks.joined(separator: lineEnd + lineEnd) + lineEnd).utf8)
     }

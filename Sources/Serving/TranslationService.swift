@@ -199,7 +199,7 @@ public final class TranslationService: Sendable {
             return SegmentTranslation(paragraph.text, needsReview: confidence < limits.reviewBelow || byRule)
         }
         _ = file.replaceSegments(with: translations)
-        return (file.bytes(), detected)
+        do { return (try file.bytes(), detected) } catch { throw ServiceError.badRequest(error.description) }
     }
 
     /// File types `translateFile` reads, as LibreTranslate lists them.

@@ -25,7 +25,7 @@ import Testing
         var document = try PlainTextDocument(Array("Select it.\r\n\r\n2024\r\nPress OK.".utf8), name: "t.txt")
         #expect(document.segments == ["Select it.", "Press OK."])
         _ = document.replaceSegments(with: [SegmentTranslation("选择它。"), SegmentTranslation("按\n确定。")])
-        #expect(String(decoding: document.bytes(), as: UTF8.self) == "选择它。\r\n\r\n2024\r\n按 确定。")
+        #expect(String(decoding: try document.bytes(), as: UTF8.self) == "选择它。\r\n\r\n2024\r\n按 确定。")
     }
 
     @Test func subtitlesKeepNumbersAndTimings() throws {
@@ -33,7 +33,7 @@ import Testing
         var document = try SubtitleDocument(srt, name: "t.srt")
         #expect(document.segments == ["Select the cell range."])
         _ = document.replaceSegments(with: [SegmentTranslation("选择单元格区域。")])
-        #expect(String(decoding: document.bytes(), as: UTF8.self)
+        #expect(String(decoding: try document.bytes(), as: UTF8.self)
                 == "1\n00:00:01,000 --> 00:00:04,000\n选择单元格区域。\n\n2\n00:00:05,000 --> 00:00:06,000\n♪ ♪\n")
     }
 
@@ -78,7 +78,7 @@ import Testing
         #expect(catalogue.segments == ["Cannot open \"%s\".", "%d cell", "%d cells"])
         _ = catalogue.replaceSegments(with: [SegmentTranslation("Kann \"%s\" nicht öffnen.", needsReview: true),
                                              SegmentTranslation("%d Zelle"), SegmentTranslation("%d Zellen")])
-        let out = String(decoding: catalogue.bytes(), as: UTF8.self)
+        let out = String(decoding: try catalogue.bytes(), as: UTF8.self)
         #expect(out.contains("#. For translators\n#: sc/inc/strings.hrc:31\n#, fuzzy, c-format\nmsgctxt \"STR_OPEN\"\nmsgid \"Cannot open \\\"%s\\\".\"\nmsgstr \"Kann \\\"%s\\\" nicht öffnen.\""),
                 "\(out)")
         #expect(out.contains("msgid \"Done\"\nmsgstr \"Fertig\""))
@@ -93,8 +93,21 @@ import Testing
         let text = "msgid \"\"\nmsgstr \"\"\n\"Content-Type: text/plain; charset=UTF-8\\n\"\n\"Plural-Forms: nplurals=1; plural=0;\\n\"\n\nmsgid \"%d cell\"\nmsgid_plural \"%d cells\"\nmsgstr[0] \"\"\n"
         let catalogue = try POCatalog(Array(text.utf8), name: "zh.po")
         _ = catalogue.replaceSegments(with: [SegmentTranslation("%d 个单元格(单)"), SegmentTranslation("%d 个单元格")])
-        let out = String(decoding: catalogue.bytes(), as: UTF8.self)
+        let out = String(decoding: try catalogue.bytes(), as: UTF8.self)
         #expect(out.contains("msgstr[0] \"%d 个单元格\"") && !out.contains("msgstr[1]"), "\(out)")
+    }
+
+    /// Templates say charset=CHARSET, or have no header: the translations are UTF-8 and the header says so.
+    @Test func templatesAndHeaderlessCatalogesBecomeUTF8() throws {
+        let template = "msgid \"\"\nmsgstr \"\"\n\"Project-Id-Version: x\\n\"\n\"Content-Type: text/plain; charset=CHARSET\\n\"\n\nmsgid \"Cell\"\nmsgstr \"\"\n"
+        for text in [template, "msgid \"Cell\"\nmsgstr \"\"\n", "msgid \"\"\nmsgstr \"Project-Id-Version: x\\n\"\n\nmsgid \"Cell\"\nmsgstr \"\"\n"] {
+            let catalogue = try POCatalog(Array(text.utf8), name: "t.pot")
+            #expect(catalogue.segments == ["Cell"])
+            _ = catalogue.replaceSegments(with: [SegmentTranslation("单元格")])
+            let out = String(decoding: try catalogue.bytes(), as: UTF8.self)
+            #expect(out.contains("charset=UTF-8") && out.contains("msgid \"Cell\"\nmsgstr \"单元格\""), "\(out)")
+            #expect(!out.contains("CHARSET"))
+        }
     }
 
     @Test func brokenPoIsAnErrorWithItsLine() {
@@ -118,7 +131,7 @@ import Testing
         #expect(document.segments.contains("Name") && document.segments.contains("Apply the style."))
         #expect(document.replaceSegments(with: Self.marked(document.segments)).isEmpty)
         let before = try ZipPackage(bytes: bytes, name: "help.odt")
-        let after = try ZipPackage(bytes: document.bytes(), name: "out.odt")
+        let after = try ZipPackage(bytes: try document.bytes(), name: "out.odt")
         #expect(after.entries.map(\.name) == before.entries.map(\.name))
         #expect(after.entries.first?.name == "mimetype" && after.entries.first?.stored == true)
         let content = String(decoding: after.bytes(of: "content.xml")!, as: UTF8.self)
@@ -153,7 +166,7 @@ import Testing
             return SegmentTranslation(bold + " wählen. " + segment[close.upperBound...])
         }
         #expect(document.replaceSegments(with: translations).isEmpty)
-        let after = try ZipPackage(bytes: document.bytes(), name: "out.docx")
+        let after = try ZipPackage(bytes: try document.bytes(), name: "out.docx")
         let xml = String(decoding: after.bytes(of: "word/document.xml")!, as: UTF8.self)
         #expect(!xml.contains("fanyi"), "\(xml)")
         #expect(xml.contains("<w:r><w:rPr><w:b/></w:rPr><w:t xml:space=\"preserve\">cell range</w:t></w:r><w:r><w:rPr/><w:t xml:space=\"preserve\"> wählen. "), "\(xml)")
@@ -191,7 +204,7 @@ import Testing
         let document = try OfficeDocument(sneaky, kind: .openDocument, name: "s.odt")
         #expect(document.segments == ["Hello there."])
         _ = document.replaceSegments(with: [SegmentTranslation("你好。")])
-        let after = try ZipPackage(bytes: document.bytes(), name: "out.odt")
+        let after = try ZipPackage(bytes: try document.bytes(), name: "out.odt")
         #expect(after.entries.map(\.name) == ["mimetype", "../../evil.sh", "content.xml"])
         #expect(!FileManager.default.fileExists(atPath: "../../evil.sh"))
         #expect(throws: DocumentError.invalid(name: "s.odt", line: 0, message: "not a Word document (no word/document.xml)")) {

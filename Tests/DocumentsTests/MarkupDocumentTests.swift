@@ -47,6 +47,16 @@ import Testing
                 == "<p>Öffnen Sie <span translate=\"no\">LibreOffice Calc</span> jetzt.</p><p class=\"x notranslate\">Leave me</p><div translate=\"no\"><p>Me too</p></div>")
     }
 
+    /// A combining mark right after a tag would join its `>` into one Character: it travels as a
+    /// character reference and comes back as the same text.
+    @Test func combiningMarkAfterATagKeepsTheTag() throws {
+        let document = try MarkupDocument("<d><p><b>cell</b>\u{308}x</p></d>", format: .xml)
+        #expect(document.segments == ["<b>cell</b>&#x308;x"])
+        #expect(document.replaceSegments(with: document.segments).isEmpty)
+        #expect(document.serialized() == "<d><p><b>cell</b>\u{308}x</p></d>\n")
+        #expect(MarkupDocument.escapingStrayMarkup("<b>a</b>\u{301} < b", source: "<b>a</b>") == "<b>a</b>\u{301} &lt; b")
+    }
+
     @Test func altAndTitleAreSegmentsOfTheirOwn() throws {
         let source = "<p>See <img src=\"c.png\" alt=\"A cat\"> and <abbr title=\"Portable Document Format\">PDF</abbr></p>"
         let document = try MarkupDocument(source, format: .html)
