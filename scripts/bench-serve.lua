@@ -1,5 +1,6 @@
 -- wrk script for scripts/bench-serve.sh: each request is one sentence of the file in
--- SENTENCES (one per line), taken in turn, as POST /translate English → Chinese with beam 5.
+-- SENTENCES (one per line), taken in turn, as POST /translate English → Chinese with beam 5
+-- (source SOURCE: en, or auto).
 -- At the end: requests, sentences/s, p50/p99 latency and every kind of error wrk counts.
 local sentences = {}
 for line in io.lines(os.getenv("SENTENCES")) do
@@ -14,6 +15,8 @@ local function json_string(s)
     return '"' .. s .. '"'
 end
 
+-- "en", or "auto" to have every request's language identified first (CLD2).
+local source = os.getenv("SOURCE") or "en"
 local counter = 0
 local thread_offset = 0
 
@@ -25,7 +28,7 @@ end
 function request()
     counter = counter + 1
     local sentence = sentences[(thread_offset + counter) % #sentences + 1]
-    local body = '{"q": ' .. json_string(sentence) .. ', "source": "en", "target": "zh", "beam_size": 5}'
+    local body = '{"q": ' .. json_string(sentence) .. ', "source": "' .. source .. '", "target": "zh", "beam_size": 5}'
     return wrk.format("POST", "/translate", { ["Content-Type"] = "application/json" }, body)
 end
 

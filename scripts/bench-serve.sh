@@ -6,6 +6,7 @@
 # peak RSS. Talks to 127.0.0.1 only.
 #   scripts/bench-serve.sh            # 20 s per concurrency
 #   DURATION=10 WORKERS=2 THREADS=1 scripts/bench-serve.sh
+#   SOURCES=auto scripts/bench-serve.sh  # only with source "auto" (default: en, then auto)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -x /opt/swift/usr/bin/swift ] && export PATH="/opt/swift/usr/bin:$PATH"
@@ -13,6 +14,8 @@ duration=${DURATION:-20}
 workers=${WORKERS:-2}
 threads=${THREADS:-1}
 window=${WINDOW_MS:-5}
+# "en auto": the same load with the language given, then identified by CLD2 on every request.
+sources=${SOURCES:-en auto}
 command -v wrk >/dev/null || { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 scripts/setup.sh 2>/dev/null
 
@@ -30,11 +33,14 @@ trap 'pkill -P $server 2>/dev/null || true' EXIT
 for _ in $(seq 600); do grep -q "listening on" "$out/server.log" && break; sleep 0.1; done
 url=$(grep -o "http://127.0.0.1:[0-9]*" "$out/server.log" | head -1)
 echo "== fanyi-serve at $url: $workers worker(s) per model × $threads BLAS thread(s), batch window $window ms =="
-for clients in 1 8 32 128; do
-    wrk_threads=$(( clients < 2 ? 1 : 2 ))
-    result=$(SENTENCES=corpora/en-zh-lohelp/test.en wrk -t "$wrk_threads" -c "$clients" -d "${duration}s" --timeout 30s \
-        -s scripts/bench-serve.lua "$url" | grep RESULT)
-    echo "$clients clients: ${result#RESULT }"
+for source in $sources; do
+    echo "-- source $source"
+    for clients in 1 8 32 128; do
+        wrk_threads=$(( clients < 2 ? 1 : 2 ))
+        result=$(SENTENCES=corpora/en-zh-lohelp/test.en SOURCE=$source wrk -t "$wrk_threads" -c "$clients" -d "${duration}s" \
+            --timeout 30s -s scripts/bench-serve.lua "$url" | grep RESULT)
+        echo "$clients clients: ${result#RESULT }"
+    done
 done
 curl -s "$url/metrics" > "$out/metrics.txt"
 grep -E '^fanyi_batch_sentences_(sum|count)\{pair="en-zh"\}' "$out/metrics.txt" | tr '\n' ' '; echo

@@ -2,13 +2,17 @@
 """The page served by fanyi-serve, in headless Chromium (selenium + chromium-driver).
 
 Loads the page, picks English → Chinese, types a sentence, clicks Translate and reads the Chinese
-result and its heatmap; translates with Ctrl-Enter; checks that an error is shown in the page;
-saves desktop and phone-width screenshots and checks that the phone width needs no sideways scroll.
+result and its heatmap; translates with Ctrl-Enter; copies the translation to the clipboard;
+detects the source language; reloads a translation from its address; translates a .docx in the
+Files tab and downloads it; checks that an error is shown in the page; saves desktop and
+phone-width screenshots and checks that the phone width needs no sideways scroll.
 Run by scripts/test-browser.sh, which starts the server.
 """
 import argparse
 import os
 import sys
+import urllib.parse
+import urllib.request
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
@@ -20,6 +24,7 @@ parser = argparse.ArgumentParser()
 parser.add_argument("--url", required=True)
 parser.add_argument("--screenshots", required=True, help="folder for page.png and phone.png")
 parser.add_argument("--char-limit", type=int, required=True, help="the server's --char-limit")
+parser.add_argument("--file", required=True, help="a .docx to translate in the Files tab")
 args = parser.parse_args()
 
 options = webdriver.ChromeOptions()
@@ -95,6 +100,55 @@ try:
     source.send_keys(Keys.CONTROL, Keys.ENTER)
     wait.until(lambda d: output.text != previous and has_han(output.text))
     check("Ctrl-Enter translates 'Click OK.'", "确定" in output.text)
+
+    # Copy: the clipboard then holds the translation.
+    origin = args.url.rstrip("/")
+    driver.execute_cdp_cmd("Browser.grantPermissions", {"origin": origin, "permissions": ["clipboardReadWrite", "clipboardSanitizedWrite"]})
+    copy = driver.find_element(By.ID, "copy")
+    copy.click()
+    wait.until(lambda d: copy.text == "Copied")
+    clipboard = driver.execute_async_script("navigator.clipboard.readText().then(arguments[0], e => arguments[0]('error: ' + e))")
+    check("Copy puts the translation on the clipboard", clipboard == output.text and "确定" in clipboard)
+
+    # The address holds the pair and the text: opening it again translates the same.
+    check("the address holds source, target and text",
+          "q=Click+OK." in driver.current_url and "source=en" in driver.current_url and "target=zh" in driver.current_url)
+    driver.get(args.url + "?" + urllib.parse.urlencode({"source": "zh", "target": "en", "q": "选择单元格区域。"}))
+    output = driver.find_element(By.ID, "output")
+    source = driver.find_element(By.ID, "source")
+    wait.until(lambda d: "cell" in d.find_element(By.ID, "output").text.lower())
+    check("an address with source, target and q translates on load",
+          Select(driver.find_element(By.ID, "pair")).first_selected_option.get_attribute("value") == "zh|en"
+          and source.get_attribute("value") == "选择单元格区域。")
+    check("the page shows the server's character limit", f"/ {args.char_limit}" in driver.find_element(By.ID, "count").text)
+
+    # Detect language: the server reads English and says so.
+    Select(driver.find_element(By.ID, "pair")).select_by_value("auto|zh")
+    source.clear()
+    source.send_keys("Select the cell range. Then click OK.")
+    driver.find_element(By.ID, "translate").click()
+    wait.until(lambda d: has_han(d.find_element(By.ID, "output").text))
+    detected = driver.find_element(By.ID, "detected").text
+    print("detected: " + detected, flush=True)
+    check("'Detect language' translates and shows the language found", detected.startswith("detected English ("))
+    driver.save_screenshot(os.path.join(args.screenshots, "detected.png"))
+
+    # Files: a Word document in, a download link out, and the link gives the translated file.
+    driver.find_element(By.ID, "tab-files").click()
+    check("the Files tab lists the formats", ".docx" in driver.find_element(By.ID, "file-formats").text)
+    driver.find_element(By.ID, "file").send_keys(os.path.abspath(args.file))
+    driver.find_element(By.ID, "translate-file").click()
+    link = driver.find_element(By.ID, "file-link")
+    wait.until(lambda d: link.is_displayed())
+    href = link.get_attribute("href")
+    print("file: " + link.text + " → " + href, flush=True)
+    with urllib.request.urlopen(href, timeout=60) as response:
+        body = response.read()
+    check("a .docx translated in the Files tab downloads as a Word file",
+          "/download_file/" in href and link.text.endswith(".zh.docx") and body[:2] == b"PK" and len(body) > 1000)
+    driver.save_screenshot(os.path.join(args.screenshots, "files.png"))
+    driver.find_element(By.ID, "tab-text").click()
+    Select(driver.find_element(By.ID, "pair")).select_by_value("en|zh")
 
     source.clear()
     source.send_keys("a" * (args.char_limit + 1))

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The web page in a real browser: fanyi-serve with both shipped models on 127.0.0.1, then headless
 # Chromium (Debian's chromium, chromium-driver and a CJK font, selenium from PyPI) drives the page
-# (scripts/browser_test.py). Screenshots: .build/browser-test/page.png, unsure.png and phone.png.
+# (scripts/browser_test.py). Screenshots: .build/browser-test/page.png, unsure.png, detected.png,
+# files.png and phone.png.
 # Installs what it needs when missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,7 +30,8 @@ limit=300
 source scripts/start-test-server.sh
 start_test_server "$out" --char-limit "$limit"
 echo "browser test: page at $url"
-python3 scripts/browser_test.py --url "$url" --screenshots "$out" --char-limit "$limit"
+python3 scripts/browser_test.py --url "$url" --screenshots "$out" --char-limit "$limit" \
+    --file Tests/DocumentsTests/Fixtures/help.docx
 kill -TERM $server
 wait $server
-echo "browser test: screenshots in $out/page.png, unsure.png and phone.png"
+echo "browser test: screenshots in $out/page.png, unsure.png, detected.png, files.png and phone.png"

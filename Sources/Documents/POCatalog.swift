@@ -80,10 +80,8 @@ public final class POCatalog: SegmentedFile {
             guard let iterator = po_message_iterator(file, domain) else { continue }
             defer { po_message_iterator_free(iterator) }
             while let message = po_next_message(iterator) {
+                try checkUTF8(message)
                 guard po_message_is_obsolete(message) == 0, let id = po_message_msgid(message), id.pointee != 0 else { continue }
-                guard String(validatingCString: id) != nil else {
-                    throw .invalid(name: name, line: 0, message: "an entry's msgid is not UTF-8")
-                }
                 let plural = po_message_msgid_plural(message) != nil
                 if plural {
                     let translated = (0..<pluralForms).contains { po_message_msgstr_plural(message, Int32($0)).map { $0.pointee != 0 } ?? false }
@@ -92,6 +90,30 @@ public final class POCatalog: SegmentedFile {
                     entries.append((message, false))
                 }
             }
+        }
+    }
+
+    /// Every string of an entry must be UTF-8: libgettextpo's writer aborts the process on a
+    /// broken sequence in a catalogue that declares UTF-8 (found by fuzzing).
+    private func checkUTF8(_ message: po_message_t) throws(DocumentError) {
+        var strings: [UnsafePointer<CChar>?] = [
+            po_message_msgctxt(message), po_message_msgid(message), po_message_msgid_plural(message), po_message_msgstr(message),
+            po_message_comments(message), po_message_extracted_comments(message), po_message_prev_msgctxt(message),
+            po_message_prev_msgid(message), po_message_prev_msgid_plural(message),
+        ]
+        var form: Int32 = 0
+        while let plural = po_message_msgstr_plural(message, form) {
+            strings.append(plural)
+            form += 1
+        }
+        var position: Int32 = 0
+        while let filepos = po_message_filepos(message, position) {
+            strings.append(po_filepos_file(filepos))
+            position += 1
+        }
+        for case let string? in strings where String(validatingCString: string) == nil {
+            let id = po_message_msgid(message).map { String(decoding: UnsafeRawBufferPointer(start: $0, count: strlen($0)), as: UTF8.self) } ?? ""
+            throw .invalid(name: name, line: 0, message: "the entry \"\(id.prefix(40))\" is not valid UTF-8")
         }
     }
 

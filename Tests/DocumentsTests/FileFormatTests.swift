@@ -110,6 +110,13 @@ import Testing
         }
     }
 
+    /// libgettextpo would abort while writing a broken UTF-8 sequence: it is refused on reading.
+    @Test func poWithBrokenUTF8IsRefused() {
+        var bytes = Array("msgid \"\"\nmsgstr \"Content-Type: text/plain; charset=UTF-8\\n\"\n\nmsgid \"%d cell".utf8)
+        bytes += [0x9E] + Array("\"\nmsgstr \"\"\n".utf8)
+        #expect(throws: DocumentError.self) { try POCatalog(bytes, name: "b.po") }
+    }
+
     @Test func brokenPoIsAnErrorWithItsLine() {
         // Line 5, as msgfmt -c says too.
         #expect(throws: DocumentError.invalid(name: "bad.po", line: 5, message: "end-of-line within string")) {
