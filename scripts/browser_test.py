@@ -50,8 +50,8 @@ try:
     driver.get(args.url)
     wait.until(lambda d: len(Select(d.find_element(By.ID, "pair")).options) >= 2)
     pair = Select(driver.find_element(By.ID, "pair"))
-    check("the language list shows both served pairs",
-          sorted(o.get_attribute("value") for o in pair.options) == ["en|zh", "zh|en"])
+    check("the language list shows both served pairs and 'Detect language' into each target",
+          sorted(o.get_attribute("value") for o in pair.options) == ["auto|en", "auto|zh", "en|zh", "zh|en"])
     pair.select_by_value("en|zh")
 
     source = driver.find_element(By.ID, "source")
@@ -161,7 +161,7 @@ try:
     source.clear()
     source.send_keys("Select the cell range.")
     driver.find_element(By.ID, "translate").click()
-    wait.until(lambda d: "单元格" in output.text and not error.is_displayed())
+    wait.until(lambda d: d.find_element(By.ID, "translate").text == "Translate" and "单元格" in output.text and not error.is_displayed())
     overflow = driver.execute_script("return document.documentElement.scrollWidth - window.innerWidth")
     check("at phone width the page needs no sideways scrolling", overflow <= 0)
     driver.save_screenshot(os.path.join(args.screenshots, "phone.png"))

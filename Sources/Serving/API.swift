@@ -199,3 +199,17 @@ public struct TranslateFileResponse: Codable, Equatable, Sendable {
     /// With source `auto`: the language read.
     public var detectedLanguage: DetectedLanguage?
 }
+
+/// The state of a file translation that outlasted its request (`GET /translate_file/jobs/ID`;
+/// 202 from `POST /translate_file` while it runs).
+public struct FileJobResponse: Codable, Equatable, Sendable {
+    /// `running` or `done`.
+    public var status: String
+    public var jobUrl: String
+    /// Sentences translated so far, of `total`.
+    public var done: Int
+    public var total: Int
+    /// When done: where to fetch the file.
+    public var translatedFileUrl: String?
+    public var detectedLanguage: DetectedLanguage?
+}

@@ -12,6 +12,7 @@ import NIOCore
 /// | `POST /detect` | the languages of `q`, best first: `[{"language", "confidence"}]` (CLD2) |
 /// | `GET /frontend/settings` | LibreTranslate's page settings: character limit, features, first pair |
 /// | `POST /translate_file` | multipart `file`, `source`, `target` → `{"translatedFileUrl"}` |
+/// | `GET /translate_file/jobs/ID` | a file translation that outlasted its request: `{"status", "done", "total"}` |
 /// | `GET /download_file/NAME` | a translated file, while it is kept (`FileStore`) |
 /// | `GET /health` | `{"status": "ok", ...}` |
 /// | `GET /metrics` | Prometheus text format |
@@ -37,7 +38,9 @@ public enum Routes {
         router.get("/health") { _, _ in try json(service.health()) }
         router.get("/frontend/settings") { _, _ in try json(service.frontendSettings()) }
         router.get("/metrics") { _, _ in
-            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+            let running = service.jobs.running
+            metrics.recordFileJobs(running: running.jobs, sentences: running.sentences)
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                      body: .init(byteBuffer: ByteBuffer(string: metrics.text())))
         }
         router.post("/translate") { request, context in
@@ -91,16 +94,53 @@ public enum Routes {
                 let object = try FormBody.object(fields, numbers: [], flags: [], objects: ["glossary"], repeatable: [])
                 let fileRequest: TranslateFileRequest = try decode(object, needed: "file, source, target")
                 try admit(object, service: service, metrics: metrics, client: context.clientAddress, cost: 1, characters: 0)
-                let (bytes, detected) = try await service.translateFile(file.value, fileName: file.filename ?? "", request: fileRequest)
                 guard let store = service.files else { throw ServiceError.badRequest("file translation is off on this server") }
-                let name = try store.save(bytes, fileName: file.filename ?? "file", language: fileRequest.target)
-                // An absolute URL, as LibreTranslate gives: built from the Host the client used.
+                // Absolute URLs, as LibreTranslate gives: built from the Host the client used.
                 let host = request.head.authority.map { "http://\($0)" } ?? ""
-                return try json(TranslateFileResponse(translatedFileUrl: "\(host)/download_file/\(name)", detectedLanguage: detected))
+                let jobs = service.jobs
+                let id = jobs.start(total: 0)
+                let fileName = file.filename ?? "file"
+                let upload = file.value
+                // The translation runs on its own: a request that waits longer than --timeout gets
+                // the job's URL (202), and the job goes on.
+                let task = Task { () async throws -> TranslateFileResponse in
+                    do {
+                        let (bytes, detected) = try await service.translateFile(upload, fileName: fileName, request: fileRequest) { done, total in
+                            jobs.update(id, .running(done: done, total: total))
+                        }
+                        let name = try store.save(bytes, fileName: fileName, language: fileRequest.target)
+                        let response = TranslateFileResponse(translatedFileUrl: "\(host)/download_file/\(name)", detectedLanguage: detected)
+                        jobs.update(id, .finished(response))
+                        metrics.recordFileTranslated(format: FileFormat(fileName: fileName)?.rawValue ?? "unknown")
+                        return response
+                    } catch let error as ServiceError {
+                        jobs.update(id, .failed(error))
+                        throw error
+                    } catch {
+                        jobs.update(id, .failed(.internalError("\(error)")))
+                        throw error
+                    }
+                }
+                if let response = try await FileJobs.wait(for: task, seconds: service.limits.timeout) {
+                    return try json(response)
+                }
+                return try json(jobResponse(id: id, host: host, state: jobs.state(of: id)), status: .accepted)
             } catch let error as ServiceError {
                 throw HTTPServiceError(error)
             } catch is NIOTooManyBytesError {
                 throw HTTPServiceError(.tooLarge("the upload is over \(service.limits.fileBytes) bytes (--file-limit)"))
+            }
+        }
+        router.get("/translate_file/jobs/:id") { request, context in
+            let id = context.parameters.get("id") ?? ""
+            let host = request.head.authority.map { "http://\($0)" } ?? ""
+            switch service.jobs.state(of: id) {
+            case nil:
+                throw HTTPServiceError(.notFound(path: "/translate_file/jobs/\(id.prefix(40))"))
+            case .failed(let error)?:
+                throw HTTPServiceError(error)
+            case let state?:
+                return try json(jobResponse(id: id, host: host, state: state))
             }
         }
         router.get("/download_file/:name") { _, context in
@@ -114,6 +154,20 @@ public enum Routes {
                             body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
         }
         return router
+    }
+
+    /// A job's state as its route answers it.
+    static func jobResponse(id: String, host: String, state: FileJobs.State?) -> FileJobResponse {
+        let url = "\(host)/translate_file/jobs/\(id)"
+        switch state {
+        case let .finished(response)?:
+            return FileJobResponse(status: "done", jobUrl: url, done: 1, total: 1, translatedFileUrl: response.translatedFileUrl,
+                                   detectedLanguage: response.detectedLanguage)
+        case let .running(done, total)?:
+            return FileJobResponse(status: "running", jobUrl: url, done: done, total: total)
+        default:
+            return FileJobResponse(status: "running", jobUrl: url, done: 0, total: 0)
+        }
     }
 
     /// The Content-Type of a translated file, by its extension.

@@ -54,6 +54,27 @@ public final class ServiceMetrics: Sendable {
               helpText: "Requests let through, by API key (named by its line in the keys file; none: without a key).")
     }
 
+    private static var filesTranslated: MetricNameDescriptor {
+        .init(namespace: "fanyi", metricName: "files_translated", unitName: "total", helpText: "Files translated, by format.")
+    }
+    private static var fileJobs: MetricNameDescriptor {
+        .init(namespace: "fanyi", metricName: "file_jobs_running", helpText: "File translations in progress.")
+    }
+    private static var fileSentences: MetricNameDescriptor {
+        .init(namespace: "fanyi", metricName: "file_sentences_pending", helpText: "Sentences of files in progress not yet translated.")
+    }
+
+    /// A file translated and kept for download.
+    public func recordFileTranslated(format: String) {
+        registry.makeCounter(descriptor: Self.filesTranslated, labels: [("format", format)]).increment()
+    }
+
+    /// The file jobs running now (set when the metrics are read).
+    public func recordFileJobs(running: Int, sentences: Int) {
+        registry.makeGauge(descriptor: Self.fileJobs).set(Double(running))
+        registry.makeGauge(descriptor: Self.fileSentences).set(Double(sentences))
+    }
+
     /// A request the access control let through, with its key's line in the keys file.
     public func recordAdmitted(keyLine: Int?) {
         registry.makeCounter(descriptor: Self.keyRequests, labels: [("key", keyLine.map { "line \($0)" } ?? "none")]).increment()

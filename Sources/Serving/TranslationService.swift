@@ -50,6 +50,9 @@ public final class TranslationService: Sendable {
         public var fileTimeout = 600.0
         /// A file's segments below this confidence need review (PO entries are marked fuzzy).
         public var reviewBelow = 0.5
+        /// Sentences of a file queued at a time (its job's progress moves by this much): four
+        /// batches of 32 keep two workers busy and let other requests in between.
+        public var fileChunk = 128
 
         public init() {}
 
@@ -64,6 +67,8 @@ public final class TranslationService: Sendable {
     public let files: FileStore?
     /// API keys and requests per minute.
     public let access: AccessControl
+    /// File translations that outlast a request.
+    public let jobs = FileJobs()
 
     public init(models: [ServedModel], limits: Limits = Limits(), files: FileStore? = nil, access: AccessControl = AccessControl()) {
         self.models = models
@@ -173,7 +178,10 @@ public final class TranslationService: Sendable {
 
     /// Translates an uploaded file (`POST /translate_file`): its segments in batches with other
     /// requests' sentences, everything else kept (`FileFormat`). Returns the translated bytes.
-    public func translateFile(_ bytes: [UInt8], fileName: String, request: TranslateFileRequest) async throws -> (bytes: [UInt8], detected: DetectedLanguage?) {
+    /// `progress(done, total)` is called as sentences are translated (in chunks, so that a long
+    /// file shares the workers with other requests and its job can say how far it is).
+    public func translateFile(_ bytes: [UInt8], fileName: String, request: TranslateFileRequest,
+                              progress: @Sendable (Int, Int) -> Void = { _, _ in }) async throws -> (bytes: [UInt8], detected: DetectedLanguage?) {
         guard files != nil else { throw ServiceError.badRequest("file translation is off on this server") }
         guard let format = FileFormat(fileName: fileName) else {
             throw ServiceError.badRequest("\"\(fileName.prefix(100))\": files of this type are not translated; send one of \(Self.fileFormats.joined(separator: ", "))")
@@ -191,7 +199,8 @@ public final class TranslationService: Sendable {
         let (model, detected) = try choose(source: request.source, target: request.target, texts: segments.isEmpty ? [""] : segments)
         let settings = BatchingQueue.Settings(beamSize: limits.defaultBeamSize, nBest: 1, recordAttention: false,
                                               glossary: try glossary(of: model, with: request.glossary))
-        let paragraphs = try await search(segments, on: model, settings: settings, timeout: limits.fileTimeout)
+        let paragraphs = try await search(segments, on: model, settings: settings, timeout: limits.fileTimeout,
+                                          chunk: limits.fileChunk, progress: progress)
         let translations = paragraphs.map { paragraph in
             let best = paragraph.sentences.compactMap(\.first)
             let confidence = best.map { $0.calibratedConfidence ?? $0.confidence }.min() ?? 1
@@ -207,10 +216,22 @@ public final class TranslationService: Sendable {
 
     /// Searches `units` (texts, or segments of documents) on `model`'s workers, sentence by
     /// sentence (ICU's sentence breaks), batched with other requests' sentences.
-    func search(_ units: [String], on model: ServedModel, settings: BatchingQueue.Settings, timeout: Double) async throws -> [ParagraphTranslation] {
+    /// With `chunk`, at most that many sentences are queued at a time, and `progress` hears of each chunk done.
+    func search(_ units: [String], on model: ServedModel, settings: BatchingQueue.Settings, timeout: Double,
+                chunk: Int = .max, progress: @Sendable (Int, Int) -> Void = { _, _ in }) async throws -> [ParagraphTranslation] {
         let splitter = try SentenceSplitter()
         let split = try units.map { try splitter.split($0) }
-        let translations = try await model.queue.translate(split.flatMap(\.sentences), settings: settings, timeout: timeout)
+        let sentences = split.flatMap(\.sentences)
+        var translations: [[Translation]] = []
+        translations.reserveCapacity(sentences.count)
+        progress(0, sentences.count)
+        var start = 0
+        repeat {
+            let end = min(sentences.count, start + chunk)
+            translations += try await model.queue.translate(Array(sentences[start..<end]), settings: settings, timeout: timeout)
+            progress(end, sentences.count)
+            start = end
+        } while start < sentences.count
         return ParagraphTranslation.regroup(split, translations: translations,
                                             spacesBetweenSentences: Translator.spacesBetweenSentences(in: model.target))
     }

@@ -86,6 +86,78 @@ import Testing
         }
     }
 
+    /// A file that takes longer than the request timeout is answered with its job (202), whose
+    /// URL says how far it is and, when done, where the file is.
+    @Test func longFilesBecomeJobs() async throws {
+        var limits = TranslationService.Limits()
+        limits.timeout = 0.05
+        limits.fileChunk = 8
+        let (service, metrics) = try makeService(limits: limits, files: [englishChinese], store: try FileStore())
+        defer { service.shutdown() }
+        let text = (0..<20).map { "Select the cell range number \($0). Then click OK." }.joined(separator: "\n")
+        try await makeApplication(service, metrics).test(.router) { client in
+            var job = ""
+            try await client.execute(uri: "/translate_file", method: .post, headers: Self.headers,
+                                     body: multipart([("source", "en"), ("target", "zh")], file: ("long.txt", Array(text.utf8)))) { response in
+                let answer = object(response.body)
+                #expect(response.status == .accepted, "\(answer)")
+                #expect(answer["status"] as? String == "running")
+                job = Self.path(answer["jobUrl"] as? String ?? "")
+            }
+            #expect(job.hasPrefix("/translate_file/jobs/"))
+            var answer: [String: Any] = [:]
+            var progress: Set<Int> = []
+            for _ in 0..<600 {
+                try await client.execute(uri: job, method: .get) { response in
+                    #expect(response.status == .ok)
+                    answer = object(response.body)
+                }
+                if let done = answer["done"] as? Int, answer["status"] as? String == "running" { progress.insert(done) }
+                if answer["status"] as? String == "done" { break }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            #expect(answer["status"] as? String == "done", "\(answer)")
+            #expect(progress.contains { $0 > 0 && $0 < 40 }, "progress seen: \(progress.sorted())")
+            let url = answer["translatedFileUrl"] as? String ?? ""
+            try await client.execute(uri: Self.path(url), method: .get) { response in
+                let lines = String(buffer: response.body).split(separator: "\n")
+                #expect(response.status == .ok && lines.count == 20 && lines.allSatisfy { $0.contains("单元格") })
+            }
+            try await client.execute(uri: "/translate_file/jobs/unknown", method: .get) { response in
+                #expect(response.status == .notFound)
+            }
+            try await client.execute(uri: "/metrics", method: .get) { response in
+                let text = String(buffer: response.body)
+                #expect(text.contains(#"fanyi_files_translated_total{format="txt"} 1"#) && text.contains("fanyi_file_jobs_running 0"), "\(text)")
+            }
+        }
+    }
+
+    @Test func concurrentUploadsAllComeBack() async throws {
+        let (service, metrics) = try makeService(files: [englishChinese], store: try FileStore())
+        defer { service.shutdown() }
+        try await makeApplication(service, metrics).test(.router) { client in
+            let names = try await withThrowingTaskGroup(of: String.self) { group in
+                for index in 0..<8 {
+                    group.addTask {
+                        try await client.execute(uri: "/translate_file", method: .post, headers: Self.headers,
+                                                 body: multipart([("source", "en"), ("target", "zh")],
+                                                                 file: ("f\(index).txt", Array("Click OK.\nSelect the cell range.\n".utf8)))) { response in
+                            object(response.body)["translatedFileUrl"] as? String ?? "status \(response.status)"
+                        }
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(Set(names).count == 8 && names.allSatisfy { $0.contains("/download_file/") }, "\(names)")
+            for name in names {
+                try await client.execute(uri: Self.path(name), method: .get) { response in
+                    #expect(response.status == .ok && String(buffer: response.body).contains("确定"))
+                }
+            }
+        }
+    }
+
     @Test func withoutAStoreFilesAreOff() async throws {
         let (service, metrics) = try makeService(files: [englishChinese])
         defer { service.shutdown() }
