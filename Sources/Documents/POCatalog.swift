@@ -22,6 +22,12 @@ public final class POCatalog: SegmentedFile {
 
     public init(_ bytes: [UInt8], name: String) throws(DocumentError) {
         self.name = name
+        // A NUL byte would cut a string short where libgettextpo reads it: two entries could then
+        // share a msgid, which its writer does not survive (found by fuzzing).
+        if let offset = bytes.firstIndex(of: 0) {
+            let line = bytes[..<offset].reduce(1) { $0 + ($1 == 0x0A ? 1 : 0) }
+            throw .invalid(name: name, line: line, message: "a NUL byte; PO files are text")
+        }
         // libgettextpo reads files: the bytes go through a private temporary one.
         let path = Self.temporaryPath()
         defer { unlink(path) }
@@ -64,7 +70,11 @@ public final class POCatalog: SegmentedFile {
             free(updated)
             return
         }
-        // No header: one goes first (po_message_insert puts it before the iterator's position).
+        // No header: one goes first (po_message_insert puts it before the iterator's position),
+        // unless an entry already has the header's empty msgid (libgettextpo aborts on a second).
+        while let message = po_next_message(iterator) {
+            if let id = po_message_msgid(message), id.pointee == 0, po_message_msgctxt(message) == nil { return }
+        }
         guard let fresh = po_message_iterator(file, nil), let message = po_message_create() else { return }
         defer { po_message_iterator_free(fresh) }
         po_message_set_msgid(message, "")

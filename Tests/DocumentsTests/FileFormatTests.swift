@@ -115,6 +115,10 @@ import Testing
         var bytes = Array("msgid \"\"\nmsgstr \"Content-Type: text/plain; charset=UTF-8\\n\"\n\nmsgid \"%d cell".utf8)
         bytes += [0x9E] + Array("\"\nmsgstr \"\"\n".utf8)
         #expect(throws: DocumentError.self) { try POCatalog(bytes, name: "b.po") }
+        // A NUL byte would make a second empty msgid, on which libgettextpo aborts.
+        #expect(throws: DocumentError.invalid(name: "n.po", line: 4, message: "a NUL byte; PO files are text")) {
+            try POCatalog(Array("msgid \"Done\"\nmsgstr \"\"\n\nmsgid \"".utf8) + [0, 0x41] + Array("\"\nmsgstr \"\"\n".utf8), name: "n.po")
+        }
     }
 
     @Test func brokenPoIsAnErrorWithItsLine() {
