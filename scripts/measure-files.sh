@@ -36,7 +36,7 @@ done
     $bin/fanyi-translate --model $model --format po -i $out/po/\$name.pot -o $out/po/\$name.zh.po 2>> $out/po/translate.log; done"
 entries() { msgcat --no-wrap "$1" | grep -c '^msgid ' || true; }
 table() {  # FILE → msgid TAB msgstr per entry (one line each), header left out
-    msgexec --no-wrap -i "$1" sh -c '[ -z "$MSGEXEC_MSGID" ] || { printf "%s\t" "$MSGEXEC_MSGID" | tr "\n" " "; tr "\n" " "; echo; }'
+    msgexec -i "$1" sh -c '[ -z "$MSGEXEC_MSGID" ] || { printf "%s\t" "$MSGEXEC_MSGID" | tr "\n" " "; tr "\n" " "; echo; }'
 }
 same=0; total=0; failed=0; fuzzy=0; untranslated=0
 : > "$out/po/hyp.zh"; : > "$out/po/ref.zh"
@@ -60,7 +60,7 @@ with open(sys.argv[3], "a", encoding="utf-8") as h, open(sys.argv[4], "a", encod
 PY
 done
 echo "PO: $(echo $catalogues | wc -w) catalogues, $total entries; same entries in $same; msgfmt -c failed on $failed; untranslated $untranslated; fuzzy $fuzzy"
-$bin/fanyi-score --tokenize zh -r "$out/po/ref.zh" < "$out/po/hyp.zh"
+$bin/fanyi-score --tokenize zh --reference "$out/po/ref.zh" --input "$out/po/hyp.zh"
 grep -E 'Elapsed|Maximum resident' "$out/po/time.txt"
 
 # --- ODT and DOCX
