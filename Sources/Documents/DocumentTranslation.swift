@@ -20,9 +20,7 @@ public struct DocumentTranslation: Sendable {
 extension Translator {
     /// Translates a whole file, its segments in batches; tags inside a segment move with the words
     /// they hold (markup protection is on whatever `options.protectMarkup` says: without it, tags
-    /// would reach the model as words). A segment needs review when its lowest sentence confidence
-    /// (calibrated where the model has a calibration) is below `reviewBelow`, or its tags were
-    /// placed by rule.
+    /// would reach the model as words). Which segments need review: `SegmentTranslation`.
     public func translate(file bytes: [UInt8], format: FileFormat, name: String = "input",
                           reviewBelow: Double = 0.5) throws -> DocumentTranslation {
         var file = try format.open(bytes, name: name)
@@ -31,18 +29,10 @@ extension Translator {
         options.protectMarkup = true
         defer { options.protectMarkup = saved }
         let translations = try translateParagraphs(segments)
-        let flagged = translations.indices.filter { index in
-            translations[index].sentences.contains { [.appended, .mismatch].contains($0.first?.markup) }
-        }
-        let needingReview = translations.indices.filter { index in
-            let confidence = translations[index].sentences.compactMap(\.first).map { $0.calibratedConfidence ?? $0.confidence }.min() ?? 1
-            return confidence < reviewBelow || flagged.contains(index)
-        }
-        let review = Set(needingReview)
-        let untranslated = file.replaceSegments(with: translations.indices.map {
-            SegmentTranslation(translations[$0].text, needsReview: review.contains($0))
-        })
-        return DocumentTranslation(bytes: try file.bytes(), segments: segments.count, flagged: flagged,
-                                   untranslated: untranslated, needingReview: needingReview)
+        let reviewed = translations.map { SegmentTranslation($0, reviewBelow: reviewBelow) }
+        let untranslated = file.replaceSegments(with: reviewed)
+        return DocumentTranslation(bytes: try file.bytes(), segments: segments.count,
+                                   flagged: translations.indices.filter { SegmentTranslation.placedByRule(translations[$0]) },
+                                   untranslated: untranslated, needingReview: reviewed.indices.filter { reviewed[$0].needsReview })
     }
 }

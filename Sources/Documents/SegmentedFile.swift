@@ -1,5 +1,7 @@
 /// A file cut into the pieces of text a translator sees, and put back together with their
 /// translations; everything else in it comes out as it went in.
+import Translation
+
 public protocol SegmentedFile {
     /// The text to translate, in the file's order.
     var segments: [String] { get }
@@ -21,6 +23,20 @@ public struct SegmentTranslation: Sendable, Equatable {
     public init(_ text: String, needsReview: Bool = false) {
         self.text = text
         self.needsReview = needsReview
+    }
+
+    /// A paragraph's best translation; it needs review when its least confident sentence
+    /// (calibrated where the model has a calibration) is below `reviewBelow`, or its tags were
+    /// placed by rule.
+    public init(_ paragraph: ParagraphTranslation, reviewBelow: Double) {
+        let best = paragraph.sentences.compactMap(\.first)
+        let confidence = best.map { $0.calibratedConfidence ?? $0.confidence }.min() ?? 1
+        self.init(paragraph.text, needsReview: confidence < reviewBelow || Self.placedByRule(paragraph))
+    }
+
+    /// Whether a sentence of the paragraph got its tags or placeholders by rule, not by alignment.
+    public static func placedByRule(_ paragraph: ParagraphTranslation) -> Bool {
+        paragraph.sentences.contains { [.appended, .mismatch].contains($0.first?.markup) }
     }
 }
 

@@ -201,13 +201,7 @@ public final class TranslationService: Sendable {
                                               glossary: try glossary(of: model, with: request.glossary))
         let paragraphs = try await search(segments, on: model, settings: settings, timeout: limits.fileTimeout,
                                           chunk: limits.fileChunk, progress: progress)
-        let translations = paragraphs.map { paragraph in
-            let best = paragraph.sentences.compactMap(\.first)
-            let confidence = best.map { $0.calibratedConfidence ?? $0.confidence }.min() ?? 1
-            let byRule = best.contains { [.appended, .mismatch].contains($0.markup) }
-            return SegmentTranslation(paragraph.text, needsReview: confidence < limits.reviewBelow || byRule)
-        }
-        _ = file.replaceSegments(with: translations)
+        _ = file.replaceSegments(with: paragraphs.map { SegmentTranslation($0, reviewBelow: limits.reviewBelow) })
         do { return (try file.bytes(), detected) } catch { throw ServiceError.badRequest(error.description) }
     }
 
